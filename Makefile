@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine with Python >= 3.10 and make:
+#   make study   runs the built-in study of the seed report's claims
+#   make test    installs everything into .venv and runs lint + tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: study test lint docs bench clean venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,bench]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+study: $(STAMP)
+	$(BIN)/ppprog study run $(STUDY_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_cox.py
+
+clean:
+	rm -rf $(VENV) docs/_build .pytest_cache

@@ -1,0 +1,28 @@
+"""Environment facts for study manifests."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from importlib import metadata
+
+__all__ = ["versions"]
+
+_PACKAGES = ("ppprog", "numpy", "scipy", "pandas", "numba", "dask", "distributed", "pyarrow")
+
+
+def versions() -> dict[str, str]:
+    """Return Python, platform and key package versions.
+
+    Returns
+    -------
+    dict of str to str
+        ``"not installed"`` for packages that are missing.
+    """
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out

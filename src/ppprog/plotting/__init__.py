@@ -1,0 +1,1 @@
+"""ppprog.plotting."""
