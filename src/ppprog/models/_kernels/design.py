@@ -1,0 +1,191 @@
+"""Cox design: normalized batched arrays and the per-replicate sort.
+
+:class:`CoxDesign` holds the inputs of every Cox kernel with a leading
+replicate axis, always as contiguous ``float64`` / ``int64`` / ``bool`` arrays
+so that numba compiles one signature per kernel. :func:`sort_replicate` is the
+compiled per-replicate step that drops masked rows, sorts by (stratum, stop),
+centres the covariates, and orders rows by (stratum, start) for removal from
+the risk set. It runs once per replicate, never per Newton iteration.
+
+Risk-set convention (R ``survival``, Andersen-Gill counting process): a row
+with interval ``(start, stop]`` is at risk at time ``t`` iff
+``start < t <= stop``. Right-censored data have no entry times (``has_start``
+is False) and every row is at risk from time minus infinity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from ppprog._core.typing import BoolArray, FloatArray, IntArray
+
+__all__ = ["CoxDesign", "sort_replicate"]
+
+
+@dataclass(frozen=True)
+class CoxDesign:
+    """Inputs of the Cox kernels, batched over replicates.
+
+    Parameters
+    ----------
+    X : ndarray of float64, shape (R, n, p)
+        Covariates.
+    stop : ndarray of float64, shape (R, n)
+        Event or censoring times (interval ends).
+    start : ndarray of float64, shape (R, n)
+        Entry times (zeros when ``has_start`` is False; then unused).
+    event : ndarray of bool, shape (R, n)
+        Event indicators.
+    strata : ndarray of int64, shape (R, n)
+        Stratum codes (zeros when unstratified).
+    mask : ndarray of bool, shape (R, n)
+        Valid rows; invalid (padding) rows contribute nothing.
+    has_start : bool
+        Whether ``start`` holds entry times.
+    has_strata : bool
+        Whether ``strata`` holds more than one code.
+    """
+
+    X: FloatArray
+    stop: FloatArray
+    start: FloatArray
+    event: BoolArray
+    strata: IntArray
+    mask: BoolArray
+    has_start: bool
+    has_strata: bool
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(R, n, p)``."""
+        r, n, p = self.X.shape
+        return int(r), int(n), int(p)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        X: FloatArray,
+        stop: FloatArray,
+        event: FloatArray | BoolArray,
+        *,
+        start: FloatArray | None = None,
+        strata: IntArray | None = None,
+        mask: BoolArray | None = None,
+    ) -> CoxDesign:
+        """Normalize batched arrays (shapes, dtypes, contiguity).
+
+        Parameters
+        ----------
+        X : array_like, shape (R, n, p)
+            Covariates.
+        stop : array_like, shape (R, n)
+            Event or censoring times.
+        event : array_like, shape (R, n)
+            Event indicators (0/1 or bool).
+        start : array_like, shape (R, n), optional
+            Entry times for (start, stop] data.
+        strata : array_like of int, shape (R, n), optional
+            Stratum codes.
+        mask : array_like of bool, shape (R, n), optional
+            Valid rows (default: all).
+
+        Returns
+        -------
+        CoxDesign
+
+        Raises
+        ------
+        ValueError
+            On a shape mismatch.
+        """
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        if X.ndim != 3:
+            raise ValueError(f"X must have shape (R, n, p), got {X.shape}")
+        r, n, _ = X.shape
+
+        def vec(a: object, name: str, dtype: type) -> np.ndarray:
+            arr = np.ascontiguousarray(a, dtype=dtype)
+            if arr.shape != (r, n):
+                raise ValueError(f"{name} has shape {arr.shape}, expected {(r, n)}")
+            return arr
+
+        stop_a = vec(stop, "time", np.float64)
+        event_a = vec(np.asarray(event) != 0, "event", np.bool_)
+        has_start = start is not None
+        start_a = vec(start, "start", np.float64) if has_start else np.zeros((r, n))
+        strata_a = vec(strata, "strata", np.int64) if strata is not None else np.zeros((r, n), np.int64)
+        mask_a = vec(mask, "mask", np.bool_) if mask is not None else np.ones((r, n), np.bool_)
+        has_strata = bool(strata is not None and np.any(strata_a != strata_a[:, :1]))
+        return cls(X, stop_a, start_a, event_a, strata_a, mask_a, has_start, has_strata)
+
+
+@njit(cache=True)
+def _stable_order(key: FloatArray, strata: IntArray, has_strata: bool) -> IntArray:
+    order = np.argsort(key, kind="mergesort")
+    if has_strata:
+        o2 = np.argsort(strata[order], kind="mergesort")
+        order = order[o2]
+    return order
+
+
+@njit(cache=True)
+def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata):  # noqa: ANN001, ANN201
+    """Sort and centre one replicate's valid rows.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+    stop, start : ndarray, shape (n,)
+    event, mask : ndarray of bool, shape (n,)
+    strata : ndarray of int64, shape (n,)
+    has_start, has_strata : bool
+
+    Returns
+    -------
+    tuple
+        ``(Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd)``: rows
+        sorted by (stratum, stop) with covariates centred at their mean over
+        valid rows; ``sidx`` orders the sorted rows by (stratum, start);
+        ``rows`` maps sorted rows to input rows; ``sd`` is each column's
+        standard deviation (for step scaling).
+    """
+    n, p = X.shape
+    m = 0
+    for i in range(n):
+        if mask[i]:
+            m += 1
+    idx = np.empty(m, np.int64)
+    k = 0
+    for i in range(n):
+        if mask[i]:
+            idx[k] = i
+            k += 1
+    order = _stable_order(stop[idx], strata[idx], has_strata)
+    rows = idx[order]
+    means = np.zeros(p)
+    for i in range(m):
+        for j in range(p):
+            means[j] += X[rows[i], j]
+    for j in range(p):
+        means[j] = means[j] / max(m, 1)
+    Xs = np.empty((m, p))
+    sd = np.zeros(p)
+    for i in range(m):
+        for j in range(p):
+            v = X[rows[i], j] - means[j]
+            Xs[i, j] = v
+            sd[j] += v * v
+    for j in range(p):
+        sd[j] = np.sqrt(sd[j] / max(m, 1))
+    stop_s = stop[rows]
+    event_s = event[rows]
+    strata_s = strata[rows]
+    start_s = start[rows]
+    if has_start:
+        sidx = _stable_order(start_s, strata_s, has_strata)
+    else:
+        sidx = np.arange(m)
+    return Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd

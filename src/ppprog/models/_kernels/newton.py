@@ -1,0 +1,351 @@
+"""Newton-Raphson for the Cox model, one compiled loop over replicates.
+
+Each replicate is sorted once (:func:`~ppprog.models._kernels.design.sort_replicate`)
+and fitted on its own; replicates never share arithmetic, so a replicate's
+result is bit-identical whether it is fitted alone or in a batch of any size,
+and whichever thread runs it.
+
+Algorithm per replicate
+-----------------------
+1. No events: status ``NO_EVENTS``. Constant columns (within every stratum)
+   or a Cholesky pivot of the information at beta = 0 below ``1e-10`` of its
+   diagonal: status ``SINGULAR_INFORMATION`` with the offending columns; no fit.
+2. Newton steps ``I^{-1} U``, capped so that no covariate's step moves the
+   linear predictor by more than ``max_step`` standard deviations; the step is
+   halved (up to 30 times) while the log-likelihood decreases by more than
+   rounding (1e-12 relative), else ``STEP_HALVING_FAILED``.
+3. Converged at the current iterate when the next Newton step would change
+   every coefficient by at most ``tol_beta * max(1, |beta_j|)`` and the
+   log-likelihood by at most ``tol_ll * max(1, |loglik|)`` (its quadratic
+   prediction ``U'I^{-1}U / 2``). Both are required; R's ``coxph`` stops on the
+   realized log-likelihood change alone, at 1e-9. The returned estimate is
+   that iterate, so loglik, score and information all refer to it.
+4. Monotone likelihood (separation): along the Newton direction the
+   information has collapsed below ``1e-7`` of its value at beta = 0 while the
+   step still moves the linear predictor by more than 1e-3 standard
+   deviations. This is the signature of a coefficient walking to infinity
+   (each step adds about one unit while the log-likelihood gain shrinks
+   geometrically), not of a finite optimum, where Newton steps shrink
+   quadratically. Covariates whose scaled step is at least 1% of the largest
+   are reported as diverging, with the sign of their step. Their coefficients
+   are returned as +/-inf and no variance is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from ppprog._core.typing import BoolArray, FloatArray, IntArray
+from ppprog.models._kernels.cox_lik import eval_sorted
+from ppprog.models._kernels.design import CoxDesign, sort_replicate
+
+__all__ = ["NewtonOutcome", "newton_fit", "STATUS_CODES"]
+
+# Mirrors ppprog.models.status.FitStatus (kernels import nothing above _core).
+CONVERGED, MONOTONE, MAX_ITER, HALVING_FAILED, SINGULAR, NO_EVENTS, NOT_FINITE = range(7)
+STATUS_CODES = {
+    "CONVERGED": CONVERGED,
+    "MONOTONE_LIKELIHOOD": MONOTONE,
+    "MAX_ITER": MAX_ITER,
+    "STEP_HALVING_FAILED": HALVING_FAILED,
+    "SINGULAR_INFORMATION": SINGULAR,
+    "NO_EVENTS": NO_EVENTS,
+    "NOT_FINITE": NOT_FINITE,
+}
+_SING_TOL = 1e-10
+_DIV_Q = 1e-7
+_DIV_STEP = 1e-3
+_NOISE = 1e-12
+_MAX_HALVING = 30
+
+
+@dataclass(frozen=True)
+class NewtonOutcome:
+    """Per-replicate results of :func:`newton_fit`.
+
+    Parameters
+    ----------
+    beta : ndarray, shape (R, p)
+        Estimates (``+/-inf`` for diverging, NaN when not estimable).
+    vcov : ndarray, shape (R, p, p)
+        Inverse information at ``beta``; NaN unless the information is
+        positive definite and no coefficient diverged.
+    info : ndarray, shape (R, p, p)
+        Observed information at ``beta`` (at the last iterate for monotone fits).
+    loglik, loglik_null : ndarray, shape (R,)
+        Log partial likelihood at ``beta`` and at zero.
+    n_iter : ndarray of int64, shape (R,)
+    status : ndarray of int8, shape (R,)
+        Codes of :class:`ppprog.models.status.FitStatus`.
+    flagged : ndarray of bool, shape (R, p)
+        Covariates implicated (diverging, constant or collinear).
+    direction : ndarray of int8, shape (R, p)
+        +1/-1 for diverging covariates, else 0.
+    n_used, n_events : ndarray of int64, shape (R,)
+        Valid rows and events.
+    """
+
+    beta: FloatArray
+    vcov: FloatArray
+    info: FloatArray
+    loglik: FloatArray
+    loglik_null: FloatArray
+    n_iter: IntArray
+    status: np.ndarray
+    flagged: BoolArray
+    direction: np.ndarray
+    n_used: IntArray
+    n_events: IntArray
+
+
+@njit(cache=True)
+def _chol(A, L):  # noqa: ANN001, ANN202
+    """Cholesky ``A = L L^T``; returns the first failing pivot or -1."""
+    p = A.shape[0]
+    L[:, :] = 0.0
+    for j in range(p):
+        s = A[j, j]
+        for k in range(j):
+            s -= L[j, k] * L[j, k]
+        if not (s > _SING_TOL * A[j, j]) or not (A[j, j] > 0.0):
+            return j
+        L[j, j] = np.sqrt(s)
+        for i in range(j + 1, p):
+            t = A[i, j]
+            for k in range(j):
+                t -= L[i, k] * L[j, k]
+            L[i, j] = t / L[j, j]
+    return -1
+
+
+@njit(cache=True)
+def _chol_solve(L, b, x):  # noqa: ANN001, ANN202
+    p = L.shape[0]
+    for i in range(p):
+        s = b[i]
+        for k in range(i):
+            s -= L[i, k] * x[k]
+        x[i] = s / L[i, i]
+    for i in range(p - 1, -1, -1):
+        s = x[i]
+        for k in range(i + 1, p):
+            s -= L[k, i] * x[k]
+        x[i] = s / L[i, i]
+
+
+@njit(cache=True)
+def _chol_inv(L, out):  # noqa: ANN001, ANN202
+    p = L.shape[0]
+    e = np.zeros(p)
+    col = np.zeros(p)
+    for j in range(p):
+        e[:] = 0.0
+        e[j] = 1.0
+        _chol_solve(L, e, col)
+        for i in range(p):
+            out[i, j] = col[i]
+
+
+@njit(cache=True)
+def _constant_columns(Xs, strata, flagged):  # noqa: ANN001, ANN202
+    """Flag columns constant within every stratum; return whether any."""
+    m, p = Xs.shape
+    anyc = False
+    for j in range(p):
+        const = True
+        for i in range(1, m):
+            if strata[i] == strata[i - 1] and Xs[i, j] != Xs[i - 1, j]:
+                const = False
+                break
+        flagged[j] = const
+        anyc = anyc or const
+    return anyc
+
+
+@njit(cache=True)
+def _quad(A, v):  # noqa: ANN001, ANN202
+    p = v.shape[0]
+    s = 0.0
+    for i in range(p):
+        for j in range(p):
+            s += v[i] * A[i, j] * v[j]
+    return s
+
+
+@njit(cache=True)
+def _fit_one(  # noqa: ANN001, ANN202, C901
+    X, stop, start, event, strata, mask, has_start, has_strata, efron,
+    max_iter, tol_ll, tol_beta, max_step,
+    beta_o, vcov_o, info_o, flag_o, dir_o,
+):  # fmt: skip
+    """Fit one replicate; write outputs; return (status, n_iter, ll, ll0, m, nev).
+
+    Kept as one function (longer than usual) so that the whole Newton loop
+    compiles into one tight body without per-iteration allocation.
+    """
+    Xs, st, ev, sg, sa, sidx, _, sd = sort_replicate(
+        X, stop, start, event, strata, mask, has_start, has_strata
+    )
+    m, p = Xs.shape
+    nev = 0
+    for i in range(m):
+        if ev[i]:
+            nev += 1
+    beta_o[:] = np.nan
+    vcov_o[:, :] = np.nan
+    if nev == 0:
+        return NO_EVENTS, 0, 0.0, 0.0, m, nev
+    beta = np.zeros(p)
+    U = np.zeros(p)
+    info = np.zeros((p, p))
+    ll = eval_sorted(Xs, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info)
+    ll0 = ll
+    info_o[:, :] = info
+    if not np.isfinite(ll):
+        return NOT_FINITE, 0, ll, ll0, m, nev
+    if _constant_columns(Xs, sg, flag_o):
+        return SINGULAR, 0, ll, ll0, m, nev
+    L = np.zeros((p, p))
+    piv = _chol(info, L)
+    if piv >= 0:
+        flag_o[piv] = True
+        return SINGULAR, 0, ll, ll0, m, nev
+    I0 = info.copy()
+    delta = np.zeros(p)
+    cand = np.zeros(p)
+    Uc = np.zeros(p)
+    Ic = np.zeros((p, p))
+    status = MAX_ITER
+    n_iter = 0
+    for it in range(max_iter + 1):
+        if _chol(info, L) >= 0:
+            status = SINGULAR
+            break
+        _chol_solve(L, U, delta)
+        smax = 0.0
+        small = True
+        for j in range(p):
+            smax = max(smax, abs(delta[j]) * sd[j])
+            small = small and abs(delta[j]) <= tol_beta * max(1.0, abs(beta[j]))
+        gain = 0.0
+        for j in range(p):
+            gain += 0.5 * U[j] * delta[j]
+        if small and gain <= tol_ll * max(1.0, abs(ll)):
+            status = CONVERGED
+            break
+        if it == max_iter:
+            break
+        if _quad(info, delta) < _DIV_Q * _quad(I0, delta) and smax > _DIV_STEP:
+            status = MONOTONE
+            break
+        if smax > max_step:
+            for j in range(p):
+                delta[j] *= max_step / smax
+        f = 1.0
+        accepted = False
+        llc = ll
+        for _h in range(_MAX_HALVING):
+            for j in range(p):
+                cand[j] = beta[j] + f * delta[j]
+            llc = eval_sorted(Xs, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic)
+            if np.isfinite(llc) and llc >= ll - _NOISE * max(1.0, abs(ll)):
+                accepted = True
+                break
+            f *= 0.5
+        if not accepted:
+            status = HALVING_FAILED
+            break
+        n_iter = it + 1
+        beta[:] = cand
+        ll = llc
+        U[:] = Uc
+        info[:, :] = Ic
+    info_o[:, :] = info
+    if status == MONOTONE or status == SINGULAR and n_iter > 0:
+        status = MONOTONE
+        smax = 0.0
+        for j in range(p):
+            smax = max(smax, abs(delta[j]) * sd[j])
+        for j in range(p):
+            big = abs(delta[j]) * sd[j] >= 0.01 * smax
+            flag_o[j] = big
+            dir_o[j] = (1 if delta[j] > 0 else -1) if big else 0
+            beta_o[j] = dir_o[j] * np.inf if big else beta[j]
+        return status, n_iter, ll, ll0, m, nev
+    beta_o[:] = beta
+    if _chol(info, L) < 0:
+        _chol_inv(L, vcov_o)
+    return status, n_iter, ll, ll0, m, nev
+
+
+@njit(cache=True, parallel=True)
+def _fit_batch(X, stop, start, event, strata, mask, has_start, has_strata, efron,
+               max_iter, tol_ll, tol_beta, max_step):  # fmt: skip  # noqa: ANN001, ANN202
+    R, _, p = X.shape
+    beta = np.empty((R, p))
+    vcov = np.empty((R, p, p))
+    info = np.zeros((R, p, p))
+    flagged = np.zeros((R, p), np.bool_)
+    direction = np.zeros((R, p), np.int8)
+    ll = np.empty(R)
+    ll0 = np.empty(R)
+    n_iter = np.empty(R, np.int64)
+    status = np.empty(R, np.int8)
+    n_used = np.empty(R, np.int64)
+    n_events = np.empty(R, np.int64)
+    for r in prange(R):
+        s, k, a, b, m, e = _fit_one(
+            X[r], stop[r], start[r], event[r], strata[r], mask[r], has_start, has_strata,
+            efron, max_iter, tol_ll, tol_beta, max_step,
+            beta[r], vcov[r], info[r], flagged[r], direction[r],
+        )  # fmt: skip
+        status[r] = s
+        n_iter[r] = k
+        ll[r] = a
+        ll0[r] = b
+        n_used[r] = m
+        n_events[r] = e
+    return beta, vcov, info, ll, ll0, n_iter, status, flagged, direction, n_used, n_events
+
+
+def newton_fit(
+    design: CoxDesign,
+    *,
+    ties: str = "efron",
+    max_iter: int = 30,
+    tol_ll: float = 1e-12,
+    tol_beta: float = 1e-9,
+    max_step: float = 10.0,
+) -> NewtonOutcome:
+    """Fit the Cox model to every replicate of ``design``.
+
+    Parameters
+    ----------
+    design : CoxDesign
+        Batched inputs.
+    ties : {"efron", "breslow"}, optional
+        Tie handling.
+    max_iter : int, optional
+        Newton iterations per replicate.
+    tol_ll : float, optional
+        Relative change in log-likelihood for convergence.
+    tol_beta : float, optional
+        Relative change in coefficients for convergence.
+    max_step : float, optional
+        Largest step, in standard deviations of the linear predictor per covariate.
+
+    Returns
+    -------
+    NewtonOutcome
+    """
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    d = design
+    out = _fit_batch(
+        d.X, d.stop, d.start, d.event, d.strata, d.mask, d.has_start, d.has_strata,
+        ties == "efron", int(max_iter), float(tol_ll), float(tol_beta), float(max_step),
+    )  # fmt: skip
+    return NewtonOutcome(*out)

@@ -1,0 +1,211 @@
+"""Simulation-study figures: power curves, bias and coverage, published vs true.
+
+Every function takes a tidy DataFrame of summary measures with their
+Monte-Carlo standard errors and returns a :class:`matplotlib.figure.Figure`
+(no pyplot state). Error bars are +/- 1.96 MC SE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_power", "plot_performance", "plot_published_vs_true"]
+
+_Z = 1.959963984540054
+_COLORS = ("#1b6ca8", "#d1495b", "#2e933c", "#8e6c8a", "#edae49", "#00798c")
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: frame lacks columns {missing}; has {list(frame.columns)}")
+
+
+def plot_power(
+    simulated: pd.DataFrame,
+    formula: pd.DataFrame | None = None,
+    *,
+    x: str = "n",
+    panel: str = "effect",
+    method: str = "method",
+    power: str = "power",
+    mcse: str = "power_mcse",
+    xlabel: str = "cohort size (patients)",
+    panel_label: str = "HR",
+    title: str = "",
+    target: float = 0.8,
+) -> Figure:
+    """Power against sample size, one panel per effect size, MC error bars.
+
+    Parameters
+    ----------
+    simulated : pandas.DataFrame
+        Columns ``x``, ``panel``, ``method``, ``power``, ``mcse``.
+    formula : pandas.DataFrame, optional
+        Columns ``x``, ``panel``, ``power``: formula power drawn as a dashed
+        black line in each panel.
+    x, panel, method, power, mcse : str, optional
+        Column names.
+    xlabel, panel_label, title : str, optional
+        Axis label, the prefix of panel titles, and the figure title.
+    target : float, optional
+        Horizontal reference line (conventional 80% power).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _require(simulated, [x, panel, method, power, mcse], "plot_power")
+    panels = sorted(simulated[panel].unique())
+    fig = _figure(3.3 * len(panels) + 0.6, 3.6)
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    methods = list(dict.fromkeys(simulated[method]))
+    for ax, value in zip(axes, panels):
+        sub = simulated[simulated[panel] == value]
+        for k, name in enumerate(methods):
+            s = sub[sub[method] == name].sort_values(x)
+            ax.errorbar(
+                s[x], s[power], yerr=_Z * s[mcse], color=_COLORS[k % 6], marker=_MARKERS[k % 6],
+                ms=4, lw=1.4, capsize=2.5, label=str(name),
+            )  # fmt: skip
+        if formula is not None and len(formula):
+            f = formula[formula[panel] == value].sort_values(x)
+            ax.plot(f[x], f[power], "k--", lw=1.2, label="Schoenfeld formula")
+        ax.axhline(target, color="0.6", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"{panel_label} = {value:g}", fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("power (two-sided, alpha 0.05)")
+    axes[-1].legend(fontsize=8, loc="lower right")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def _dot_panel(
+    ax: Axes, frame: pd.DataFrame, value: str, err: str, label: str, ref: float, xlabel: str
+) -> None:
+    labels = list(frame[label])
+    y = np.arange(len(labels))[::-1]
+    ax.errorbar(
+        frame[value], y, xerr=_Z * frame[err], fmt="o", color=_COLORS[0], ms=5, capsize=3, lw=1.4
+    )
+    ax.axvline(ref, color="k", lw=0.9, ls="--")
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3, axis="x")
+
+
+def plot_performance(
+    frame: pd.DataFrame,
+    *,
+    label: str = "label",
+    bias: str = "bias",
+    bias_mcse: str = "bias_mcse",
+    coverage: str = "coverage",
+    coverage_mcse: str = "coverage_mcse",
+    level: float = 0.95,
+    bias_label: str = "bias of log HR",
+    title: str = "",
+) -> Figure:
+    """Bias and coverage per method with MC error bars (two panels).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per method/encoding; columns ``label``, ``bias``,
+        ``bias_mcse``, ``coverage``, ``coverage_mcse``.
+    label, bias, bias_mcse, coverage, coverage_mcse : str, optional
+        Column names.
+    level : float, optional
+        Nominal coverage drawn as the reference line.
+    bias_label, title : str, optional
+        Axis label of the bias panel and figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _require(frame, [label, bias, bias_mcse, coverage, coverage_mcse], "plot_performance")
+    fig = _figure(8.4, 0.55 * len(frame) + 1.8)
+    ax_b, ax_c = fig.subplots(1, 2, sharey=True)
+    _dot_panel(ax_b, frame, bias, bias_mcse, label, 0.0, bias_label)
+    _dot_panel(ax_c, frame, coverage, coverage_mcse, label, level, f"coverage of {level:.0%} CI")
+    ax_c.set_xlim(min(0.0, float(np.nanmin(frame[coverage])) - 0.05), 1.0)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_published_vs_true(
+    frame: pd.DataFrame,
+    *,
+    label: str = "label",
+    series: str = "series",
+    estimate: str = "hr",
+    lower: str = "lower",
+    upper: str = "upper",
+    truth: float = 1.0,
+    xlabel: str = "hazard ratio (log scale)",
+    title: str = "",
+) -> Figure:
+    """Association shown by published series vs all cases, per reporting model.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per (reporting model, series); ``series`` names the analysed
+        set (e.g. "all cases", "published cases"); ``estimate`` with an MC
+        interval ``lower``-``upper`` (already on the HR scale).
+    label, series, estimate, lower, upper : str, optional
+        Column names.
+    truth : float, optional
+        True value, drawn as a vertical line.
+    xlabel, title : str, optional
+        Axis label and title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _require(frame, [label, series, estimate, lower, upper], "plot_published_vs_true")
+    labels = list(dict.fromkeys(frame[label]))
+    kinds = list(dict.fromkeys(frame[series]))
+    fig = _figure(7.6, 0.62 * len(labels) + 1.9)
+    ax = fig.subplots()
+    base = np.arange(len(labels))[::-1].astype(float)
+    offsets = np.linspace(0.16, -0.16, len(kinds)) if len(kinds) > 1 else np.zeros(1)
+    for k, kind in enumerate(kinds):
+        sub = frame[frame[series] == kind].set_index(label).reindex(labels)
+        est = sub[estimate].to_numpy(float)
+        err = np.vstack([est - sub[lower].to_numpy(float), sub[upper].to_numpy(float) - est])
+        ax.errorbar(
+            est, base + offsets[k], xerr=err, fmt=_MARKERS[k % 6], color=_COLORS[k % 6],
+            ms=5, capsize=3, lw=1.4, label=str(kind),
+        )  # fmt: skip
+    ax.axvline(truth, color="k", ls="--", lw=0.9, label=f"truth (HR = {truth:g})")
+    ax.set_xscale("log")
+    ax.set_yticks(base, labels)
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="best")
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig

@@ -1,0 +1,305 @@
+"""Shared pieces of the built-in study: specs, seeds, batched fits as tidy rows.
+
+Everything here works on a chunk of replicates at once (arrays with a leading
+replicate axis) and returns the runner's tidy method format
+(:func:`ppprog.studies.methods.estimates_frame`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ppprog._core.rng import seed_sequence, stream
+from ppprog._core.typing import BoolArray, FloatArray
+from ppprog.models.status import FitStatus
+from ppprog.simulate.cohort import CohortBatch
+from ppprog.simulate.spec import CohortSpec
+from ppprog.studies.methods import estimates_frame
+
+__all__ = [
+    "section_seed",
+    "cohort_spec",
+    "extra_uniforms",
+    "value_at",
+    "cox_rows",
+    "firth_rows",
+    "logrank_rows",
+    "count_rows",
+]
+
+_SECTION_KEYS = {
+    "two_cases": 1,
+    "publication": 2,
+    "publication_onset": 3,
+    "immortal_time": 4,
+    "requirements_onset": 5,
+    "requirements_resolution": 6,
+}
+
+
+def section_seed(seed: int, section: str) -> int:
+    """Root seed of one section's study, derived from the study seed.
+
+    Parameters
+    ----------
+    seed : int
+        The study's seed.
+    section : str
+        Section key.
+
+    Returns
+    -------
+    int
+        A 63-bit integer from ``SeedSequence(seed, spawn_key=(k,))``, so the
+        sections draw independent streams although their scenario indices
+        overlap.
+    """
+    state = seed_sequence(int(seed), _SECTION_KEYS[section]).generate_state(2, np.uint64)
+    return int(state[0] >> np.uint64(1))
+
+
+def cohort_spec(endpoint: str, changes: Mapping[str, Any] | None = None) -> CohortSpec:
+    """The calibrated default spec of ``endpoint`` with dotted-path ``changes``.
+
+    Parameters
+    ----------
+    endpoint : {"onset", "resolution"}
+        Which cohort.
+    changes : mapping, optional
+        ``{"onset.log_hr.ana_high": 0.7, ...}`` (see ``CohortSpec.replace``).
+
+    Returns
+    -------
+    CohortSpec
+    """
+    spec = CohortSpec.default(endpoint)
+    return spec.replace(dict(changes)) if changes else spec
+
+
+def extra_uniforms(batch: CohortBatch, k: int, n: int) -> FloatArray:
+    """Uniforms ``(k, R, n)`` for draws beyond the generator's (publication, features).
+
+    Replicate ``r`` uses ``stream(seed, scenario, r, 1)``, a stream the
+    generator never touches, so these draws do not depend on chunking either.
+
+    Parameters
+    ----------
+    batch : CohortBatch
+        The chunk (gives seed, scenario and replicate indices).
+    k : int
+        Number of uniform slots per subject.
+    n : int
+        Subjects per replicate.
+
+    Returns
+    -------
+    numpy.ndarray, shape (k, R, n)
+    """
+    blocks = [stream(batch.seed, batch.scenario, int(r), 1).random((k, n)) for r in batch.replicates]
+    if not blocks:
+        return np.zeros((k, 0, n))
+    return np.stack(blocks, axis=1)
+
+
+def value_at(breaks: FloatArray, values: FloatArray, t: FloatArray) -> FloatArray:
+    """Value of a step function at ``t`` given its change times and segment values.
+
+    Parameters
+    ----------
+    breaks : numpy.ndarray, shape (R, n, K)
+        Change times (``inf``-padded, ascending).
+    values : numpy.ndarray, shape (R, n, K + 1)
+        Value on each segment.
+    t : numpy.ndarray, shape (R, n)
+        Times.
+
+    Returns
+    -------
+    numpy.ndarray, shape (R, n)
+        ``values[..., j]`` with ``j`` the number of changes at or before ``t``.
+    """
+    j = np.sum(breaks <= t[..., None], axis=-1)
+    return np.take_along_axis(values, j[..., None], axis=-1)[..., 0]
+
+
+def _status_codes(result: Any, r: int) -> np.ndarray:
+    status = np.asarray(getattr(result, "status", np.zeros(r)))
+    if status.dtype.kind not in "iub":
+        status = np.asarray([int(getattr(s, "code", s)) for s in status])
+    return status.astype(np.int64).reshape(r)
+
+
+def cox_rows(
+    names: Sequence[str],
+    X: FloatArray,
+    stop: FloatArray,
+    event: BoolArray,
+    *,
+    start: FloatArray | None = None,
+    mask: BoolArray | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Batched Cox fit (Efron ties) as tidy estimate rows, one per replicate and covariate.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Estimand names of the ``p`` columns of ``X``.
+    X : numpy.ndarray, shape (R, m, p)
+        Covariates.
+    stop, event : numpy.ndarray, shape (R, m)
+        Exit times and event indicators.
+    start : numpy.ndarray, shape (R, m), optional
+        Entry times of (start, stop] rows.
+    mask : numpy.ndarray of bool, shape (R, m), optional
+        Rows in the analysis.
+    level : float, optional
+        Confidence level of the Wald intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The runner's method format; diverging fits keep their status and
+        their (infinite) estimates so they are counted, never dropped.
+    """
+    from ppprog.models.cox_batch import cox_ph_batch
+
+    res = cox_ph_batch(X, stop, event, start=start, mask=mask, ties="efron")
+    r = X.shape[0]
+    n_ev = _events(event, mask)
+    return estimates_frame(
+        list(names), res.params, res.se, level=level, status=_status_codes(res, r), n_events=n_ev
+    )
+
+
+def firth_rows(
+    names: Sequence[str],
+    X: FloatArray,
+    stop: FloatArray,
+    event: BoolArray,
+    *,
+    start: FloatArray | None = None,
+    mask: BoolArray | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Batched Firth-penalized Cox fit (Efron ties, Wald intervals) as tidy rows.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Estimand names of the columns of ``X``.
+    X : numpy.ndarray, shape (R, m, p)
+        Covariates.
+    stop, event : numpy.ndarray, shape (R, m)
+        Exit times and event indicators.
+    start : numpy.ndarray, shape (R, m), optional
+        Entry times.
+    mask : numpy.ndarray of bool, shape (R, m), optional
+        Rows in the analysis.
+    level : float, optional
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from ppprog.models.firth import cox_firth_batch
+
+    res = cox_firth_batch(
+        X, stop, event, start=start, mask=mask, ties="efron", alpha=1.0 - level
+    )
+    r = X.shape[0]
+    return estimates_frame(
+        list(names), res.params, res.se, level=level, status=_status_codes(res, r),
+        n_events=_events(event, mask),
+    )  # fmt: skip
+
+
+def logrank_rows(
+    name: str,
+    group: FloatArray,
+    time: FloatArray,
+    event: BoolArray,
+    *,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Log-rank test per replicate; the estimate is the log (O/E ratio) hazard ratio.
+
+    Parameters
+    ----------
+    name : str
+        Estimand name.
+    group : numpy.ndarray, shape (R, n)
+        0/1 group (1 = exposed).
+    time, event : numpy.ndarray, shape (R, n)
+        Follow-up and event indicators.
+    level : float, optional
+        Confidence level of the intervals ``log HR +- z / sqrt(V)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``estimate = (O1 - E1) / V`` (the one-step log hazard ratio), ``se =
+        1 / sqrt(V)``, and the log-rank p-value.
+    """
+    from scipy import stats
+
+    from ppprog.models._kernels.logrank import logrank_sums
+
+    r = time.shape[0]
+    est, se, p = np.full(r, np.nan), np.full(r, np.nan), np.full(r, np.nan)
+    status = np.zeros(r, dtype=np.int64)
+    for i in range(r):
+        g = np.asarray(group[i], dtype=np.int64)
+        if not event[i].any():
+            status[i] = FitStatus.NO_EVENTS
+            continue
+        if g.min() == g.max():
+            status[i] = FitStatus.SINGULAR_INFORMATION
+            continue
+        sums = logrank_sums(
+            np.asarray(time[i], dtype=float), np.asarray(event[i], dtype=bool), g, 2,
+            np.zeros(g.shape, dtype=np.int64), 1, 0.0,
+        )  # fmt: skip
+        o1, e1 = float(sums.observed[:, 1].sum()), float(sums.expected[:, 1].sum())
+        v = float(sums.variance[1, 1])
+        if not v > 0:
+            status[i] = FitStatus.SINGULAR_INFORMATION
+            continue
+        est[i], se[i] = (o1 - e1) / v, 1.0 / np.sqrt(v)
+        p[i] = float(stats.chi2.sf((o1 - e1) ** 2 / v, 1))
+    return estimates_frame(
+        [name], est[:, None], se[:, None], level=level, p=p[:, None], status=status,
+        n_events=event.sum(axis=1),
+    )  # fmt: skip
+
+
+def count_rows(name: str, values: FloatArray) -> pd.DataFrame:
+    """Per-replicate counts (e.g. published cases) in the method format (no SE).
+
+    Parameters
+    ----------
+    name : str
+        Estimand name.
+    values : numpy.ndarray, shape (R,)
+        One number per replicate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``estimate = value``; ``se``, interval and p-value NaN; status converged.
+    """
+    v = np.asarray(values, dtype=float)[:, None]
+    nan = np.full_like(v, np.nan)
+    return estimates_frame([name], v, nan, lower=nan, upper=nan, p=nan)
+
+
+def _events(event: BoolArray, mask: BoolArray | None) -> FloatArray:
+    ev = np.asarray(event, dtype=bool)
+    if mask is not None:
+        ev = ev & np.asarray(mask, dtype=bool)
+    return ev.sum(axis=1).astype(float)

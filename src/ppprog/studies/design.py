@@ -1,0 +1,333 @@
+"""A simulation study's design (ADEMP): scenarios, estimands, methods, replicates.
+
+A :class:`Study` crosses a grid of data-generating parameters (the scenarios)
+with a list of methods, each applied to ``replicates`` simulated data sets per
+scenario. Scenario ``s`` is the ``s``-th point of the grid in declaration
+order (the last grid parameter varies fastest), followed by any explicitly
+listed scenarios; the index fixes the random streams of its replicates.
+
+References
+----------
+Morris TP, White IR, Crowther MJ (2019). Using simulation studies to evaluate
+statistical methods. Statistics in Medicine 38:2074-2102.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import InitVar, dataclass, field
+from typing import Any
+
+from ppprog._core.errors import ProblemReport, SpecError
+from ppprog.studies.methods import Method, callable_ref
+
+__all__ = ["Estimand", "Scenario", "Study", "RESERVED_COLUMNS"]
+
+RESERVED_COLUMNS = (
+    "scenario",
+    "replicate",
+    "method",
+    "estimand",
+    "estimate",
+    "se",
+    "lower",
+    "upper",
+    "p",
+    "status",
+    "n_events",
+    "truth",
+)
+
+
+@dataclass(frozen=True)
+class Estimand:
+    """A quantity the methods estimate, and where its true value comes from.
+
+    Parameters
+    ----------
+    name : str
+        Name the methods use for it (for Cox methods: the covariate name).
+    truth : float, str or None, optional
+        The true value: a number; the name of a scenario parameter; ``"log(p)"``
+        for the logarithm of scenario parameter ``p`` (a hazard ratio given on
+        its own scale); or None to read it from the generator's truth (the
+        ``truth`` mapping of the generated data, under ``truth_key``).
+    null : float, optional
+        Value under the null hypothesis of the methods' tests (0 for a log
+        hazard ratio). Used for the formula power.
+    allocation : float, str or None, optional
+        Proportion of subjects with the (binary) covariate, or the name of a
+        scenario parameter holding it. When set, the performance summary shows
+        the Schoenfeld and Freedman formula power beside the simulated power.
+    truth_key : str or None, optional
+        Key in the generator's truth mapping (default: ``name``).
+    description : str, optional
+        Free text.
+    """
+
+    name: str
+    truth: float | str | None = None
+    null: float = 0.0
+    allocation: float | str | None = None
+    truth_key: str | None = None
+    description: str = ""
+
+    def true_value(self, params: Mapping[str, Any], generated: Mapping[str, float] | None) -> float:
+        """Return the true value in a scenario.
+
+        Parameters
+        ----------
+        params : mapping
+            The scenario's parameters.
+        generated : mapping or None
+            The generator's truth, if it reports one.
+
+        Returns
+        -------
+        float
+            NaN when no truth is declared and the generator reports none.
+        """
+        if self.truth is None:
+            key = self.truth_key or self.name
+            if generated is not None and key in generated:
+                return float(generated[key])
+            return math.nan
+        return _resolve_number(self.truth, params, f"estimand {self.name!r} truth")
+
+    def allocation_value(self, params: Mapping[str, Any]) -> float:
+        """Return the covariate prevalence in a scenario (NaN when not declared)."""
+        if self.allocation is None:
+            return math.nan
+        return _resolve_number(self.allocation, params, f"estimand {self.name!r} allocation")
+
+
+def _resolve_number(value: float | str, params: Mapping[str, Any], what: str) -> float:
+    if not isinstance(value, str):
+        return float(value)
+    if value.startswith("log(") and value.endswith(")"):
+        return math.log(float(_param(value[4:-1].strip(), params, what)))
+    return float(_param(value, params, what))
+
+
+def _param(name: str, params: Mapping[str, Any], what: str) -> Any:
+    if name not in params:
+        raise SpecError(f"{what}: scenario has no parameter {name!r}")
+    return params[name]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One data-generating mechanism of a study.
+
+    Parameters
+    ----------
+    index : int
+        Position in the study's scenario list; fixes the random streams.
+    params : mapping
+        Parameters passed to the generator (base values updated by the grid).
+    """
+
+    index: int
+    params: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        """Short text naming the parameters that vary."""
+        return ", ".join(f"{k}={v}" for k, v in self.params.items())
+
+
+@dataclass(frozen=True)
+class Study:
+    """A simulation study: scenarios x methods x replicates.
+
+    Parameters
+    ----------
+    name : str
+        Name of the study.
+    generator : str or callable
+        Data-generating mechanism: a registered name (``"onset"``,
+        ``"resolution"``), a ``"module:function"`` reference, or a callable
+        ``f(params, *, replicates, seed, scenario, first_replicate)`` returning
+        the data of replicates ``first_replicate ...`` (drawn from
+        ``stream(seed, scenario, r)`` for each replicate ``r``).
+    methods : sequence of Method, str or callable
+        Analysis methods (a registered name or a callable is wrapped in a
+        :class:`~ppprog.studies.methods.Method`).
+    estimands : sequence of Estimand or str
+        Estimands with their true values (a bare name takes its truth from
+        the generator).
+    replicates : int
+        Replicates per scenario.
+    seed : int
+        Root seed of the study.
+    base : mapping, optional
+        Parameters shared by every scenario.
+    grid : mapping of str to sequence, optional
+        Parameters to cross; each combination is a scenario.
+    scenarios : sequence of mapping, optional
+        Extra scenarios listed explicitly (updates of ``base``), after the grid.
+    alpha : float, optional
+        Significance level for power / type-I error.
+    level : float, optional
+        Confidence level of the methods' intervals.
+    description : str, optional
+        Aims of the study, in words.
+    validate : bool, optional
+        Check the design on construction (raise :class:`SpecError`); the file
+        loader turns this off to report located problems instead.
+    """
+
+    name: str
+    generator: str | Callable[..., Any]
+    methods: tuple[Method, ...]
+    estimands: tuple[Estimand, ...]
+    replicates: int
+    seed: int
+    base: Mapping[str, Any] = field(default_factory=dict)
+    grid: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    scenarios_listed: tuple[Mapping[str, Any], ...] = ()
+    alpha: float = 0.05
+    level: float = 0.95
+    description: str = ""
+    validate: InitVar[bool] = True
+
+    def __post_init__(self, validate: bool) -> None:
+        object.__setattr__(self, "methods", tuple(Method.coerce(m) for m in self.methods))
+        ests = tuple(Estimand(e) if isinstance(e, str) else e for e in self.estimands)
+        object.__setattr__(self, "estimands", ests)
+        object.__setattr__(self, "scenarios_listed", tuple(self.scenarios_listed))
+        report = self.problems() if validate else None
+        if report:
+            raise SpecError(str(report))
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """The scenarios: the grid's combinations, then the listed ones."""
+        keys = list(self.grid)
+        combos = itertools.product(*(list(self.grid[k]) for k in keys)) if keys else [()]
+        params = [{**self.base, **dict(zip(keys, c))} for c in combos]
+        params += [{**self.base, **dict(s)} for s in self.scenarios_listed]
+        return tuple(Scenario(i, p) for i, p in enumerate(params))
+
+    def estimand(self, name: str) -> Estimand | None:
+        """Return the declared estimand called ``name`` (None if undeclared)."""
+        return next((e for e in self.estimands if e.name == name), None)
+
+    def problems(self, file: str | None = None) -> ProblemReport:
+        """Check the design and return every problem found (without raising).
+
+        Parameters
+        ----------
+        file : str, optional
+            File name to attach to the problems.
+
+        Returns
+        -------
+        ProblemReport
+        """
+        rep = ProblemReport()
+        add = rep.add
+        if not isinstance(self.replicates, int) or self.replicates < 2:
+            add("replicates", "must be an integer >= 2", file=file)
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            add("seed", "must be a non-negative integer", file=file)
+        for name in ("alpha", "level"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not 0 < v < 1:
+                add(name, f"must be a number strictly between 0 and 1, got {v!r}", file=file)
+        if not self.methods:
+            add("methods", "at least one method is required", file=file)
+        _check_unique(rep, "methods", [m.label for m in self.methods], file)
+        _check_unique(rep, "estimands", [e.name for e in self.estimands], file)
+        for k, values in self.grid.items():
+            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+                add(f"grid.{k}", "must be a non-empty list of values", file=file)
+        names = set(self.base) | set(self.grid)
+        for s in self.scenarios_listed:
+            names |= set(s)
+        for k in sorted(names & set(RESERVED_COLUMNS)):
+            add(f"grid.{k}", f"parameter name {k!r} is reserved for a result column", file=file)
+        if not rep:
+            self._check_estimands(rep, file)
+        return rep
+
+    def _check_estimands(self, rep: ProblemReport, file: str | None) -> None:
+        for i, est in enumerate(self.estimands):
+            for s in self.scenarios:
+                try:
+                    est.true_value(s.params, None)
+                    est.allocation_value(s.params)
+                except (SpecError, TypeError, ValueError) as exc:
+                    rep.add(f"estimands[{i}]", f"scenario {s.index}: {exc}", file=file)
+                    break
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able description (callables as ``"module:qualname"``)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "generator": callable_ref(self.generator),
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "alpha": self.alpha,
+            "level": self.level,
+            "base": dict(self.base),
+            "grid": {k: list(v) for k, v in self.grid.items()},
+            "scenarios": [dict(s) for s in self.scenarios_listed],
+            "estimands": [_estimand_dict(e) for e in self.estimands],
+            "methods": [m.to_dict() for m in self.methods],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, validate: bool = True) -> Study:
+        """Rebuild a study from :meth:`to_dict` output (or a parsed study file)."""
+        return cls(
+            name=str(d.get("name", "study")),
+            description=str(d.get("description", "")),
+            generator=d["generator"],
+            seed=d["seed"],
+            replicates=d["replicates"],
+            alpha=d.get("alpha", 0.05),
+            level=d.get("level", 0.95),
+            base=dict(d.get("base", {})),
+            grid={k: list(v) for k, v in d.get("grid", {}).items()},
+            scenarios_listed=tuple(dict(s) for s in d.get("scenarios", [])),
+            estimands=tuple(Estimand(**e) for e in d.get("estimands", [])),
+            methods=tuple(Method.from_dict(m) for m in d["methods"]),
+            validate=validate,
+        )
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines each replicate's results.
+
+        The number of replicates is left out, so a finished study can be
+        extended with more replicates and resumed from its checkpoint.
+        """
+        d = self.to_dict()
+        for k in ("replicates", "description", "name"):
+            d.pop(k)
+        text = json.dumps(d, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _estimand_dict(e: Estimand) -> dict[str, Any]:
+    return {
+        "name": e.name,
+        "truth": e.truth,
+        "null": e.null,
+        "allocation": e.allocation,
+        "truth_key": e.truth_key,
+        "description": e.description,
+    }
+
+
+def _check_unique(rep: ProblemReport, what: str, names: list[str], file: str | None) -> None:
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            rep.add(f"{what}[{i}]", f"duplicate name {n!r}", file=file)
+        seen.add(n)

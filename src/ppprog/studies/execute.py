@@ -1,0 +1,272 @@
+"""Run a study: chunks of replicates, serially, on local processes or on Dask.
+
+Each chunk (a range of replicates of one scenario) is generated and analysed
+in one call of :func:`run_chunk`, wherever it runs; replicate ``r`` of
+scenario ``s`` always draws from ``stream(seed, s, r)``, and the methods fit a
+chunk with batched engines whose per-replicate arithmetic does not depend on
+the other replicates of the chunk. The per-replicate table is assembled in a
+fixed order at the end, so it is the same, bit for bit, for every backend,
+worker count, chunk size and for a run resumed from a checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ppprog._core.errors import SpecError
+from ppprog.studies.checkpoint import MemoryStore, open_store
+from ppprog.studies.design import Estimand, Study
+from ppprog.studies.generators import generated_truth, resolve_generator
+from ppprog.studies.methods import Method
+from ppprog.studies.result import StudyResult, assemble
+from ppprog.studies.seeding import ChunkKey, plan_chunks
+
+__all__ = ["run", "run_chunk", "ChunkTask", "ChunkOutput", "DEFAULT_CHUNK_SIZE"]
+
+DEFAULT_CHUNK_SIZE = 200
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to produce one chunk (small and picklable)."""
+
+    key: ChunkKey
+    params: Mapping[str, Any]
+    seed: int
+    generator: Callable[..., Any]
+    methods: tuple[Method, ...]
+    estimands: tuple[Estimand, ...]
+    level: float
+
+
+@dataclass(frozen=True)
+class ChunkOutput:
+    """A finished chunk: its tidy rows and how long each stage took."""
+
+    key: ChunkKey
+    frame: pd.DataFrame
+    timing: Mapping[str, float]
+
+
+def run_chunk(task: ChunkTask) -> ChunkOutput:
+    """Generate one chunk of replicates and apply every method to it.
+
+    Parameters
+    ----------
+    task : ChunkTask
+        The chunk and the study's resolved generator and methods.
+
+    Returns
+    -------
+    ChunkOutput
+        Rows in (method, replicate, estimand) order, with absolute replicate
+        indices, the scenario index and the true value of each estimand.
+    """
+    key = task.key
+    t0 = time.perf_counter()
+    data = task.generator(
+        dict(task.params),
+        replicates=key.count,
+        seed=task.seed,
+        scenario=key.scenario,
+        first_replicate=key.first,
+    )
+    t1 = time.perf_counter()
+    truth_gen = generated_truth(data)
+    declared = {e.name: e for e in task.estimands}
+    frames = []
+    for method in task.methods:
+        est = method.apply(data, level=task.level)
+        bad = (est["replicate"] < 0) | (est["replicate"] >= key.count)
+        if bad.any():
+            raise SpecError(f"method {method.label!r} returned replicate indices outside the chunk")
+        truths = {}
+        for name in est["estimand"].unique():
+            e = declared.get(name, Estimand(name))
+            truths[name] = e.true_value(task.params, truth_gen)
+        est.insert(0, "method", method.label)
+        est.insert(0, "scenario", np.int64(key.scenario))
+        est["replicate"] = est["replicate"] + key.first
+        est["truth"] = est["estimand"].map(truths).astype(np.float64)
+        frames.append(est)
+    t2 = time.perf_counter()
+    frame = pd.concat(frames, ignore_index=True)
+    timing = {"generate_s": t1 - t0, "fit_s": t2 - t1, "pid": float(os.getpid())}
+    return ChunkOutput(key, frame, timing)
+
+
+def _iter_serial(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator[ChunkOutput]:
+    for t in tasks:
+        yield run_chunk(t)
+
+
+def _iter_processes(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator[ChunkOutput]:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    n = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")) as pool:
+        pending = {pool.submit(run_chunk, t) for t in tasks}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: f.result().key):
+                    yield fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def _iter_dask(tasks: Sequence[ChunkTask], client: Any) -> Iterator[ChunkOutput]:
+    from distributed import Client, as_completed
+
+    own = isinstance(client, str)
+    cl = Client(client) if own else client
+    try:
+        futures = [cl.submit(run_chunk, t, pure=False) for t in tasks]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            cl.cancel(futures)
+    finally:
+        if own:
+            cl.close()
+
+
+def _backend_iter(
+    backend: Any, workers: int | None
+) -> tuple[Callable[[Sequence[ChunkTask]], Iterator[ChunkOutput]], dict[str, Any]]:
+    if backend == "serial":
+        return (lambda ts: _iter_serial(ts, None)), {"backend": "serial", "workers": 1}
+    if backend == "processes":
+        n = workers or os.cpu_count() or 1
+        return (lambda ts: _iter_processes(ts, n)), {"backend": "processes", "workers": n}
+    if isinstance(backend, str) or type(backend).__name__ == "Client":
+        where = backend if isinstance(backend, str) else getattr(backend, "scheduler", None)
+        info = {"backend": "dask", "scheduler": str(where)}
+        return (lambda ts: _iter_dask(ts, backend)), info
+    raise SpecError(
+        f"backend must be 'serial', 'processes', a dask Client or a scheduler address, got {backend!r}"
+    )
+
+
+def run(
+    study: Study,
+    *,
+    backend: Any = "serial",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    checkpoint_dir: str | Path | None = None,
+    progress: bool = True,
+    on_chunk: Callable[[ChunkKey, int], None] | None = None,
+) -> StudyResult:
+    """Run a study and return its per-replicate results.
+
+    Parameters
+    ----------
+    study : Study
+        The design.
+    backend : {"serial", "processes"}, distributed.Client or str, optional
+        Where chunks run: in this process; in a spawn-safe
+        ``ProcessPoolExecutor``; or on a Dask cluster, given as a ``Client``
+        or a scheduler address such as ``"tcp://10.0.0.5:8786"``. Strings
+        other than ``"serial"``/``"processes"`` are scheduler addresses.
+    workers : int, optional
+        Processes for ``backend="processes"`` (default: all cores).
+    chunk_size : int, optional
+        Replicates per chunk (default 200); bounds each worker's memory.
+    checkpoint_dir : str or pathlib.Path, optional
+        Folder for finished chunks and the manifest. A run on a folder that
+        already holds finished chunks of the same study resumes from there.
+    progress : bool, optional
+        Show a tqdm progress bar (replicates per second); tqdm hides it
+        when standard error is not a terminal.
+    on_chunk : callable, optional
+        ``on_chunk(key, n_finished)`` is called after each chunk is stored;
+        an exception raised there stops the run (finished chunks are kept).
+
+    Returns
+    -------
+    StudyResult
+    """
+    size = DEFAULT_CHUNK_SIZE if chunk_size is None else int(chunk_size)
+    store = open_store(checkpoint_dir, study.to_dict(), study.fingerprint())
+    scenarios = study.scenarios
+    plan = plan_chunks(len(scenarios), study.replicates, size, store.done())
+    generator = resolve_generator(study.generator)
+    methods = tuple(m.resolved() for m in study.methods)
+    tasks = [
+        ChunkTask(
+            k,
+            scenarios[k.scenario].params,
+            study.seed,
+            generator,
+            methods,
+            study.estimands,
+            study.level,
+        )
+        for k in plan
+    ]
+    iterate, info = _backend_iter(backend, workers)
+    store.start_run({**info, "chunk_size": size, "chunks_planned": len(plan)})
+    t0 = time.perf_counter()
+    n_run = _drive(iterate(tasks), store, study, plan, progress, on_chunk)
+    store.finish_run(time.perf_counter() - t0, n_run)
+    return _collect(store, study)
+
+
+def _drive(
+    outputs: Iterator[ChunkOutput],
+    store: MemoryStore,
+    study: Study,
+    plan: list[ChunkKey],
+    progress: bool,
+    on_chunk: Callable[[ChunkKey, int], None] | None,
+) -> int:
+    from tqdm.auto import tqdm
+
+    total = len(study.scenarios) * study.replicates
+    todo = sum(k.count for k in plan)
+    bar = tqdm(
+        total=total,
+        initial=total - todo,
+        unit="rep",
+        desc=study.name,
+        disable=None if progress else True,
+        smoothing=0.1,
+    )
+    n_run = 0
+    try:
+        for i, out in enumerate(outputs, start=1):
+            store.put(out.key, out.frame, out.timing)
+            n_run += out.key.count
+            bar.update(out.key.count)
+            if on_chunk is not None:
+                on_chunk(out.key, i)
+    finally:
+        bar.close()
+        if hasattr(outputs, "close"):
+            outputs.close()
+    return n_run
+
+
+def _collect(store: MemoryStore, study: Study) -> StudyResult:
+    keys = sorted(store.done())
+    keys = [k for k in keys if k.first < study.replicates]
+    frames = store.frames(keys)
+    table = assemble(frames, study)
+    expected = len(study.scenarios) * study.replicates
+    got = table.groupby(["scenario", "method"]).replicate.nunique().sum() if len(table) else 0
+    if math.isfinite(expected) and got != expected * len(study.methods):
+        raise SpecError(f"internal: expected {expected} replicates per method, found {got}")
+    return StudyResult(study=study, replicates=table, manifest=store.manifest)

@@ -1,0 +1,175 @@
+"""The outcome of a study: the per-replicate table, the manifest, the summary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ppprog._core.fmt import text_table
+from ppprog.studies.design import Study
+from ppprog.studies.performance import performance
+
+__all__ = ["StudyResult", "assemble", "scenario_frame"]
+
+_TABLE = "replicates.parquet"
+_MANIFEST = "manifest.json"
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, (bool, int, float, str, np.generic)) or v is None:
+        return v
+    return json.dumps(v, sort_keys=True, default=repr)
+
+
+def scenario_frame(study: Study) -> pd.DataFrame:
+    """Scenario parameters as a frame indexed by ``scenario`` (non-scalars as JSON text)."""
+    rows = [{k: _scalar(v) for k, v in s.params.items()} for s in study.scenarios]
+    frame = pd.DataFrame(rows, index=pd.Index(range(len(rows)), name="scenario"))
+    return frame
+
+
+def assemble(frames: Sequence[pd.DataFrame], study: Study) -> pd.DataFrame:
+    """Concatenate chunk frames into the study's per-replicate table.
+
+    Rows are ordered by scenario, method (in the study's order), replicate and
+    then the order in which the method reported its estimands, so the table
+    does not depend on how the work was chunked or scheduled.
+
+    Parameters
+    ----------
+    frames : sequence of pandas.DataFrame
+        Output of :func:`~ppprog.studies.execute.run_chunk` per chunk.
+    study : Study
+        The design (for method order and scenario parameters).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if not frames:
+        raise ValueError("no finished chunks to assemble")
+    table = pd.concat(frames, ignore_index=True)
+    table = table[table["replicate"] < study.replicates]
+    order = {m.label: i for i, m in enumerate(study.methods)}
+    rank = table["method"].map(order).to_numpy()
+    idx = np.lexsort((table["replicate"].to_numpy(), rank, table["scenario"].to_numpy()))
+    table = table.iloc[idx].reset_index(drop=True)
+    dup = table.duplicated(["scenario", "method", "replicate", "estimand"])
+    if dup.any():
+        raise ValueError(f"{int(dup.sum())} duplicated replicate rows in the finished chunks")
+    params = scenario_frame(study)
+    return table.join(params, on="scenario")
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """Per-replicate results of a study, its manifest and performance summary.
+
+    Parameters
+    ----------
+    study : Study
+        The design that was run.
+    replicates : pandas.DataFrame
+        One row per (scenario, method, replicate, estimand): ``scenario,
+        method, replicate, estimand, estimate, se, lower, upper, p, status,
+        n_events, truth`` and the scenario parameters.
+    manifest : dict
+        Study description, fingerprint, seed, versions, chunk list with timings,
+        runs.
+    """
+
+    study: Study
+    replicates: pd.DataFrame
+    manifest: Mapping[str, Any]
+
+    def performance(self, *, alpha: float | None = None, failures: str = "exclude") -> pd.DataFrame:
+        """Performance measures with Monte-Carlo SEs per scenario, method, estimand.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            Significance level for power (default: the study's).
+        failures : {"exclude", "include", "exclude_any"}, optional
+            Handling of non-converged fits (always counted in the output).
+
+        Returns
+        -------
+        pandas.DataFrame
+            See :func:`ppprog.studies.performance.performance`.
+        """
+        a = self.study.alpha if alpha is None else alpha
+        return performance(
+            self.replicates,
+            alpha=a,
+            failures=failures,
+            allocation=self._allocation(),
+            params=scenario_frame(self.study),
+        )
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Performance with the default options (non-converged fits excluded, counted)."""
+        return self.performance()
+
+    def _allocation(self) -> dict[tuple[int, str], float]:
+        out = {}
+        for e in self.study.estimands:
+            if e.allocation is not None:
+                for s in self.study.scenarios:
+                    out[(s.index, e.name)] = e.allocation_value(s.params)
+        return out
+
+    def __str__(self) -> str:
+        perf = self.summary
+        cols = ["scenario", "method", "estimand", "n_used", "n_total", "bias", "empse"]
+        cols += ["modse", "coverage", "power"]
+        rows = []
+        for r in perf[cols].itertuples(index=False):
+            rows.append([str(r[0]), r[1], r[2], *r[3:]])
+        title = f"Study {self.study.name!r}: {self.study.replicates} replicates per scenario"
+        return text_table(cols, rows, title=title)
+
+    def to_parquet(self, folder: str | Path) -> Path:
+        """Write ``replicates.parquet`` and ``manifest.json`` into ``folder``.
+
+        Parameters
+        ----------
+        folder : str or pathlib.Path
+            Created if needed.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+        """
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        self.replicates.to_parquet(path / _TABLE, index=False)
+        text = json.dumps(dict(self.manifest), indent=1, default=repr)
+        (path / _MANIFEST).write_text(text)
+        return path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> StudyResult:
+        """Read a result written by :meth:`to_parquet`.
+
+        Parameters
+        ----------
+        folder : str or pathlib.Path
+            Folder holding ``replicates.parquet`` and ``manifest.json``.
+
+        Returns
+        -------
+        StudyResult
+        """
+        path = Path(folder)
+        manifest = json.loads((path / _MANIFEST).read_text())
+        study = Study.from_dict(manifest["study"])
+        table = pd.read_parquet(path / _TABLE)
+        return cls(study=study, replicates=table, manifest=manifest)

@@ -1,0 +1,210 @@
+"""Running studies: known answers, bit-identical backends, resume, failure counts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from studies_toy import exp_rate_ratio, toy_generator
+
+from ppprog._core.errors import SpecError
+from ppprog.studies import Estimand, Method, Study, StudyResult, run
+from ppprog.studies.execute import run_chunk
+
+
+def _study(replicates: int = 40, **kw) -> Study:
+    args = {
+        "name": "toy",
+        "generator": toy_generator,
+        "methods": (Method("exp", exp_rate_ratio),),
+        "estimands": (Estimand("x", truth="log(hr)", allocation="prev"),),
+        "replicates": replicates,
+        "seed": 20261124,
+        "base": {"n": 60, "prev": 0.5},
+        "grid": {"hr": [1.0, 2.0]},
+    }
+    args.update(kw)
+    return Study(**args)
+
+
+def _assert_identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    for c in ("estimate", "se", "lower", "upper", "p"):
+        assert np.array_equal(a[c].to_numpy().view(np.int64), b[c].to_numpy().view(np.int64))
+
+
+def test_null_effect_gives_nominal_type_one_error() -> None:
+    study = _study(replicates=1000, base={"n": 200, "prev": 0.5}, grid={"hr": [1.0]})
+    perf = run(study, progress=False, chunk_size=250).performance()
+    row = perf.iloc[0]
+    assert row["n_used"] == 1000
+    assert abs(row["power"] - 0.05) <= 3 * math.sqrt(0.05 * 0.95 / 1000)
+
+
+def test_correct_model_is_unbiased_with_nominal_coverage() -> None:
+    study = _study(replicates=1000, base={"n": 400, "prev": 0.4}, grid={"hr": [2.0]})
+    res = run(study, progress=False, chunk_size=500)
+    row = res.performance().iloc[0]
+    assert row["truth"] == pytest.approx(math.log(2.0), abs=0, rel=1e-15)
+    assert abs(row["bias"]) <= 3 * row["bias_mcse"]
+    assert abs(row["coverage"] - 0.95) <= 3 * math.sqrt(0.95 * 0.05 / 1000)
+    assert abs(row["rel_error"]) <= 3 * row["rel_error_mcse"]
+    # simulated power next to the formula power for the same scenario
+    assert 0 < row["power_schoenfeld"] < 1 and 0 < row["power_freedman"] < 1
+    assert abs(row["power"] - row["power_schoenfeld"]) < 0.05
+
+
+def test_table_layout_and_replicate_indices() -> None:
+    res = run(_study(replicates=7), progress=False, chunk_size=3)
+    t = res.replicates
+    assert len(t) == 2 * 7
+    assert list(t.columns[:12]) == [
+        "scenario", "method", "replicate", "estimand", "estimate", "se",
+        "lower", "upper", "p", "status", "n_events", "truth",
+    ]  # fmt: skip
+    assert t.groupby("scenario").replicate.apply(list).tolist() == [list(range(7))] * 2
+    assert set(t["hr"]) == {1.0, 2.0} and set(t["n"]) == {60}
+    assert res.manifest["seed"] == 20261124
+    assert len(res.manifest["chunks"]) == 6
+
+
+def test_chunk_matches_direct_generation() -> None:
+    """Replicate r of scenario s is the r-th stream, whatever chunk it is in."""
+    study = _study(replicates=10)
+    res = run(study, progress=False, chunk_size=4)
+    one = toy_generator({"n": 60, "prev": 0.5, "hr": 2.0}, replicates=1, seed=study.seed,
+                        scenario=1, first_replicate=7)  # fmt: skip
+    direct = exp_rate_ratio(one)
+    row = res.replicates.query("scenario == 1 and replicate == 7").iloc[0]
+    assert row["estimate"] == direct["estimate"].iloc[0]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 40])
+def test_bit_identical_across_chunk_sizes(chunk_size: int) -> None:
+    ref = run(_study(), progress=False, chunk_size=40).replicates
+    _assert_identical(ref, run(_study(), progress=False, chunk_size=chunk_size).replicates)
+
+
+def test_bit_identical_serial_processes_dask() -> None:
+    distributed = pytest.importorskip("distributed")
+    study = _study(replicates=30)
+    serial = run(study, progress=False, chunk_size=30).replicates
+    procs = run(study, backend="processes", workers=2, chunk_size=4, progress=False)
+    _assert_identical(serial, procs.replicates)
+    assert procs.manifest["runs"][-1]["workers"] == 2
+    pids = {c["pid"] for c in procs.manifest["chunks"]}
+    assert len(pids) >= 1
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        via_client = run(study, backend=client, chunk_size=5, progress=False)
+        via_address = run(study, backend=cluster.scheduler_address, chunk_size=11, progress=False)
+    _assert_identical(serial, via_client.replicates)
+    _assert_identical(serial, via_address.replicates)
+    assert via_client.manifest["runs"][-1]["backend"] == "dask"
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_interrupt_and_resume_is_bitwise_equal(tmp_path) -> None:
+    study = _study(replicates=25)
+    full = run(study, progress=False, chunk_size=4).replicates
+
+    def stop_after_3(key, n_done):
+        if n_done == 3:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run(study, progress=False, chunk_size=4, checkpoint_dir=tmp_path, on_chunk=stop_after_3)
+    assert len(list(tmp_path.glob("*.parquet"))) == 3
+    # resume with a different chunk size: only the gaps are run, nothing twice
+    resumed = run(study, progress=False, chunk_size=6, checkpoint_dir=tmp_path)
+    _assert_identical(full, resumed.replicates)
+    assert not resumed.replicates.duplicated(["scenario", "method", "replicate", "estimand"]).any()
+    runs = resumed.manifest["runs"]
+    assert len(runs) == 2 and runs[1]["replicates_run"] == 2 * 25 - 3 * 4
+    # a third run finds everything done
+    again = run(study, progress=False, checkpoint_dir=tmp_path)
+    assert again.manifest["runs"][-1]["replicates_run"] == 0
+    _assert_identical(full, again.replicates)
+
+
+def test_orphan_chunk_file_is_recomputed_not_counted(tmp_path) -> None:
+    """A chunk written but not yet in the manifest (killed between renames) is redone."""
+    study = _study(replicates=8)
+    run(study, progress=False, chunk_size=4, checkpoint_dir=tmp_path)
+    import json
+
+    man = json.loads((tmp_path / "manifest.json").read_text())
+    man["chunks"] = man["chunks"][:-1]
+    (tmp_path / "manifest.json").write_text(json.dumps(man))
+    res = run(study, progress=False, chunk_size=4, checkpoint_dir=tmp_path)
+    assert res.manifest["runs"][-1]["replicates_run"] == 4
+    _assert_identical(run(study, progress=False).replicates, res.replicates)
+
+
+def test_extend_study_with_more_replicates(tmp_path) -> None:
+    run(_study(replicates=10), progress=False, chunk_size=4, checkpoint_dir=tmp_path)
+    more = run(_study(replicates=16), progress=False, chunk_size=4, checkpoint_dir=tmp_path)
+    assert more.manifest["runs"][-1]["replicates_run"] == 2 * 6
+    _assert_identical(run(_study(replicates=16), progress=False).replicates, more.replicates)
+
+
+def test_checkpoint_of_another_study_is_refused(tmp_path) -> None:
+    run(_study(replicates=4), progress=False, checkpoint_dir=tmp_path)
+    with pytest.raises(SpecError, match="different study"):
+        run(_study(replicates=4, seed=1), progress=False, checkpoint_dir=tmp_path)
+
+
+def test_nonconvergence_is_counted_and_reported() -> None:
+    # few subjects with x=1 and a tiny hazard among them: often no event in that group
+    study = _study(
+        replicates=200, base={"n": 20, "prev": 0.15, "censor": 0.5}, grid={"hr": [0.05]}
+    )
+    res = run(study, progress=False, chunk_size=64)
+    perf = res.performance()
+    row = perf.iloc[0]
+    statuses = res.replicates["status"]
+    n_sep = int((statuses == "monotone_likelihood").sum())
+    assert n_sep > 20
+    assert row["n_total"] == 200 and row["n_separated"] == n_sep
+    assert row["n_nonconverged"] == n_sep and row["n_used"] == 200 - n_sep
+    assert row["failures"] == "exclude"
+    inc = res.performance(failures="include").iloc[0]
+    assert inc["n_separated"] == n_sep and inc["n_nonfinite"] == row["n_nonfinite"]
+    assert inc["n_used"] == 200 - inc["n_nonfinite"]
+    assert "n_used" in str(res)
+
+
+def test_result_round_trip(tmp_path) -> None:
+    res = run(_study(replicates=6), progress=False)
+    res.to_parquet(tmp_path / "out")
+    back = StudyResult.load(tmp_path / "out")
+    _assert_identical(res.replicates, back.replicates)
+    assert back.study.fingerprint() == res.study.fingerprint()
+    pd.testing.assert_frame_equal(res.performance(), back.performance())
+
+
+def test_run_chunk_rejects_bad_method_output() -> None:
+    def bad(data):
+        return pd.DataFrame({"replicate": [0]})
+
+    study = _study(replicates=3, methods=(Method("bad", bad),))
+    with pytest.raises(SpecError, match="lacks columns"):
+        run(study, progress=False)
+
+
+def test_unknown_backend() -> None:
+    with pytest.raises(SpecError, match="backend"):
+        run(_study(replicates=2), backend=42, progress=False)
+
+
+def test_run_chunk_is_public_and_small() -> None:
+    assert callable(run_chunk)
