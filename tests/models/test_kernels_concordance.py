@@ -115,6 +115,22 @@ def test_matches_brute_force(ties, entry, strata):
     assert c.std_err == pytest.approx(se, abs=1e-13)
 
 
+def test_cluster_sums_influence_before_squaring():
+    start, stop, event, X, _ = make_data(23, 40, ties=True, entry=True)
+    risk = np.round(X[:, 0], 1)
+    cluster = np.arange(40) // 4
+    c = concordance(stop, event, risk, start=start, cluster=cluster)
+    counts, infl = concordance_pairs(stop, event, risk, start=start)
+    npair = counts[:3].sum()
+    somers = (counts[0] - counts[1]) / npair
+    dfb = ((infl[:, 0] - infl[:, 1]) - somers * infl.sum(1)) / npair
+    by_cluster = np.array([dfb[cluster == g].sum() for g in range(10)])
+    assert c.std_err == pytest.approx(np.sqrt(np.sum(by_cluster**2) / 4), abs=1e-14)
+    own = concordance(stop, event, risk, start=start, cluster=np.arange(40)[::-1])
+    assert own.std_err == pytest.approx(concordance(stop, event, risk, start=start).std_err)
+    assert own.c_index == c.c_index
+
+
 def test_matches_lifelines_on_tie_free_data():
     # lifelines counts a tie in risk as 1/2 too, but treats time ties differently,
     # so compare where there are none.  Its predictions are "higher = longer".

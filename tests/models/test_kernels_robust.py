@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,28 @@ def test_score_residuals_match_weight_derivative_oracle(ties, entry, strata, tie
     # the column sums are the score vector at beta
     u = weighted_score(start, stop, event, X, beta, np.ones(len(stop)), s, ties).real
     np.testing.assert_allclose(got.sum(0), u, rtol=0, atol=1e-10)
+
+
+def test_spread_linear_predictor_with_late_entries():
+    # rows entering late carry almost all the risk: at the early event times the
+    # risk-set sums must not be taken as a difference of two nearly equal totals
+    rng = np.random.default_rng(np.random.SeedSequence(12))
+    n = 30
+    late = np.arange(n) >= 15
+    start = np.where(late, 2.0, 0.0)
+    stop = np.where(late, 3.0, 0.0) + rng.uniform(0.1, 1.0, n)
+    event = (rng.random(n) < 0.8).astype(int)
+    X = np.c_[np.where(late, 1.0, 0.0), rng.normal(size=n)]
+    beta = np.array([30.0, 0.2])
+    for ties in ["efron", "breslow"]:
+        got = score_residuals(start, stop, event, X, beta, ties=ties)
+        want = score_residuals_oracle(start, stop, event, X, beta, ties=ties)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_unknown_ties():
+    with pytest.raises(ValueError, match="ties"):
+        score_residuals(None, [1.0, 2.0], [1, 1], [[0.0], [1.0]], [0.1], ties="exact")
 
 
 def test_two_subject_hand_case():
@@ -168,3 +191,65 @@ def test_row_order_invariance(seed, ties):
         start[perm], stop[perm], event[perm], X[perm], beta, strata=s[perm], ties=ties
     )
     np.testing.assert_allclose(a[perm], b, rtol=0, atol=1e-12)
+
+
+# --- Therneau & Grambsch appendix closed forms (R's tests/book1.R, tests/book2.R) ---
+
+T1 = np.loadtxt(
+    Path(__file__).parents[1] / "reference" / "cox_post_test1.csv", delimiter=",", skiprows=1
+)
+# the closed forms list rows in time order 1, 1, 6, 6, 8, 9; in the CSV order these
+# are rows 1, 2, 3, 4, 5, 0
+TIME_ORDER = [1, 2, 3, 4, 5, 0]
+
+
+def _book1_breslow_scores(r):
+    a, b = 3 * (r + 1) ** 2, (r + 3) ** 2
+    return np.array(
+        [
+            (2 * r + 3) / a,
+            -r / a,
+            -r / a + 3 * (3 - r) / b,
+            r / a - r * (r + 1) / b,
+            r / a + 2 * r / b,
+            r / a + 2 * r / b,
+        ]
+    )
+
+
+def _book2_efron_scores(r):
+    a, b, d = r + 1, r + 3, r + 5
+    tail = 2 * r * (177 + r * (282 + r * (182 + r * (50 + 5 * r)))) / (3 * (a * b * d) ** 2)
+    return np.array(
+        [
+            (2 * r + 3) / (3 * a**2),
+            -r / (3 * a**2),
+            (675 + r * (1305 + r * (756 + r * (-4 + r * (-79 - 13 * r))))) / (3 * (a * b * d) ** 2),
+            r * (1 / (3 * a**2) - a / (2 * b**2) - b / (2 * d**2)),
+            tail,
+            tail,
+        ]
+    )
+
+
+EFRON_MLE = np.log(2 * np.sqrt(23 / 3) * np.cos(np.arccos((45 / 23) * np.sqrt(3 / 23)) / 3))
+BRESLOW_MLE = np.log((3 + np.sqrt(33)) / 2)
+
+
+@pytest.mark.parametrize(
+    ("ties", "beta", "closed_form"),
+    [
+        ("breslow", 0.0, _book1_breslow_scores),
+        ("breslow", BRESLOW_MLE, _book1_breslow_scores),
+        ("efron", 0.0, _book2_efron_scores),
+        ("efron", EFRON_MLE, _book2_efron_scores),
+    ],
+)
+def test_book_closed_form_score_residuals(ties, beta, closed_form):
+    time, status, x = T1[:, 0], T1[:, 1].astype(int), T1[:, 2:3]
+    got = score_residuals(None, time, status, x, np.array([beta]), ties=ties)[:, 0]
+    np.testing.assert_allclose(got[TIME_ORDER], closed_form(np.exp(beta)), rtol=1e-12, atol=1e-15)
+    if ties == "breslow" and beta == 0.0:  # printed in tests/book1.R, data order
+        np.testing.assert_allclose(
+            got, [5 / 24, 5 / 12, -1 / 12, 7 / 24, -1 / 24, 5 / 24], rtol=1e-13
+        )

@@ -14,7 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ppprog._core.errors import ModelError
-from ppprog.models._kernels.km import conf_band, find_quantile, product_limit, risk_counts
+from ppprog.models._kernels.km import (
+    conf_band,
+    find_quantile,
+    merge_near_ties,
+    product_limit,
+    risk_counts,
+)
 from ppprog.models.km import TABLE_COLUMNS, kaplan_meier
 
 REF = json.loads(
@@ -93,13 +99,17 @@ def test_str_looks_like_print_survfit():
 
 
 def _datasets():
-    from lifelines.datasets import load_rossi, load_waltons
+    from lifelines.datasets import load_lung, load_rossi, load_waltons
 
-    w, r = load_waltons(), load_rossi()
-    return [("waltons", w["T"], w["E"]), ("rossi", r["week"], r["arrest"])]
+    w, r, lung = load_waltons(), load_rossi(), load_lung()
+    return [
+        ("waltons", w["T"], w["E"]),
+        ("rossi", r["week"], r["arrest"]),
+        ("lung", lung["time"], lung["status"]),
+    ]
 
 
-@pytest.mark.parametrize("idx", [0, 1])
+@pytest.mark.parametrize("idx", [0, 1, 2])
 def test_against_lifelines_km_and_log_log_ci(idx):
     from lifelines import KaplanMeierFitter
 
@@ -119,7 +129,7 @@ def test_against_lifelines_km_and_log_log_ci(idx):
     assert kmf.median_survival_time_ == fit.median or not fit.median_reached
 
 
-@pytest.mark.parametrize("idx", [0, 1])
+@pytest.mark.parametrize("idx", [0, 1, 2])
 def test_against_lifelines_nelson_aalen(idx):
     from lifelines import NelsonAalenFitter
 
@@ -364,7 +374,75 @@ def test_property_grouped_equals_separate(data):
     t, e, g, _ = data
     t, e, g = np.array(t, float), np.array(e), np.array(g)
     fit = kaplan_meier(t, e, group=g)
+    medians = fit.summary["median"]
     for level in fit.groups:
         alone = kaplan_meier(t[g == level], e[g == level])
-        pd.testing.assert_frame_equal(fit.curve(level).table, alone.table)
-        assert fit.summary.loc[level, "median"] == alone.median or math.isnan(alone.median)
+        np.testing.assert_array_equal(fit.curve(level).table.to_numpy(), alone.table.to_numpy())
+        np.testing.assert_array_equal(medians[level], alone.median)
+
+
+def test_categorical_group_keeps_level_order_and_drops_unused():
+    g = pd.Series(pd.Categorical(["lo", "hi", "lo", "hi"], categories=["lo", "mid", "hi"]))
+    fit = kaplan_meier([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 1], group=g)
+    assert fit.groups == ("lo", "hi")
+    assert list(fit.summary.index) == ["lo", "hi"]
+
+
+def test_lung_ph_ecog_matches_r_print_survfit():
+    # tests/reference/r_survival_lung_printed.json (survival-Ex.Rout.save)
+    from lifelines.datasets import load_lung
+
+    ref = json.loads(
+        (Path(__file__).parents[1] / "reference" / "r_survival_lung_printed.json").read_text()
+    )["survfit_ph_ecog"]
+    lung = load_lung()
+    keep = lung["ph.ecog"].notna()
+    assert int((~keep).sum()) == ref["deleted"]
+    d = lung[keep]
+    summ = kaplan_meier(d["time"], d["status"], group=d["ph.ecog"]).summary
+    for level, n, events, med, lcl, ucl in ref["rows"]:
+        row = summ.loc[float(level)]
+        assert (row["n"], row["events"], row["median"]) == (n, events, med)
+        got = [row["lower"], row["upper"]]
+        np.testing.assert_array_equal(got, [np.nan if v is None else v for v in (lcl, ucl)])
+
+
+def test_timefix_merges_floating_point_near_ties_as_r():
+    # R's aeqSurv: 0.1 + 0.2 and 0.3 differ by 5.6e-17, one tie with timefix (the default)
+    t = [0.1 + 0.2, 0.3, 1.0]
+    e = [1, 1, 0]
+    merged = kaplan_meier(t, e).table
+    assert merged["time"].tolist() == [0.3, 1.0]
+    assert merged["n_event"].iloc[0] == 2
+    exact = kaplan_meier(t, e, timefix=False).table
+    assert len(exact) == 3
+    # relative rule: 1e9 and 1e9 + 1 are within sqrt(eps) of the mean |time|
+    rel = kaplan_meier([1e9, 1e9 + 1.0, 2e9], [1, 1, 1]).table
+    assert rel["time"].tolist() == [1e9, 2e9]
+
+
+def test_timefix_kernel_keeps_untied_arrays_and_rejects_empty_intervals():
+    t = np.array([1.0, 2.0])
+    assert merge_near_ties(t)[0] is t
+    near = np.array([1.0 - 1e-12, 0.0])  # entry 1 - 1e-12 merges with time 1
+    with pytest.raises(ValueError, match="empty"):
+        merge_near_ties(t, near)
+    with pytest.raises(ModelError, match="timefix=False"):
+        kaplan_meier(t, [1, 1], entry=near)
+    assert len(kaplan_meier(t, [1, 1], entry=near, timefix=False).table) == 2
+
+
+@pytest.mark.parametrize("idx", [0, 1, 2])
+def test_public_datasets_against_statsmodels_and_oracle(idx):
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    _, t, e = _datasets()[idx]
+    tab = kaplan_meier(t, e).table
+    sf = SurvfuncRight(t.to_numpy(float), e.to_numpy(float))
+    ev = tab[tab["n_event"] > 0]
+    np.testing.assert_allclose(sf.surv_prob, ev["survival"], atol=TOL)
+    se_s = (ev["survival"] * ev["std_err"]).to_numpy()
+    ok = np.isfinite(se_s)
+    np.testing.assert_allclose(sf.surv_prob_se[ok], se_s[ok], atol=TOL)
+    cols = ["time", "n_risk", "n_event", "n_censor", "survival", "std_err", "cumhaz", "cumhaz_se"]
+    np.testing.assert_allclose(tab[cols].to_numpy(), np.array(km_oracle(t, e)), atol=TOL)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.stats import chi2
 
 from ppprog._core.errors import ModelError
-from ppprog.models._kernels.logrank import logrank_chisq, logrank_sums
+from ppprog.models._kernels.logrank import logrank_batch, logrank_chisq, logrank_sums
 from ppprog.models.logrank import logrank_test
 
 REF = json.loads(
@@ -260,3 +260,85 @@ def test_stratum_without_events_with_weights():
     np.testing.assert_allclose(res.expected, ex, atol=TOL)
     np.testing.assert_allclose(res.variance.to_numpy(), v, atol=TOL)
     assert (res.expected_by_stratum.loc[1] == 0).all()
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 1.0])
+def test_batch_equals_single_fits(rho):
+    rng = np.random.default_rng(np.random.SeedSequence(31))
+    r, n, k = 40, 35, 3
+    t = np.ceil(rng.exponential(5.0, (r, n)))
+    e = rng.random((r, n)) < 0.7
+    g = rng.integers(0, k, (r, n))
+    batch = logrank_batch(t, e, g, k, rho)
+    for i in range(r):
+        one = logrank_sums(t[i], e[i], g[i], k, np.zeros(n, dtype=np.intp), 1, rho)
+        np.testing.assert_allclose(batch.observed[i], one.observed[0], atol=TOL)
+        np.testing.assert_allclose(batch.expected[i], one.expected[0], atol=TOL)
+        np.testing.assert_allclose(batch.variance[i], one.variance, atol=TOL)
+    # and one replicate against the loop oracle
+    o, ex, v = logrank_oracle(list(t[0]), list(e[0]), list(g[0]), None, rho)
+    np.testing.assert_allclose(batch.expected[0], ex, atol=TOL)
+    np.testing.assert_allclose(batch.variance[0], v, atol=TOL)
+
+
+@given(data)
+def test_property_batch_rows_do_not_interact(d):
+    t, e, g = (np.array(x) for x in d[:3])
+    rng = np.random.default_rng(d[3])
+    t2 = np.stack([t, rng.permutation(t)]).astype(float)
+    e2 = np.stack([e, e]).astype(bool)
+    g2 = np.stack([g, g])
+    both = logrank_batch(t2, e2, g2, 3, 1.0)
+    first = logrank_batch(t2[:1], e2[:1], g2[:1], 3, 1.0)
+    np.testing.assert_array_equal(both.expected[0], first.expected[0])
+    np.testing.assert_array_equal(both.variance[0], first.variance[0])
+
+
+def test_lung_stratified_8_groups_matches_r_survdiff():
+    # tests/reference/r_survival_lung_printed.json (survival-Ex.Rout.save)
+    from lifelines.datasets import load_lung
+
+    ref = json.loads(
+        (Path(__file__).parents[1] / "reference" / "r_survival_lung_printed.json").read_text()
+    )["survdiff_pat_karno_strata_inst"]
+    lung = load_lung()
+    keep = lung["pat.karno"].notna() & lung["inst"].notna()
+    assert int((~keep).sum()) == ref["deleted"]
+    d = lung[keep]
+    res = logrank_test(d["time"], d["status"], d["pat.karno"], strata=d["inst"])
+    exp = np.array(ref["rows"], float)
+    summ = res.summary
+    np.testing.assert_array_equal(summ.index.to_numpy(), exp[:, 0])
+    np.testing.assert_array_equal(summ["n"], exp[:, 1])
+    np.testing.assert_array_equal(summ["observed"], exp[:, 2])
+    np.testing.assert_allclose(summ["expected"], exp[:, 3], atol=5e-4)
+    np.testing.assert_allclose(summ["(O-E)^2/E"], exp[:, 4], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(summ["(O-E)^2/V"], exp[:, 5], rtol=1e-4, atol=1e-5)
+    assert round(res.chisq, 1) == ref["chisq"]
+    assert res.df == ref["df"]
+    assert round(res.p, 3) == ref["p"]
+
+
+def test_aml3_dummy_group_with_zero_expected_is_dropped():
+    # tests/difftest.Rout.save: adding 7 early-censored "Dummy" subjects leaves chisq and df
+    t, s, g = _aml()
+    t3 = np.concatenate([t, [1, 2, 2, 3, 3, 3, 4]])
+    s3 = np.concatenate([s, [0] * 7])
+    g3 = np.concatenate([g, ["Dummy"] * 7])
+    base, res = logrank_test(t, s, g), logrank_test(t3, s3, g3)
+    assert res.groups == ("Dummy", "Maintained", "Nonmaintained")
+    assert res.expected["Dummy"] == 0.0
+    assert res.df == base.df == 1
+    assert res.chisq == pytest.approx(base.chisq, rel=1e-12)
+    assert np.isnan(res.summary.loc["Dummy", "(O-E)^2/E"])
+
+
+def test_timefix_applies_to_logrank():
+    t = [0.1 + 0.2, 0.3, 1.0, 2.0]
+    e = [1, 1, 1, 1]
+    g = ["a", "b", "a", "b"]
+    merged = logrank_test(t, e, g)
+    exact = logrank_test(t, e, g, timefix=False)
+    assert merged.variance.iloc[0, 0] != pytest.approx(exact.variance.iloc[0, 0])
+    same = logrank_test([0.3, 0.3, 1.0, 2.0], e, g)
+    assert merged.chisq == pytest.approx(same.chisq, rel=1e-14)

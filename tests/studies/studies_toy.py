@@ -31,9 +31,11 @@ class ToyBatch:
     x: np.ndarray
     truth: dict[str, float] = field(default_factory=dict)
 
-    def baseline_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-        """(X (R, n, 1), time, event, names) like the real CohortBatch."""
-        return self.x[:, :, None].astype(np.float64), self.time, self.event, ["x"]
+    def baseline_arrays(self, names: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+        """``(X (R, n, 1), ["x"])`` like the real ``CohortBatch.baseline_arrays``."""
+        if names not in (None, ["x"]):
+            raise ValueError(f"the toy cohort has only covariate 'x', not {names}")
+        return self.x[:, :, None].astype(np.float64), ["x"]
 
 
 def toy_generator(

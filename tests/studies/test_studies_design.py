@@ -47,10 +47,10 @@ method = "studies_toy:exp_rate_ratio"
 
 
 def _study(**kw) -> Study:
-    args = dict(
-        name="t", generator=toy_generator, methods=[exp_rate_ratio], estimands=["x"],
-        replicates=5, seed=1, base={"n": 10}, grid={"a": [1, 2], "b": ["u", "v", "w"]},
-    )  # fmt: skip
+    args = {
+        "name": "t", "generator": toy_generator, "methods": [exp_rate_ratio], "estimands": ["x"],
+        "replicates": 5, "seed": 1, "base": {"n": 10}, "grid": {"a": [1, 2], "b": ["u", "v", "w"]},
+    }  # fmt: skip
     args.update(kw)
     return Study(**args)
 
@@ -61,7 +61,8 @@ def test_grid_order_last_varies_fastest() -> None:
         (1, "u"), (1, "v"), (1, "w"), (2, "u"), (2, "v"), (2, "w"), (9, "z"),
     ]  # fmt: skip
     assert [s.index for s in sc] == list(range(7))
-    assert sc[0].params["n"] == 10 and sc[-1].params["n"] == 3
+    assert sc[0].params["n"] == 10
+    assert sc[-1].params["n"] == 3
     assert sc[1].label == "n=10, a=1, b=v"
 
 
@@ -122,30 +123,35 @@ def test_load_and_run_study_file(tmp_path, fmt: str) -> None:
         path.write_text(TOML)
     else:
         import tomllib
-
         import yaml
 
         path = tmp_path / "s.yaml"
         path.write_text(yaml.safe_dump(tomllib.loads(TOML), sort_keys=False))
     study = load_study(path)
-    assert len(study.scenarios) == 4 and study.replicates == 12
+    assert len(study.scenarios) == 4
+    assert study.replicates == 12
     res = run_study_file(path, replicates=6, progress=False, chunk_size=4, workers=None)
-    assert res.study.replicates == 6 and len(res.replicates) == 4 * 6
+    assert res.study.replicates == 6
+    assert len(res.replicates) == 4 * 6
     perf = res.performance()
     assert list(perf["scenario"]) == [0, 1, 2, 3]
     assert perf.loc[perf.hr == 2.0, "truth"].tolist() == [math.log(2.0)] * 2
 
 
 def test_toml_problems_name_field_and_line(tmp_path) -> None:
-    bad = TOML.replace('seed = 7', 'seed = "seven"').replace(
-        'method = "studies_toy:exp_rate_ratio"', 'method = "no_such_method"'
-    ) + '\n[[estimands]]\nname = "y"\ncolour = 3\n'
+    bad = (
+        TOML.replace("seed = 7", 'seed = "seven"').replace(
+            'method = "studies_toy:exp_rate_ratio"', 'method = "no_such_method"'
+        )
+        + '\n[[estimands]]\nname = "y"\ncolour = 3\n'
+    )
     path = tmp_path / "bad.toml"
     path.write_text(bad)
     with pytest.raises(ValidationError) as err:
         load_study(path)
     probs = {p.field: p for p in err.value.problems}
-    assert probs["seed"].line == 2 and probs["seed"].file == str(path)
+    assert probs["seed"].line == 2
+    assert probs["seed"].file == str(path)
     assert probs["methods[0].method"].line == 22
     assert "no_such_method" in probs["methods[0].method"].message
     assert probs["estimands[1].colour"].line == 26

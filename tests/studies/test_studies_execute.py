@@ -52,7 +52,8 @@ def test_correct_model_is_unbiased_with_nominal_coverage() -> None:
     assert abs(row["coverage"] - 0.95) <= 3 * math.sqrt(0.95 * 0.05 / 1000)
     assert abs(row["rel_error"]) <= 3 * row["rel_error_mcse"]
     # simulated power next to the formula power for the same scenario
-    assert 0 < row["power_schoenfeld"] < 1 and 0 < row["power_freedman"] < 1
+    assert 0 < row["power_schoenfeld"] < 1
+    assert 0 < row["power_freedman"] < 1
     assert abs(row["power"] - row["power_schoenfeld"]) < 0.05
 
 
@@ -60,12 +61,13 @@ def test_table_layout_and_replicate_indices() -> None:
     res = run(_study(replicates=7), progress=False, chunk_size=3)
     t = res.replicates
     assert len(t) == 2 * 7
-    assert list(t.columns[:12]) == [
+    assert list(t.columns[:13]) == [
         "scenario", "method", "replicate", "estimand", "estimate", "se",
-        "lower", "upper", "p", "status", "n_events", "truth",
+        "lower", "upper", "p", "status", "n_events", "truth", "allocation",
     ]  # fmt: skip
     assert t.groupby("scenario").replicate.apply(list).tolist() == [list(range(7))] * 2
-    assert set(t["hr"]) == {1.0, 2.0} and set(t["n"]) == {60}
+    assert set(t["hr"]) == {1.0, 2.0}
+    assert set(t["n"]) == {60}
     assert res.manifest["seed"] == 20261124
     assert len(res.manifest["chunks"]) == 6
 
@@ -89,7 +91,8 @@ def test_bit_identical_across_chunk_sizes(chunk_size: int) -> None:
 
 def test_bit_identical_serial_processes_dask() -> None:
     distributed = pytest.importorskip("distributed")
-    study = _study(replicates=30)
+    cox = Method("cox", "cox_baseline")  # the batched numba engine in every worker
+    study = _study(replicates=30, methods=(Method("exp", exp_rate_ratio), cox))
     serial = run(study, progress=False, chunk_size=30).replicates
     procs = run(study, backend="processes", workers=2, chunk_size=4, progress=False)
     _assert_identical(serial, procs.replicates)
@@ -129,7 +132,8 @@ def test_interrupt_and_resume_is_bitwise_equal(tmp_path) -> None:
     _assert_identical(full, resumed.replicates)
     assert not resumed.replicates.duplicated(["scenario", "method", "replicate", "estimand"]).any()
     runs = resumed.manifest["runs"]
-    assert len(runs) == 2 and runs[1]["replicates_run"] == 2 * 25 - 3 * 4
+    assert len(runs) == 2
+    assert runs[1]["replicates_run"] == 2 * 25 - 3 * 4
     # a third run finds everything done
     again = run(study, progress=False, checkpoint_dir=tmp_path)
     assert again.manifest["runs"][-1]["replicates_run"] == 0
@@ -165,20 +169,21 @@ def test_checkpoint_of_another_study_is_refused(tmp_path) -> None:
 
 def test_nonconvergence_is_counted_and_reported() -> None:
     # few subjects with x=1 and a tiny hazard among them: often no event in that group
-    study = _study(
-        replicates=200, base={"n": 20, "prev": 0.15, "censor": 0.5}, grid={"hr": [0.05]}
-    )
+    study = _study(replicates=200, base={"n": 20, "prev": 0.15, "censor": 0.5}, grid={"hr": [0.05]})
     res = run(study, progress=False, chunk_size=64)
     perf = res.performance()
     row = perf.iloc[0]
     statuses = res.replicates["status"]
     n_sep = int((statuses == "monotone_likelihood").sum())
     assert n_sep > 20
-    assert row["n_total"] == 200 and row["n_separated"] == n_sep
-    assert row["n_nonconverged"] == n_sep and row["n_used"] == 200 - n_sep
+    assert row["n_total"] == 200
+    assert row["n_separated"] == n_sep
+    assert row["n_nonconverged"] == n_sep
+    assert row["n_used"] == 200 - n_sep
     assert row["failures"] == "exclude"
     inc = res.performance(failures="include").iloc[0]
-    assert inc["n_separated"] == n_sep and inc["n_nonfinite"] == row["n_nonfinite"]
+    assert inc["n_separated"] == n_sep
+    assert inc["n_nonfinite"] == row["n_nonfinite"]
     assert inc["n_used"] == 200 - inc["n_nonfinite"]
     assert "n_used" in str(res)
 
@@ -208,3 +213,49 @@ def test_unknown_backend() -> None:
 
 def test_run_chunk_is_public_and_small() -> None:
     assert callable(run_chunk)
+
+
+_KILL_SCRIPT = """
+import sys, time
+sys.path.insert(0, {testdir!r})
+from studies_toy import exp_rate_ratio, toy_generator
+from ppprog.studies import Estimand, Method, Study, run
+study = Study(name="toy", generator=toy_generator, methods=(Method("exp", exp_rate_ratio),),
+              estimands=(Estimand("x", truth="log(hr)", allocation="prev"),), replicates=30,
+              seed=20261124, base={{"n": 60, "prev": 0.5}}, grid={{"hr": [1.0, 2.0]}})
+run(study, progress=False, chunk_size=3, checkpoint_dir={ckpt!r},
+    on_chunk=lambda key, n: time.sleep(0.2))
+"""
+
+
+def test_killed_process_resumes_without_loss_or_duplicates(tmp_path) -> None:
+    """SIGKILL a real run mid-way (no clean-up possible), then resume."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    ckpt = tmp_path / "ckpt"
+    code = _KILL_SCRIPT.format(testdir=str(Path(__file__).parent), ckpt=str(ckpt))
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+        n_done = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            man = ckpt / "manifest.json"
+            if man.exists():
+                n_done = len(json.loads(man.read_text())["chunks"])
+                if n_done >= 3:
+                    break
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert 3 <= n_done < 20, "the run was not interrupted mid-way"
+    resumed = run(_study(replicates=30), progress=False, chunk_size=7, checkpoint_dir=ckpt)
+    first = resumed.manifest["runs"][0]
+    assert "finished" not in first  # the killed run never finished
+    assert resumed.study.fingerprint() == _study(replicates=30).fingerprint()
+    _assert_identical(run(_study(replicates=30), progress=False).replicates, resumed.replicates)

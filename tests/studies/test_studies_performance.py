@@ -110,7 +110,8 @@ def test_failures_are_counted_and_excluded_by_default() -> None:
     perf = performance(_table()).set_index("method")
     a = perf.loc["a"]
     assert (a["n_total"], a["n_used"], a["n_nonconverged"], a["n_separated"]) == (5, 3, 2, 1)
-    assert a["n_nonfinite"] == 1 and a["failures"] == "exclude"
+    assert a["n_nonfinite"] == 1
+    assert a["failures"] == "exclude"
     assert a["mean_estimate"] == pytest.approx((0.1 + 0.2 + 0.5) / 3)
     b = perf.loc["b"]
     # method b "converged" on replicate 3 but its estimate is NaN: not usable, counted
@@ -119,13 +120,15 @@ def test_failures_are_counted_and_excluded_by_default() -> None:
 
 def test_failures_included_on_request() -> None:
     a = performance(_table(), failures="include").set_index("method").loc["a"]
-    assert a["n_used"] == 4 and a["failures"] == "include"
+    assert a["n_used"] == 4
+    assert a["failures"] == "include"
     assert a["mean_estimate"] == pytest.approx((0.1 + 30.0 + 0.2 + 0.5) / 4)
 
 
 def test_failures_exclude_any_method() -> None:
     perf = performance(_table(), failures="exclude_any").set_index("method")
-    assert perf.loc["a", "n_used"] == 3 and perf.loc["b", "n_used"] == 3
+    assert perf.loc["a", "n_used"] == 3
+    assert perf.loc["b", "n_used"] == 3
     assert perf.loc["b", "mean_estimate"] == pytest.approx((0.2 + 0.3 + 0.6) / 3)
     with pytest.raises(SpecError):
         usable_mask(_table(), "drop")
@@ -134,7 +137,7 @@ def test_failures_exclude_any_method() -> None:
 def test_formula_power_columns() -> None:
     t = _table()
     t["truth"] = math.log(0.5)
-    perf = performance(t, allocation={(0, "x"): 0.5}).set_index("method")
+    perf = performance(t.assign(allocation=0.5)).set_index("method")
     assert perf.loc["a", "mean_events"] == 10.0
     assert perf.loc["a", "power_schoenfeld"] == pytest.approx(
         schoenfeld_power(0.5, 10.0, allocation=0.5), rel=1e-15

@@ -135,7 +135,7 @@ def _profile_cis(rep: _Replicate, beta: FloatArray, lpen: float, se: FloatArray,
     codes = np.zeros((p, 2), dtype=np.int8)
     for j in range(p):
         lo, hi = profile_interval(
-            rep.constrained, j, beta, lpen, se=float(se[j]), sd=float(rep.sd[j]), crit=crit
+            functools.partial(rep.constrained, j), j, beta, lpen, se=float(se[j]), sd=float(rep.sd[j]), crit=crit
         )
         bounds[j] = lo.value, hi.value
         codes[j] = int(lo.status), int(hi.status)

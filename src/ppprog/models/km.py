@@ -16,7 +16,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, text_table
-from ppprog.models._kernels.km import conf_band, find_quantile, product_limit, risk_counts
+from ppprog.models._kernels.km import (
+    conf_band,
+    find_quantile,
+    merge_near_ties,
+    product_limit,
+    risk_counts,
+)
 
 __all__ = ["KMResult", "kaplan_meier"]
 
@@ -28,7 +34,24 @@ TABLE_COLUMNS = [
 
 
 def as_float(x: ArrayLike, name: str) -> NDArray[np.float64]:
-    """Coerce a 1-D numeric input, rejecting NaN and infinities (named in the error)."""
+    """Coerce a 1-D numeric input, rejecting NaN and infinities.
+
+    Parameters
+    ----------
+    x : array_like
+        Input (list, numpy array or pandas Series).
+    name : str
+        Parameter name used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray of float
+
+    Raises
+    ------
+    ModelError
+        Non-numeric, not one-dimensional, or holding NaN / infinite values.
+    """
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -44,7 +67,19 @@ def as_float(x: ArrayLike, name: str) -> NDArray[np.float64]:
 
 
 def as_event(x: ArrayLike, n: int) -> NDArray[np.bool_]:
-    """Coerce the event indicator; only 0/1 (or booleans) are accepted."""
+    """Coerce the event indicator; only 0/1 (or booleans) are accepted.
+
+    Parameters
+    ----------
+    x : array_like
+        Event indicator.
+    n : int
+        Expected length.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
     arr = as_float(x, "event")
     check_length(arr, n, "event")
     bad = (arr != 0) & (arr != 1)
@@ -54,39 +89,92 @@ def as_event(x: ArrayLike, n: int) -> NDArray[np.bool_]:
 
 
 def as_labels(x: ArrayLike, n: int, name: str) -> tuple[NDArray[np.intp], tuple[Hashable, ...]]:
-    """Factorize group or stratum labels (sorted levels, as R's ``factor``)."""
-    values = pd.Series(np.asarray(x) if not isinstance(x, pd.Series) else x.to_numpy())
+    """Factorize group or stratum labels (sorted levels, as R's ``factor``).
+
+    Parameters
+    ----------
+    x : array_like
+        Labels; missing values are rejected.
+    n : int
+        Expected length.
+    name : str
+        Parameter name used in error messages.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int
+        Level index per row.
+    levels : tuple
+        Sorted distinct labels.
+    """
+    values = x.reset_index(drop=True) if isinstance(x, pd.Series) else pd.Series(np.asarray(x))
     check_length(values.to_numpy(), n, name)
     if values.isna().any():
         raise ModelError(f"{name} has {int(values.isna().sum())} missing values")
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # R keeps factor-level order and drops unused levels (survival's strata())
+        values = values.cat.remove_unused_categories()
+        return values.cat.codes.to_numpy().astype(np.intp), tuple(values.cat.categories.tolist())
     codes, levels = pd.factorize(values, sort=True)
     return codes.astype(np.intp), tuple(levels.tolist())
 
 
 def check_length(arr: NDArray[Any], n: int, name: str) -> None:
-    """Raise when ``arr`` does not have ``n`` rows."""
+    """Raise :class:`ModelError` when ``arr`` does not have ``n`` rows.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        Array to check.
+    n : int
+        Expected number of rows.
+    name : str
+        Parameter name used in the error message.
+    """
     if arr.shape[0] != n:
         raise ModelError(f"{name} has {arr.shape[0]} rows, expected {n} (the length of time)")
 
 
 def check_survival(
-    time: ArrayLike, event: ArrayLike, entry: ArrayLike | None
+    time: ArrayLike, event: ArrayLike, entry: ArrayLike | None, timefix: bool = True
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64] | None]:
-    """Validate ``time``, ``event`` and ``entry`` together."""
+    """Validate ``time``, ``event`` and ``entry`` together.
+
+    Parameters
+    ----------
+    time : array_like
+        Exit times (finite, >= 0, at least one).
+    event : array_like
+        0/1 indicators of the same length.
+    entry : array_like or None
+        Entry times, each strictly below its exit time.
+    timefix : bool, optional
+        Merge near-tied times as R's ``timefix = TRUE`` (``aeqSurv``).
+
+    Returns
+    -------
+    time, event, entry : numpy.ndarray
+        Coerced arrays (``entry`` None when not given).
+    """
     t = as_float(time, "time")
     if t.size == 0:
         raise ModelError("time is empty")
     if (t < 0).any():
         raise ModelError(f"time must be >= 0, found {t[t < 0][0]!r}")
     e = as_event(event, t.size)
-    if entry is None:
-        return t, e, None
-    en = as_float(entry, "entry")
-    check_length(en, t.size, "entry")
-    bad = en >= t
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ModelError(f"entry must be < time; row {i} has entry {en[i]!r} >= time {t[i]!r}")
+    en = None
+    if entry is not None:
+        en = as_float(entry, "entry")
+        check_length(en, t.size, "entry")
+        bad = en >= t
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ModelError(f"entry must be < time; row {i} has entry {en[i]!r} >= time {t[i]!r}")
+    if timefix:
+        try:
+            t, en = merge_near_ties(t, en)
+        except ValueError as exc:
+            raise ModelError(f"entry/time: {exc}; pass timefix=False to keep exact times") from exc
     return t, e, en
 
 
@@ -142,7 +230,19 @@ class KMResult:
     left_truncated: bool
 
     def curve(self, group: Hashable) -> KMResult:
-        """The ungrouped result for one group level."""
+        """The ungrouped result for one group level.
+
+        Parameters
+        ----------
+        group : hashable
+            One of :attr:`groups`.
+
+        Returns
+        -------
+        KMResult
+            Identical to fitting that group alone (with ``timefix``, near
+            ties are merged over the pooled times first, as R does).
+        """
         if self.groups is None:
             raise ModelError("this result is not grouped")
         if group not in self.groups:
@@ -172,6 +272,10 @@ class KMResult:
         The ``p`` quantile is the first time at which ``S(t) <= 1 - p``, with
         the midpoint rule on a flat stretch at exactly ``1 - p``; its limits
         are the same read-off on the lower and upper confidence curves.
+        One deliberate choice: when the curve stays at exactly ``1 - p`` to
+        its last time, ``quantile.survfit`` (followed here) returns the
+        midpoint with that last time, whereas ``print.survfit`` prints the
+        start of the stretch.
 
         Parameters
         ----------
@@ -221,7 +325,18 @@ class KMResult:
         return float(q["lower"]), float(q["upper"])
 
     def survival_at(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Evaluate the right-continuous step function ``S(t)`` (1 before the first time)."""
+        """Evaluate the right-continuous step function ``S(t)``.
+
+        Parameters
+        ----------
+        t : array_like of float
+            Times at which to evaluate.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            ``S`` at the last table time ``<= t``; 1 before the first time.
+        """
         self._single("survival_at")
         tt = as_float(np.atleast_1d(np.asarray(t, dtype=np.float64)), "t")
         idx = np.searchsorted(self.table["time"].to_numpy(), tt, side="right") - 1
@@ -230,7 +345,11 @@ class KMResult:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per curve: ``n, events, median, lower, upper, median_reached``."""
+        """One row per curve (index ``group``, ``"all"`` when ungrouped).
+
+        Columns ``n, events, median, lower, upper, median_reached``; the median
+        and its limits follow :meth:`quantile` and are NaN when not reached.
+        """
         q = self.quantile(0.5)
         tab = self.table
         keys = list(self.groups) if self.groups is not None else ["all"]
@@ -273,6 +392,7 @@ def kaplan_meier(
     group: ArrayLike | None = None,
     conf_type: str = "log",
     alpha: float = 0.05,
+    timefix: bool = True,
 ) -> KMResult:
     """Kaplan-Meier survival curve(s) with R ``survfit`` conventions.
 
@@ -293,6 +413,9 @@ def kaplan_meier(
         ``"log-log"``.
     alpha : float, optional
         One minus the confidence level.
+    timefix : bool, optional
+        As R's default, treat times within ``sqrt(machine eps)`` (absolute or
+        relative) as tied; False compares times exactly.
 
     Returns
     -------
@@ -317,7 +440,7 @@ def kaplan_meier(
         raise ModelError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     if not 0.0 < float(alpha) < 1.0:
         raise ModelError(f"alpha must lie in (0, 1), got {alpha!r}")
-    t, e, en = check_survival(time, event, entry)
+    t, e, en = check_survival(time, event, entry, timefix)
     if group is None:
         table = _curve_frame(t, e, en, conf_type, alpha)
         n = pd.Series({"all": int(t.size)})

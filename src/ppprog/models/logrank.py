@@ -96,6 +96,7 @@ def logrank_test(
     strata: ArrayLike | None = None,
     rho: float = 0.0,
     entry: ArrayLike | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Compare survival across k groups with the (weighted, stratified) log-rank test.
 
@@ -117,6 +118,8 @@ def logrank_test(
     entry : array_like of float, shape (n,), optional
         Left-truncation times (at risk iff ``entry < t <= time``). An
         extension: R's ``survdiff`` takes right-censored data only.
+    timefix : bool, optional
+        As R's default, treat times within ``sqrt(machine eps)`` as tied.
 
     Returns
     -------
@@ -136,7 +139,7 @@ def logrank_test(
     >>> res.observed.tolist(), res.df
     ([2.0, 2.0], 1)
     """
-    t, e, en = check_survival(time, event, entry)
+    t, e, en = check_survival(time, event, entry, timefix)
     g, levels = as_labels(group, t.size, "group")
     if len(levels) < 2:
         raise ModelError(f"group must have at least two levels, got {list(levels)}")

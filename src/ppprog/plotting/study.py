@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_power", "plot_performance", "plot_published_vs_true"]
+__all__ = ["plot_power", "plot_performance", "plot_published_vs_true", "plot_likelihood_ratio"]
 
 _Z = 1.959963984540054
 _COLORS = ("#1b6ca8", "#d1495b", "#2e933c", "#8e6c8a", "#edae49", "#00798c")
@@ -88,6 +88,7 @@ def plot_power(
             ax.plot(f[x], f[power], "k--", lw=1.2, label="Schoenfeld formula")
         ax.axhline(target, color="0.6", lw=0.8, ls=":")
         ax.set_xscale("log")
+        _plain_log_ticks(ax)
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"{panel_label} = {value:g}", fontsize=10)
         ax.set_xlabel(xlabel)
@@ -202,6 +203,7 @@ def plot_published_vs_true(
         )  # fmt: skip
     ax.axvline(truth, color="k", ls="--", lw=0.9, label=f"truth (HR = {truth:g})")
     ax.set_xscale("log")
+    _plain_log_ticks(ax)
     ax.set_yticks(base, labels)
     ax.set_xlabel(xlabel)
     ax.grid(alpha=0.3, axis="x")
@@ -209,3 +211,66 @@ def plot_published_vs_true(
     if title:
         ax.set_title(title, fontsize=11)
     return fig
+
+
+def plot_likelihood_ratio(
+    frame: pd.DataFrame,
+    *,
+    hr: str = "hr",
+    lr: str = "likelihood_ratio",
+    curve: str = "curve",
+    bound: str = "bound",
+    title: str = "",
+) -> Figure:
+    """Likelihood ratio (Bayes factor) of the cases against the effect size, per curve.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns ``hr`` (finite effect sizes), ``lr``, ``curve`` (legend label,
+        e.g. the population ANA-positive share) and ``bound`` (the limit of the
+        likelihood ratio as the effect grows, drawn as a dotted line).
+    hr, lr, curve, bound : str, optional
+        Column names.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _require(frame, [hr, lr, curve, bound], "plot_likelihood_ratio")
+    fig = _figure(6.4, 4.0)
+    ax = fig.subplots()
+    for k, name in enumerate(dict.fromkeys(frame[curve])):
+        sub = frame[frame[curve] == name].sort_values(hr)
+        color = _COLORS[k % 6]
+        ax.plot(sub[hr], sub[lr], marker=_MARKERS[k % 6], color=color, lw=1.6, ms=4, label=str(name))
+        ax.axhline(float(sub[bound].iloc[0]), color=color, lw=0.9, ls=":")
+    ax.axhline(1.0, color="k", lw=0.8)
+    for level, text in ((3.2, "substantial (Kass-Raftery 3.2)"), (10.0, "strong (10)")):
+        ax.axhline(level, color="0.55", lw=0.8, ls="--")
+        ax.text(float(frame[hr].min()), level * 1.04, text,
+                fontsize=7, color="0.4", va="bottom")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_log_ticks(ax)
+    ax.set_xlabel("assumed hazard ratio of ANA-high for onset (log scale)")
+    ax.set_ylabel("likelihood ratio vs no effect (log scale)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="upper left", title="dotted: limit as HR grows", title_fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+def _plain_log_ticks(ax: Axes) -> None:
+    """Label log axes with plain numbers (0.5, 1, 2, ...) instead of powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    fmt = FuncFormatter(lambda v, _: f"{v:g}")
+    for axis in (ax.xaxis, ax.yaxis):
+        if axis.get_scale() == "log":
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(fmt)
+            axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))

@@ -117,8 +117,18 @@ def _flat(obj: Any, spec: Spec, prefix: str, row: dict[str, Any]) -> None:
             row[col] = v
 
 
+_COLUMN_CACHE: dict[tuple[int, str], dict[str, str]] = {}
+
+
 def _columns(spec: Spec, prefix: str) -> dict[str, str]:
-    """Column name -> storage kind (float, int, bool, str)."""
+    """Column name -> storage kind (float, int, bool, str); cached per (spec, prefix)."""
+    key = (id(spec), prefix)
+    if key not in _COLUMN_CACHE:
+        _COLUMN_CACHE[key] = _columns_of(spec, prefix)
+    return _COLUMN_CACHE[key]
+
+
+def _columns_of(spec: Spec, prefix: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, kind in spec.items():
         col = prefix + name
@@ -290,7 +300,7 @@ def rows_to_cases(rows: dict[str, list[dict[str, Any]]], *, file: str | None = N
         Listing every conversion and validation problem.
     """
     report = ProblemReport()
-    ids = [r.get("case_id") for r in rows.get("cases", [])]
+    ids = {r.get("case_id") for r in rows.get("cases", [])}
     children: dict[str, dict[Any, list[tuple[int, Any]]]] = {n: {} for n in _ITEMS}
     for name, (cls, spec) in _ITEMS.items():
         for i, r in enumerate(rows.get(name, [])):

@@ -118,8 +118,8 @@ def _time(v: Any, path: str, ctx: _Ctx) -> Any:
     if isinstance(v, str):
         try:
             return parse_duration(v, field=path)
-        except ParseError as exc:
-            ctx.add(path, f"not a day or a duration: {v!r} ({exc.args[0].split(': ', 1)[-1]})")
+        except ParseError:
+            ctx.add(path, f"not a day or a duration: {v!r} (expected days, e.g. 56, or '8 wk')")
             return None
     if not isinstance(v, dict):
         return v  # a number becomes a TimeValue in the dataclass; other types: validate()
@@ -154,7 +154,8 @@ def _titer(v: Any, ladder: Any, path: str, ctx: _Ctx) -> Any:
     try:
         return parse_titer(v, field=path, ladder=ladder if isinstance(ladder, str) else None)
     except ParseError as exc:
-        ctx.add(path, f"unparseable titer {v!r}: {exc.args[0].split(': ', 1)[-1]}")
+        reason = str(exc).split(": ", 1)[-1].removesuffix(f" (got {exc.text!r})")
+        ctx.add(path, f"unparseable titer {v!r}: {reason}")
         return None
 
 
@@ -289,7 +290,7 @@ def loads_yaml(text: str, *, file: str | None = None) -> list[Case]:
     finally:
         loader.dispose()
     nodes = _case_nodes(root) if root is not None else None
-    if not nodes:
+    if nodes is None:
         report.add("", "expected a case, a list of cases or {cases: [...]}", file=file)
         report.raise_if_any()
     cases, all_lines = [], []
@@ -303,6 +304,7 @@ def loads_yaml(text: str, *, file: str | None = None) -> list[Case]:
             cases.append(case)
             all_lines.append({k: v for k, v in lines.items() if "#" not in k})
     _merge(report, validate(cases, file=file, lines=all_lines))
+    report.problems.sort(key=lambda p: (p.line is None, p.line or 0))
     report.raise_if_any()
     return cases
 

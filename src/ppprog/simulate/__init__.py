@@ -1,1 +1,62 @@
-"""ppprog.simulate."""
+"""Synthetic cohorts: calibrated, exact data-generating mechanisms (time in months).
+
+``generate(spec, n, replicates, seed)`` returns a :class:`CohortBatch` of arrays
+with a leading replicate axis, ready for the batched Cox engine
+(``.counting()``, ``.baseline_arrays()``), convertible to the same ``Case``
+records as real data (``.to_cases()``), with its :class:`Truth`.
+"""
+
+from ppprog.simulate.calibration import (
+    assumptions,
+    calibrate_intercept,
+    default_spec,
+    parameter_sources,
+)
+from ppprog.simulate.cohort import CohortBatch, CountingArrays, generate
+from ppprog.simulate.hazards import (
+    BaselineHazard,
+    Exponential,
+    Gompertz,
+    PiecewiseConstant,
+    UserHazard,
+    Weibull,
+)
+from ppprog.simulate.spec import (
+    AnaSpec,
+    CensoringSpec,
+    CohortSpec,
+    Logistic,
+    ManagementSpec,
+    OnsetSpec,
+    Population,
+    ResolutionSpec,
+    design_columns,
+)
+from ppprog.simulate.truth import Truth, truth
+
+__all__ = [
+    "AnaSpec",
+    "BaselineHazard",
+    "CensoringSpec",
+    "CohortBatch",
+    "CohortSpec",
+    "CountingArrays",
+    "Exponential",
+    "Gompertz",
+    "Logistic",
+    "ManagementSpec",
+    "OnsetSpec",
+    "PiecewiseConstant",
+    "Population",
+    "ResolutionSpec",
+    "Truth",
+    "UserHazard",
+    "Weibull",
+    "assumptions",
+    "calibrate_intercept",
+    "default_spec",
+    "design_columns",
+    "generate",
+    "parameter_sources",
+    "truth",
+]

@@ -53,28 +53,26 @@ def counting_arrays(
         )
     br = batch.breaks
     S = br.shape[-1] + 1
-    left = np.concatenate([np.zeros((R, n, 1)), br], axis=-1)
-    right = np.concatenate([br, np.full((R, n, 1), np.inf)], axis=-1)
-    valid = (left < time[..., None]) & (right > left)  # non-empty, starts before exit
-    flat_valid = valid.reshape(R, n * S)
+    left = np.concatenate([np.zeros((R, n, 1)), br], axis=-1).reshape(R, n * S)
+    right = np.concatenate([br, np.full((R, n, 1), np.inf)], axis=-1).reshape(R, n * S)
+    t_rep = np.repeat(time, S, axis=1)
+    flat_valid = (left < t_rep) & (right > left)  # non-empty, starts before exit
     m = int(flat_valid.sum(axis=1).max()) if R else 0
     order = np.argsort(~flat_valid, axis=1, kind="stable")[:, :m]
-    mask = np.take_along_axis(flat_valid, order, axis=1)
+    # flat positions: segment rows (R*n*S) and subject rows (R*n)
+    seg_pos = order + (np.arange(R, dtype=np.int64) * (n * S))[:, None]
     subj = order // S
-    seg = order % S
-    ridx = np.arange(R)[:, None]
-    start = np.where(mask, left.reshape(R, n * S)[ridx, order], 0.0)
-    t_exit = time[ridx, subj]
-    stop = np.where(mask, np.minimum(right.reshape(R, n * S)[ridx, order], t_exit), 0.0)
-    event = mask & batch.event[ridx, subj] & (t_exit <= right.reshape(R, n * S)[ridx, order])
-    cols = []
-    for c in names:
-        if c in tv:
-            cols.append(batch.segments[c][ridx, subj, seg])
-        else:
-            cols.append(batch.design[c][ridx, subj])
-    X = np.stack(cols, axis=-1) if cols else np.zeros((R, m, 0))
-    X = np.where(mask[..., None], X, 0.0)
+    subj_pos = subj + (np.arange(R, dtype=np.int64) * n)[:, None]
+    mask = np.take(flat_valid, seg_pos)
+    t_exit = np.take(time, subj_pos)
+    r_edge = np.take(right, seg_pos)
+    start = np.where(mask, np.take(left, seg_pos), 0.0)
+    stop = np.where(mask, np.minimum(r_edge, t_exit), 0.0)
+    event = mask & np.take(batch.event, subj_pos) & (t_exit <= r_edge)
+    X = np.zeros((R, m, len(names)))
+    for j, c in enumerate(names):
+        src, pos = (batch.segments[c], seg_pos) if c in tv else (batch.design[c], subj_pos)
+        X[..., j] = np.where(mask, np.take(src, pos), 0.0)
     subject = np.where(mask, subj, -1).astype(np.int64)
     return CountingArrays(
         start=start, stop=stop, event=event, X=X, mask=mask, subject=subject, names=names

@@ -30,12 +30,7 @@ Array = NDArray[np.float64]
 CumHaz = Callable[[Array], Array]
 
 
-def _edges(breaks: Array) -> tuple[Array, Array]:
-    """Left and right edges of the K+1 segments defined by K sorted breaks."""
-    shape = breaks.shape[:-1] + (1,)
-    left = np.concatenate([np.zeros(shape), breaks], axis=-1)
-    right = np.concatenate([breaks, np.full(shape, np.inf)], axis=-1)
-    return left, right
+_CAP = 1e250  # stands in for an infinite cumulative hazard so differences stay finite
 
 
 def segment_cumhaz(
@@ -55,7 +50,7 @@ def segment_cumhaz(
     Returns
     -------
     h_left : ndarray, shape (..., K + 1)
-        ``H0`` at each segment's left edge.
+        ``H0`` at each segment's left edge (infinite values capped at 1e250).
     mult : ndarray, shape (..., K + 1)
         ``exp(log_mult)``.
     before : ndarray, shape (..., K + 1)
@@ -63,18 +58,16 @@ def segment_cumhaz(
     after : ndarray, shape (..., K + 1)
         Modulated cumulative hazard at each segment's right edge.
     """
-    left, right = _edges(breaks)
-    h_left = cumhaz(left)
-    h_right = cumhaz(right)
+    shape = breaks.shape[:-1] + (1,)
+    h_inf = min(float(cumhaz(np.array([np.inf]))[0]), _CAP)
+    h_b = np.minimum(cumhaz(breaks), _CAP)
+    h_edges = np.concatenate([np.zeros(shape), h_b, np.full(shape, h_inf)], axis=-1)
+    width = np.diff(h_edges, axis=-1)  # >= 0 and finite; empty segments give 0
     mult = np.exp(log_mult)
-    with np.errstate(invalid="ignore"):
-        width = h_right - h_left
-        # empty segments (zero width, e.g. two breaks at the same time or inf-inf) add nothing
-        width = np.where(right > left, width, 0.0)
-        inc = np.where(mult > 0.0, mult * width, 0.0)
+    inc = mult * width
     after = np.cumsum(inc, axis=-1)
-    before = np.concatenate([np.zeros(after.shape[:-1] + (1,)), after[..., :-1]], axis=-1)
-    return h_left, mult, before, after
+    before = np.concatenate([np.zeros(shape), after[..., :-1]], axis=-1)
+    return h_edges[..., :-1], mult, before, after
 
 
 def invert_piecewise(
@@ -109,19 +102,27 @@ def invert_piecewise(
     h_left, mult, before, after = segment_cumhaz(breaks, log_mult, cumhaz)
     nseg = after.shape[-1]
     k = np.sum(after < target[..., None], axis=-1)
-    never = k >= nseg
+    never = (k >= nseg) | ~(target < _CAP)
     kk = np.minimum(k, nseg - 1)[..., None]
     hl = np.take_along_axis(h_left, kk, axis=-1)[..., 0]
     bef = np.take_along_axis(before, kk, axis=-1)[..., 0]
-    mk = np.take_along_axis(mult, kk, axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = inverse(hl + (target - bef) / mk)
-    left, right = _edges(breaks)
-    lo = np.take_along_axis(left, kk, axis=-1)[..., 0]
-    hi = np.take_along_axis(right, kk, axis=-1)[..., 0]
+    mk = np.where(never, 1.0, np.take_along_axis(mult, kk, axis=-1)[..., 0])
+    arg = np.where(never, 0.0, hl + (np.where(never, 0.0, target) - bef) / mk)
+    t = inverse(arg)
+    nb = breaks.shape[-1]
+    if nb:
+        k0 = kk[..., 0]
+        lo = np.where(
+            k0 > 0, np.take_along_axis(breaks, np.maximum(kk - 1, 0), axis=-1)[..., 0], 0.0
+        )
+        hi = np.where(
+            k0 < nb, np.take_along_axis(breaks, np.minimum(kk, nb - 1), axis=-1)[..., 0], np.inf
+        )
+    else:
+        lo, hi = np.zeros(t.shape), np.full(t.shape, np.inf)
     # rounding can put H0^{-1}(H0(b_k) + x) a few ulps outside its segment
     t = np.minimum(np.maximum(t, lo), hi)
-    return np.where(never | ~np.isfinite(target), np.inf, t)
+    return np.where(never, np.inf, t)
 
 
 def cumhaz_piecewise(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -> Array:
@@ -130,7 +131,7 @@ def cumhaz_piecewise(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -
     Parameters
     ----------
     t : ndarray, shape (T,)
-        Evaluation times (non-negative).
+        Evaluation times (non-negative, finite).
     breaks : ndarray, shape (..., K)
         Sorted change times, ``inf``-padded.
     log_mult : ndarray, shape (..., K + 1)
@@ -145,15 +146,13 @@ def cumhaz_piecewise(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -
     """
     t = np.asarray(t, dtype=np.float64)
     h_left, mult, before, _ = segment_cumhaz(breaks, log_mult, cumhaz)
-    left, _right = _edges(breaks)
     # segment index of each time: number of breaks <= t
     k = np.sum(breaks[..., None, :] <= t[:, None], axis=-1)  # (..., T)
     hl = np.take_along_axis(h_left, k, axis=-1)
     bef = np.take_along_axis(before, k, axis=-1)
     mk = np.take_along_axis(mult, k, axis=-1)
-    h0t = cumhaz(np.broadcast_to(t, k.shape).copy())
-    with np.errstate(invalid="ignore"):
-        return bef + np.where(mk > 0.0, mk * (h0t - hl), 0.0)
+    h0t = cumhaz(t)
+    return bef + mk * (h0t - hl)
 
 
 def invert_monotone(

@@ -66,7 +66,9 @@ def check_spec(spec: CohortSpec) -> ProblemReport:
             d = getattr(model.ana, name)
             gap = [a for a in model.population.agent if a not in d]
             if gap:
-                rep.add(f"{p}.ana.{name}", f"needs a value for every agent in population.agent {gap}")
+                rep.add(
+                    f"{p}.ana.{name}", f"needs a value for every agent in population.agent {gap}"
+                )
     else:
         _logistic(rep, f"{p}.cure", model.cure, base)
         _distribution(rep, f"{p}.extent", model.extent, EXTENTS, exact=True)

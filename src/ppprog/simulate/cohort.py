@@ -44,7 +44,7 @@ _COMMON = (
     "admin", "uniform", "loss", "death",
 )  # fmt: skip
 _ONSET = _COMMON + ("ana0", "ana_convert", "ana_time", "ana_titer", "ana_revert", "ana_revert_time")
-_RESOLUTION = _COMMON + ("extent", "ana0")
+_RESOLUTION = _COMMON + ("extent", "ana0", "latency")
 _MULTI = ("gap", "choice", "new_agent")  # resolution: K slots each, appended last
 
 
@@ -59,9 +59,10 @@ def _uniforms(
     spec: CohortSpec, n: int, seed: Any, scenario: int, reps: IntArray
 ) -> dict[str, FloatArray]:
     names = _slots(spec)
-    blocks = [stream(seed, scenario, int(r)).random((len(names), n)) for r in reps]
-    u = np.stack(blocks, axis=1) if blocks else np.zeros((len(names), 0, n))
-    return {name: u[j] for j, name in enumerate(names)}
+    u = np.empty((len(reps), len(names), n))
+    for i, r in enumerate(reps):
+        stream(seed, scenario, int(r)).random(out=u[i])
+    return {name: u[:, j, :] for j, name in enumerate(names)}
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,11 @@ def generate(
     """
     if not isinstance(spec, CohortSpec):
         raise SpecError(f"spec must be a CohortSpec, got {type(spec).__name__}")
-    for name, v, low in (("n", n, 1), ("replicates", replicates, 0), ("first_replicate", first_replicate, 0)):
+    for name, v, low in (
+        ("n", n, 1),
+        ("replicates", replicates, 0),
+        ("first_replicate", first_replicate, 0),
+    ):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low:
             raise SpecError(f"{name} must be an integer >= {low}, got {v!r}")
     reps = np.arange(first_replicate, first_replicate + replicates, dtype=np.int64)
@@ -382,13 +387,12 @@ def _resolution(
     breaks, strategy = pr.draw_management(model.management, u_gap, u_choice)
     eta = pr.linear_predictor(model.log_hr, design, shape)
     segs: dict[str, np.ndarray] = {"strategy": strategy}
-    log_mult = np.repeat(eta[..., None], k + 1, axis=-1)
+    effect = np.array([0.0] + [model.log_hr.get(f"strategy[{s}]", 0.0) for s in STRATEGIES[1:]])
+    log_mult = eta[..., None] + effect[strategy]
     for code, s in enumerate(STRATEGIES[1:], start=1):
-        col = (strategy == code).astype(np.float64)
-        segs[f"strategy[{s}]"] = col
-        log_mult = log_mult + model.log_hr.get(f"strategy[{s}]", 0.0) * col
+        segs[f"strategy[{s}]"] = (strategy == code).astype(np.float64)
     latent = _invert(model, u["event"], breaks, log_mult, cured)
-    extra = {}
+    extra = {"latency_u": u["latency"]}
     if k:
         extra["new_agent_u"] = np.stack([u[f"new_agent{j}"] for j in range(k)], axis=-1)
     return {

@@ -377,5 +377,7 @@ def hazard_from_dict(d: Mapping[str, Any]) -> BaselineHazard:
     extra = sorted(set(d) - set(names) - {"kind"})
     missing = [n for n in names if n not in d]
     if extra or missing:
-        raise ValueError(f"{kind} hazard needs {list(names)}; missing {missing}, unexpected {extra}")
+        raise ValueError(
+            f"{kind} hazard needs {list(names)}; missing {missing}, unexpected {extra}"
+        )
     return cls(**{n: d[n] for n in names})

@@ -63,7 +63,7 @@ def categorical(probs: Mapping[object, float], u: FloatArray) -> np.ndarray:
 
 def exponential(u: FloatArray, rate: float | FloatArray) -> FloatArray:
     """``Exp(rate)`` times from uniforms on [0, 1) (``inf`` where rate is 0)."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # rate 0 or subnormal: never
         return -np.log1p(-u) / rate
 
 
@@ -175,7 +175,9 @@ def draw_ana(
         ``t_revert`` (``inf`` if never).
     """
     keys = sorted(ana.baseline)
-    titer0 = np.asarray(keys, dtype=np.float64)[categorical({k: ana.baseline[k] for k in keys}, u["ana0"])]
+    titer0 = np.asarray(keys, dtype=np.float64)[
+        categorical({k: ana.baseline[k] for k in keys}, u["ana0"])
+    ]
     p_conv = _by_agent(ana.convert, agent, agents)
     med = _by_agent(ana.convert_median, agent, agents)
     converts = u["ana_convert"] < p_conv
@@ -218,8 +220,10 @@ def draw_management(
         ``continue``.
     """
     kmax = u_gap.shape[-1]
-    breaks = np.cumsum(exponential(u_gap, m.rate), axis=-1) if m.rate > 0 else np.full(
-        u_gap.shape, np.inf
+    breaks = (
+        np.cumsum(exponential(u_gap, m.rate), axis=-1)
+        if m.rate > 0
+        else np.full(u_gap.shape, np.inf)
     )
     cum = np.zeros((len(STRATEGIES), len(STRATEGIES)))
     for i, frm in enumerate(STRATEGIES):
@@ -265,11 +269,12 @@ def draw_censoring(
         censor = np.minimum(censor, lo + (hi - lo) * u["uniform"])
     loss = np.full(shape, np.inf)
     if c.loss_rate > 0:
-        loss = exponential(u["loss"], c.loss_rate * np.exp(linear_predictor(c.loss_log_hr, design, shape)))
+        loss = exponential(
+            u["loss"], c.loss_rate * np.exp(linear_predictor(c.loss_log_hr, design, shape))
+        )
     death = np.full(shape, np.inf)
     if c.death_rate > 0:
         death = exponential(
             u["death"], c.death_rate * np.exp(linear_predictor(c.death_log_hr, design, shape))
         )
     return censor, loss, death
-

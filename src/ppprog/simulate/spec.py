@@ -471,4 +471,3 @@ def collect(report: ProblemReport, path: str, items: list[tuple[str, str]]) -> N
     """Add ``(field, message)`` pairs under ``path`` to ``report``."""
     for f, msg in items:
         report.add(f"{path}.{f}" if path else f, msg)
-

@@ -24,7 +24,15 @@ from ppprog._core.errors import ProblemReport, SpecError
 from ppprog.simulate.hazards import BaselineHazard, hazard_from_dict
 from ppprog.simulate.spec import CohortSpec
 
-__all__ = ["spec_to_dict", "spec_from_dict", "replace_paths", "dumps", "loads", "load", "toml_dumps"]
+__all__ = [
+    "spec_to_dict",
+    "spec_from_dict",
+    "replace_paths",
+    "dumps",
+    "loads",
+    "load",
+    "toml_dumps",
+]
 
 
 # ----------------------------------------------------------------------------- to dict
@@ -81,7 +89,9 @@ class _Builder:
         names = {f.name for f in dataclasses.fields(cls) if f.init}
         for k in d:
             if k not in names:
-                self.report.add(_join(path, str(k)), f"unknown key; expected one of {sorted(names)}")
+                self.report.add(
+                    _join(path, str(k)), f"unknown key; expected one of {sorted(names)}"
+                )
         kwargs: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             if not f.init:
@@ -112,8 +122,9 @@ class _Builder:
         if isinstance(tp, type) and issubclass(tp, BaselineHazard):
             return self._hazard(v, path)
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+            before = len(self.report)
             kwargs = self.build(tp, v, path, base)
-            if kwargs is None:
+            if kwargs is None or len(self.report) > before:
                 return None
             try:
                 return tp(**kwargs)

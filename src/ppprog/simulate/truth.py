@@ -110,8 +110,10 @@ class Truth:
         """One row per quantity: ``parameter``, ``value``, ``kind``."""
         import pandas as pd
 
-        rows = [(k, v, "log_hr (time-varying)" if k in self.time_varying else "log_hr")
-                for k, v in self.log_hr.items()]
+        rows = [
+            (k, v, "log_hr (time-varying)" if k in self.time_varying else "log_hr")
+            for k, v in self.log_hr.items()
+        ]
         rows.append(("cure_fraction", self.cure_fraction, "probability"))
         rows += [(f"mean[{k}]", v, "prevalence") for k, v in self.prevalence.items()]
         return pd.DataFrame(rows, columns=["parameter", "value", "kind"])
@@ -132,9 +134,7 @@ def _age_nodes(pop: Population) -> tuple[FloatArray, FloatArray]:
     return age, weight / weight.sum()
 
 
-def covariate_grid(
-    spec: CohortSpec, needed: set[str]
-) -> tuple[dict[str, FloatArray], FloatArray]:
+def covariate_grid(spec: CohortSpec, needed: set[str]) -> tuple[dict[str, FloatArray], FloatArray]:
     """Exact discrete grid (with age quadrature) of the baseline design columns.
 
     Only factors touching ``needed`` are expanded, so the grid stays small.
@@ -217,8 +217,11 @@ def _prevalence(spec: CohortSpec) -> dict[str, float]:
     return out
 
 
+_CACHE: dict[str, Truth] = {}
+
+
 def truth(spec: CohortSpec) -> Truth:
-    """Compute the :class:`Truth` of ``spec``.
+    """Compute the :class:`Truth` of ``spec`` (cached per spec within the process).
 
     Parameters
     ----------
@@ -229,6 +232,18 @@ def truth(spec: CohortSpec) -> Truth:
     -------
     Truth
     """
+    try:
+        key = spec.to_json()
+    except TypeError:  # a UserHazard cannot be serialized: no caching
+        return _truth(spec)
+    if key not in _CACHE:
+        if len(_CACHE) >= 32:
+            _CACHE.clear()
+        _CACHE[key] = _truth(spec)
+    return _CACHE[key]
+
+
+def _truth(spec: CohortSpec) -> Truth:
     base, tv = design_columns(spec)
     model = spec.model
     log_hr = {c: float(model.log_hr.get(c, 0.0)) for c in base + tv}

@@ -40,6 +40,7 @@ RESERVED_COLUMNS = (
     "status",
     "n_events",
     "truth",
+    "allocation",
 )
 
 
@@ -60,9 +61,11 @@ class Estimand:
         Value under the null hypothesis of the methods' tests (0 for a log
         hazard ratio). Used for the formula power.
     allocation : float, str or None, optional
-        Proportion of subjects with the (binary) covariate, or the name of a
-        scenario parameter holding it. When set, the performance summary shows
-        the Schoenfeld and Freedman formula power beside the simulated power.
+        Proportion of subjects with the (binary) covariate: a number, the name
+        of a scenario parameter, or ``"prevalence"`` to read it from the
+        generator's truth (``prevalence.<truth_key>``). When set, the
+        performance summary shows the Schoenfeld and Freedman formula power
+        beside the simulated power.
     truth_key : str or None, optional
         Key in the generator's truth mapping (default: ``name``).
     description : str, optional
@@ -100,7 +103,7 @@ class Estimand:
 
     def allocation_value(self, params: Mapping[str, Any]) -> float:
         """Return the covariate prevalence in a scenario (NaN when not declared)."""
-        if self.allocation is None:
+        if self.allocation is None or self.allocation == "prevalence":
             return math.nan
         return _resolve_number(self.allocation, params, f"estimand {self.name!r} allocation")
 

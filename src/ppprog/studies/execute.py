@@ -57,6 +57,35 @@ class ChunkOutput:
     timing: Mapping[str, float]
 
 
+class _Truths:
+    """True values and covariate prevalences of a chunk's estimands (generator truth on demand)."""
+
+    def __init__(self, task: ChunkTask, data: Any) -> None:
+        self.params = task.params
+        self.data = data
+        self.declared = {e.name: e for e in task.estimands}
+        self._gen: dict[str, float] | None = None
+        self._asked = False
+
+    def _generated(self) -> dict[str, float] | None:
+        if not self._asked:
+            self._gen, self._asked = generated_truth(self.data), True
+        return self._gen
+
+    def value(self, name: str) -> float:
+        e = self.declared.get(name, Estimand(name))
+        return e.true_value(self.params, self._generated() if e.truth is None else None)
+
+    def allocation(self, name: str) -> float:
+        e = self.declared.get(name)
+        if e is None or e.allocation is None:
+            return math.nan
+        if e.allocation == "prevalence":
+            gen = self._generated() or {}
+            return gen.get(f"prevalence.{e.truth_key or e.name}", math.nan)
+        return e.allocation_value(self.params)
+
+
 def run_chunk(task: ChunkTask) -> ChunkOutput:
     """Generate one chunk of replicates and apply every method to it.
 
@@ -81,22 +110,20 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         first_replicate=key.first,
     )
     t1 = time.perf_counter()
-    truth_gen = generated_truth(data)
-    declared = {e.name: e for e in task.estimands}
+    truth = _Truths(task, data)
     frames = []
     for method in task.methods:
         est = method.apply(data, level=task.level)
         bad = (est["replicate"] < 0) | (est["replicate"] >= key.count)
         if bad.any():
             raise SpecError(f"method {method.label!r} returned replicate indices outside the chunk")
-        truths = {}
-        for name in est["estimand"].unique():
-            e = declared.get(name, Estimand(name))
-            truths[name] = e.true_value(task.params, truth_gen)
+        names = est["estimand"].unique()
         est.insert(0, "method", method.label)
         est.insert(0, "scenario", np.int64(key.scenario))
         est["replicate"] = est["replicate"] + key.first
-        est["truth"] = est["estimand"].map(truths).astype(np.float64)
+        est["truth"] = est["estimand"].map({n: truth.value(n) for n in names}).astype(np.float64)
+        alloc = {n: truth.allocation(n) for n in names}
+        est["allocation"] = est["estimand"].map(alloc).astype(np.float64)
         frames.append(est)
     t2 = time.perf_counter()
     frame = pd.concat(frames, ignore_index=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: keeps the import light
 
 from ppprog._core.errors import SpecError
 from ppprog.models.status import FitStatus
@@ -232,12 +232,12 @@ def estimates_frame(
     est = np.asarray(estimate, dtype=np.float64).reshape(-1, len(estimands))
     s = np.asarray(se, dtype=np.float64).reshape(est.shape)
     r, k = est.shape
-    z = stats.norm.ppf(0.5 + level / 2.0)
+    z = special.ndtri(0.5 + level / 2.0)
     with np.errstate(all="ignore"):  # failed fits may carry inf/NaN; they keep them
         lo = est - z * s if lower is None else np.asarray(lower, np.float64).reshape(est.shape)
         hi = est + z * s if upper is None else np.asarray(upper, np.float64).reshape(est.shape)
         pv = (
-            2.0 * stats.norm.sf(np.abs(est / s))
+            2.0 * special.ndtr(-np.abs(est / s))
             if p is None
             else np.asarray(p, dtype=np.float64).reshape(est.shape)
         )

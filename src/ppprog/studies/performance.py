@@ -39,7 +39,6 @@ studies. Journal of Open Source Software 3(26):739.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -191,7 +190,6 @@ def performance(
     *,
     alpha: float = 0.05,
     failures: str = "exclude",
-    allocation: Mapping[tuple[int, str], float] | None = None,
     params: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Summarize a per-replicate table into performance measures.
@@ -200,15 +198,14 @@ def performance(
     ----------
     table : pandas.DataFrame
         Columns ``scenario, replicate, method, estimand, estimate, se, lower,
-        upper, p, status, n_events, truth``.
+        upper, p, status, n_events, truth`` and optionally ``allocation`` (the
+        proportion of subjects with a binary covariate): where it is given,
+        the formula power of Schoenfeld and Freedman for the mean number of
+        events is shown next to the simulated power.
     alpha : float, optional
         Significance level for power / type-I error.
     failures : {"exclude", "include", "exclude_any"}, optional
         How non-converged fits are handled; see :func:`usable_mask`.
-    allocation : mapping, optional
-        ``{(scenario, estimand): proportion}`` of a binary covariate; where
-        given, the formula power of Schoenfeld and Freedman for the mean
-        number of events is shown next to the simulated power.
     params : pandas.DataFrame, optional
         Scenario parameters indexed by scenario, joined as leading columns.
 
@@ -227,7 +224,7 @@ def performance(
     work = table.assign(_use=use)
     rows = []
     for (s, m, e), g in work.groupby(["scenario", "method", "estimand"], sort=False):
-        rows.append(_group_row(int(s), str(m), str(e), g, alpha, failures, allocation))
+        rows.append(_group_row(int(s), str(m), str(e), g, alpha, failures))
     out = pd.DataFrame(rows)
     if params is not None and len(out):
         out = params.reset_index().merge(out, on="scenario", how="right")
@@ -241,7 +238,6 @@ def _group_row(
     g: pd.DataFrame,
     alpha: float,
     failures: str,
-    allocation: Mapping[tuple[int, str], float] | None,
 ) -> dict[str, Any]:
     status = g["status"].to_numpy()
     finite = np.isfinite(g["estimate"].to_numpy()) & np.isfinite(g["se"].to_numpy())
@@ -261,7 +257,8 @@ def _group_row(
     row.update(measures(*cols, truth, alpha=alpha))
     events = g["n_events"].to_numpy(dtype=np.float64)
     row["mean_events"] = float(events.mean()) if np.isfinite(events).all() else np.nan
-    prop = np.nan if allocation is None else allocation.get((s, e), np.nan)
+    props = g["allocation"].unique() if "allocation" in g.columns else [np.nan]
+    prop = float(props[0]) if len(props) == 1 else np.nan
     ok = np.isfinite(prop) and np.isfinite(row["mean_events"]) and np.isfinite(truth)
     hr = float(np.exp(truth)) if ok else np.nan
     row["power_schoenfeld"] = (

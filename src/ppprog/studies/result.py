@@ -78,7 +78,7 @@ class StudyResult:
     replicates : pandas.DataFrame
         One row per (scenario, method, replicate, estimand): ``scenario,
         method, replicate, estimand, estimate, se, lower, upper, p, status,
-        n_events, truth`` and the scenario parameters.
+        n_events, truth, allocation`` and the scenario parameters.
     manifest : dict
         Study description, fingerprint, seed, versions, chunk list with timings,
         runs.
@@ -108,7 +108,6 @@ class StudyResult:
             self.replicates,
             alpha=a,
             failures=failures,
-            allocation=self._allocation(),
             params=scenario_frame(self.study),
         )
 
@@ -116,14 +115,6 @@ class StudyResult:
     def summary(self) -> pd.DataFrame:
         """Performance with the default options (non-converged fits excluded, counted)."""
         return self.performance()
-
-    def _allocation(self) -> dict[tuple[int, str], float]:
-        out = {}
-        for e in self.study.estimands:
-            if e.allocation is not None:
-                for s in self.study.scenarios:
-                    out[(s.index, e.name)] = e.allocation_value(s.params)
-        return out
 
     def __str__(self) -> str:
         perf = self.summary

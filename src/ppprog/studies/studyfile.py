@@ -207,13 +207,14 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     rep = ProblemReport()
     _check_raw(data, rep)
     study = None
-    if not rep:
-        try:
-            study = Study.from_dict(data, validate=False)
-        except (SpecError, TypeError, ValueError) as exc:
+    try:
+        study = Study.from_dict(data, validate=False)
+    except (SpecError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        if not rep:  # otherwise a consequence of a problem already listed
             rep.add("<study>", str(exc))
-        if study is not None:
-            rep.extend(study.problems())
+    if study is not None:
+        seen = {pr.field for pr in rep}
+        rep.extend(pr for pr in study.problems() if pr.field not in seen)
     located = ProblemReport()
     located.extend(
         Problem(str(p), None, pr.field, pr.message, _locate(pr.field, lines)) for pr in rep

@@ -77,6 +77,8 @@ def event_terms(
 
     A row is at risk at ``t`` when ``start < t <= stop`` (R's (start, stop]).
     """
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     ev = np.asarray(event).astype(bool)
     shift = float(eta.max()) if eta.size else 0.0
     risk = np.exp(eta - shift)
@@ -89,7 +91,12 @@ def event_terms(
     vals = np.concatenate(parts, axis=1)
     sums = _tail_sums(stop, vals, times)
     if start is not None:
-        sums = sums - _tail_sums(start, vals, times)
+        later = _tail_sums(start, vals, times)
+        sums = sums - later
+        # The difference loses digits when rows not yet entered carry almost all
+        # the risk (very spread linear predictors); recompute those times directly.
+        for k in np.flatnonzero(sums[:, 0] < 1e-4 * later[:, 0]):
+            sums[k] = vals[(start < times[k]) & (stop >= times[k])].sum(axis=0)
     # sums over the tied events at each event time
     k_of_event = np.searchsorted(times, stop[ev])
     dsums = np.zeros((len(times), vals.shape[1]))

@@ -213,6 +213,7 @@ def concordance(
     *,
     strata: np.ndarray | None = None,
     start: FloatArray | None = None,
+    cluster: np.ndarray | None = None,
 ) -> ConcordanceCounts:
     """Harrell's concordance index with R survival's tie counting and standard error.
 
@@ -229,7 +230,10 @@ def concordance(
         Stratum labels; only pairs within a stratum are compared.
     start : ndarray, optional
         Entry times of (start, stop] rows; a row is compared with an event at
-        ``t`` only while at risk (``start < t``).
+        ``t`` only while at risk (``start < t``).  Requires ``start < time``.
+    cluster : ndarray, optional
+        Cluster labels; the influence terms are summed within clusters before
+        squaring, as R's ``coxph`` does for its concordance when it has a cluster.
 
     Returns
     -------
@@ -257,6 +261,9 @@ def concordance(
     if npair > 0:
         somers = (conc - disc) / npair
         dfb = ((infl[:, 0] - infl[:, 1]) - somers * infl.sum(axis=1)) / npair
+        if cluster is not None:
+            _, codes = np.unique(np.asarray(cluster), return_inverse=True)
+            dfb = np.bincount(codes.reshape(-1), dfb)
         c_index = (somers + 1.0) / 2.0
         std_err = float(np.sqrt(np.sum(dfb**2) / 4.0))
     else:

@@ -185,7 +185,9 @@ def _eval_batch(X, stop, start, event, strata, mask, has_start, has_strata, efro
         Xs, st, ev, sg, sa, sidx, _, _ = sort_replicate(
             X[r], stop[r], start[r], event[r], strata[r], mask[r], has_start, has_strata
         )
-        ll[r] = eval_sorted(Xs, st, ev, sg, sa, sidx, has_start, efron, beta[r], True, U[r], info[r])
+        ll[r] = eval_sorted(
+            Xs, st, ev, sg, sa, sidx, has_start, efron, beta[r], True, U[r], info[r]
+        )
     return ll, U, info
 
 
@@ -232,5 +234,14 @@ def cox_loglik(
     d = CoxDesign.from_arrays(X, time, event, start=start, strata=strata, mask=mask)
     b = np.ascontiguousarray(beta, dtype=np.float64).reshape(d.shape[0], d.shape[2])
     return _eval_batch(
-        d.X, d.stop, d.start, d.event, d.strata, d.mask, d.has_start, d.has_strata, ties == "efron", b
+        d.X,
+        d.stop,
+        d.start,
+        d.event,
+        d.strata,
+        d.mask,
+        d.has_start,
+        d.has_strata,
+        ties == "efron",
+        b,
     )

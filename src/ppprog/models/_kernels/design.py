@@ -116,7 +116,9 @@ class CoxDesign:
         event_a = vec(np.asarray(event) != 0, "event", np.bool_)
         has_start = start is not None
         start_a = vec(start, "start", np.float64) if has_start else np.zeros((r, n))
-        strata_a = vec(strata, "strata", np.int64) if strata is not None else np.zeros((r, n), np.int64)
+        strata_a = (
+            vec(strata, "strata", np.int64) if strata is not None else np.zeros((r, n), np.int64)
+        )
         mask_a = vec(mask, "mask", np.bool_) if mask is not None else np.ones((r, n), np.bool_)
         has_strata = bool(strata is not None and np.any(strata_a != strata_a[:, :1]))
         return cls(X, stop_a, start_a, event_a, strata_a, mask_a, has_start, has_strata)

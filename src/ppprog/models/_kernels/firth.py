@@ -43,7 +43,7 @@ from numba import njit
 
 from ppprog.models.status import FitStatus
 
-__all__ = ["prepare", "evaluate", "newton", "fit_batch"]
+__all__ = ["prepare", "evaluate", "penalized_score", "newton", "fit_batch", "chol_inv"]
 
 _CONVERGED = int(FitStatus.CONVERGED)
 _MAX_ITER = int(FitStatus.MAX_ITER)
@@ -259,6 +259,26 @@ def _modified_score(data, beta, efron, pen, A, U, info, C):
     Xc, st, sp, ev, sg, o1, o2 = data
     evaluate(Xc, st, sp, ev, sg, o1, o2, beta, efron, A, True, U, info, C)
     return U + pen * C
+
+
+@njit(cache=True)
+def penalized_score(data, sd, beta, efron, pen):
+    """Penalized loglik, modified score and information at ``beta``.
+
+    Returns ``(status, lpen, ustar, info)``; ``status`` is non-zero when the
+    information is singular or the loglik is not finite.
+    """
+    p = beta.size
+    n_ev = 0
+    for e in data[3]:
+        n_ev += e
+    U = np.zeros(p)
+    info = np.zeros((p, p))
+    C = np.zeros(p)
+    status, lpen, A = _penalized(data, beta, efron, pen, U, info, C, sd**2 * max(n_ev, 1))
+    if status != _CONVERGED:
+        return status, lpen, U, info
+    return status, lpen, _modified_score(data, beta, efron, pen, A, U, info, C), info
 
 
 @njit(cache=True)

@@ -12,8 +12,8 @@ Every convention follows R's ``survival`` package (``survfitKM``,
   once every subject at risk has died;
 * the Nelson-Aalen hazard is ``sum d / n`` with variance ``sum d / n**2``.
 
-Unlike R, exact time equality is used: R's ``timefix`` (``aeqSurv``), which
-merges times differing by a relative 1.5e-8, is not applied.
+Times that differ by floating-point noise are merged first, as R's
+``timefix = TRUE`` default does (``aeqSurv``): see :func:`merge_near_ties`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
-__all__ = ["KMCounts", "KMCurve", "risk_counts", "product_limit", "conf_band", "find_quantile"]
+__all__ = [
+    "KMCounts",
+    "KMCurve",
+    "merge_near_ties",
+    "risk_counts",
+    "product_limit",
+    "conf_band",
+    "find_quantile",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -50,6 +58,54 @@ class KMCurve:
     std_err: FloatArray
     cumhaz: FloatArray
     cumhaz_se: FloatArray
+
+
+def merge_near_ties(
+    time: FloatArray, entry: FloatArray | None = None, tol: float = QUANTILE_TOL
+) -> tuple[FloatArray, FloatArray | None]:
+    """Treat times closer than ``tol`` as tied, as R's ``aeqSurv`` (``timefix``).
+
+    All distinct values of ``time`` and ``entry`` are sorted; a value whose
+    gap to the previous one is ``<= tol`` in absolute terms or relative to
+    the mean absolute value joins the previous value's cluster, and every
+    value is replaced by the smallest member of its cluster.
+
+    Parameters
+    ----------
+    time : ndarray of float
+        Exit times.
+    entry : ndarray of float, optional
+        Entry times.
+    tol : float, optional
+        Tolerance, ``sqrt(machine epsilon)`` by default as in R.
+
+    Returns
+    -------
+    time, entry : ndarray of float
+        The input arrays when nothing is tied, else the merged copies.
+
+    Raises
+    ------
+    ValueError
+        When merging would make an ``(entry, time]`` interval empty.
+    """
+    vals = time if entry is None else np.concatenate((time, entry))
+    y = np.unique(vals)
+    if y.size < 2:
+        return time, entry
+    dy = np.diff(y)
+    scale = float(np.mean(np.abs(y)))
+    tied = (dy <= tol) | ((dy / scale <= tol) if scale > 0 else np.zeros_like(dy, dtype=bool))
+    if not tied.any():
+        return time, entry
+    cuts = y[np.concatenate(([True], ~tied))]
+    new_time = cuts[np.searchsorted(cuts, time, side="right") - 1]
+    if entry is None:
+        return new_time, None
+    new_entry = cuts[np.searchsorted(cuts, entry, side="right") - 1]
+    if (new_entry >= new_time).any():
+        raise ValueError("merging near-tied times makes an (entry, time] interval empty")
+    return new_time, new_entry
 
 
 def risk_counts(

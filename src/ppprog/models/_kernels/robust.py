@@ -12,11 +12,23 @@ statsmodels' NaN).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels.baseline import EventTerms, event_terms, stratum_index
 
 __all__ = ["dfbeta", "robust_vcov", "score_residuals"]
+
+
+@njit(cache=True)
+def _range_sums(lo: np.ndarray, hi: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """Row ``i`` of the result is ``vals[lo[i]:hi[i]].sum(axis=0)``."""
+    out = np.zeros((lo.shape[0], vals.shape[1]))
+    for i in range(lo.shape[0]):
+        for k in range(lo[i], hi[i]):
+            for j in range(vals.shape[1]):
+                out[i, j] += vals[k, j]
+    return out
 
 
 def _stratum_scores(
@@ -38,12 +50,16 @@ def _stratum_scores(
         dxh_k[:, j] = np.bincount(tt, dh * et.mean[:, j], minlength=k)
         mh2[:, j] = np.bincount(tt, et.frac * dh * et.mean[:, j], minlength=k)
         xbar[:, j] = np.bincount(tt, et.weight * et.mean[:, j], minlength=k) / et.n_event
-    cum_h = np.concatenate([[0.0], np.cumsum(dh_k)])
-    cum_xh = np.concatenate([np.zeros((1, p)), np.cumsum(dxh_k, axis=0)])
     hi = np.searchsorted(et.times, stop, side="right")
-    lo = np.zeros_like(hi) if start is None else np.searchsorted(et.times, start, side="right")
+    jumps = np.column_stack([dh_k, dxh_k])
+    if start is None:  # every row is at risk from the first event time on
+        sums = np.concatenate([np.zeros((1, p + 1)), np.cumsum(jumps, axis=0)])[hi]
+    else:
+        # summed row by row, not as a difference of cumulative sums (as R's agscore3
+        # does), which would lose all digits when large early jumps precede a late entry
+        sums = _range_sums(np.searchsorted(et.times, start, side="right"), hi, jumps)
     r = et.risk[:, None]
-    resid = -r * (X * (cum_h[hi] - cum_h[lo])[:, None] - (cum_xh[hi] - cum_xh[lo]))
+    resid = -r * (X * sums[:, :1] - sums[:, 1:])
     # the event's own jump: dN part, and give back the Efron down-weighted share
     kd = np.searchsorted(et.times, stop[ev])
     resid[ev] += X[ev] - xbar[kd] + r[ev] * (X[ev] * mh1[kd, None] - mh2[kd])

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels.baseline import event_terms, stratum_index
@@ -81,8 +80,9 @@ def _time_transform(
         return stop.copy()
     if transform == "log":
         return np.log(stop)
-    if transform == "rank":
-        return rankdata(stop)
+    if transform == "rank":  # average rank of tied times, as R's rank()
+        _, inv, cnt = np.unique(stop, return_inverse=True, return_counts=True)
+        return (np.cumsum(cnt) - (cnt - 1) / 2.0)[inv.reshape(-1)]
     raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
 
 

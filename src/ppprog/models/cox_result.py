@@ -1,0 +1,329 @@
+"""Result of a Cox proportional hazards fit: an immutable snapshot.
+
+:class:`CoxResult` holds the estimates, their (robust) variance, the three
+global tests and the arrays needed for post-fit quantities (concordance,
+``cox.zph``, baseline hazard, predicted survival), which are computed on
+demand by the kernels in :mod:`ppprog.models._kernels`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ppprog._core.fmt import fmt_num, fmt_p, text_table
+from ppprog._core.typing import BoolArray, FloatArray, IntArray
+from ppprog.models._kernels.baseline import baseline_cumhaz
+from ppprog.models._kernels.concordance import ConcordanceCounts, concordance
+from ppprog.models._kernels.zph import cox_zph
+from ppprog.models.status import FitOutcome, FitStatus
+
+__all__ = ["CoxData", "CoxResult", "cox_outcome"]
+
+FIRTH_HINT = 'a Firth-penalized fit gives finite estimates: cox_ph(..., penalty="firth")'
+
+
+def cox_outcome(
+    code: int,
+    n_iter: int,
+    names: Sequence[str],
+    flagged: BoolArray,
+    direction: np.ndarray,
+) -> FitOutcome:
+    """Turn a kernel status code into a :class:`FitOutcome` with a message.
+
+    Parameters
+    ----------
+    code : int
+        Kernel status (a :class:`FitStatus` value).
+    n_iter : int
+        Newton iterations used.
+    names : sequence of str
+        Covariate names.
+    flagged : ndarray of bool, shape (p,)
+        Covariates implicated.
+    direction : ndarray of int, shape (p,)
+        +1/-1 for diverging covariates.
+
+    Returns
+    -------
+    FitOutcome
+    """
+    status = FitStatus(int(code))
+    covs = tuple(n for n, f in zip(names, flagged) if f)
+    dirs = tuple(int(d) for d, f in zip(direction, flagged) if f)
+    if status is FitStatus.CONVERGED:
+        msg = f"converged in {n_iter} Newton-Raphson iterations"
+    elif status is FitStatus.MONOTONE_LIKELIHOOD:
+        where = ", ".join(f"{c} -> {'+' if d > 0 else '-'}inf" for c, d in zip(covs, dirs))
+        msg = (
+            f"monotone likelihood (separation): no finite maximum; diverging: {where}; {FIRTH_HINT}"
+        )
+    elif status is FitStatus.SINGULAR_INFORMATION:
+        msg = f"information singular: constant or collinear covariates: {', '.join(covs)}"
+        if n_iter:
+            msg = f"information became singular after {n_iter} iterations"
+    elif status is FitStatus.NO_EVENTS:
+        msg = "no events: nothing to estimate"
+    elif status is FitStatus.MAX_ITER:
+        msg = f"not converged after {n_iter} iterations (max_iter)"
+    elif status is FitStatus.STEP_HALVING_FAILED:
+        msg = f"step halving failed to increase the log-likelihood at iteration {n_iter + 1}"
+    else:
+        msg = "log-likelihood or derivatives not finite"
+    return FitOutcome(status, int(n_iter), msg, covs, dirs)
+
+
+@dataclass(frozen=True)
+class CoxData:
+    """Arrays a Cox fit was computed from (sorted as given, never reordered).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+    start : ndarray or None, shape (n,)
+    stop : ndarray, shape (n,)
+    event : ndarray of bool, shape (n,)
+    strata : ndarray of int64 or None, shape (n,)
+        Stratum codes into ``strata_levels``.
+    strata_levels : tuple
+        Label of each stratum code.
+    strata_names : tuple of str
+        Columns that define the strata.
+    cluster : ndarray or None, shape (n,)
+    """
+
+    X: FloatArray
+    start: FloatArray | None
+    stop: FloatArray
+    event: BoolArray
+    strata: IntArray | None
+    strata_levels: tuple[Any, ...] = ()
+    strata_names: tuple[str, ...] = ()
+    cluster: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class CoxResult:
+    """Fitted Cox proportional hazards model.
+
+    Parameters
+    ----------
+    params, se : pandas.Series
+        Coefficients (log hazard ratios) and model-based standard errors.
+    vcov : pandas.DataFrame
+        Model-based covariance (inverse observed information).
+    robust_se : pandas.Series or None
+        Sandwich standard errors (R's ``robust se``) when robust or clustered.
+    robust_vcov : pandas.DataFrame or None
+        Sandwich covariance.
+    loglik, loglik_null : float
+        Log partial likelihood at the estimate and at zero.
+    score_stat : float
+        Score (log-rank) statistic at zero.
+    n, n_events, n_iter : int
+        Rows used, events, Newton iterations.
+    status : FitOutcome
+        How the fit ended.
+    notes : tuple of str
+        What was done (ties, strata, entry, robust variance, ...).
+    ties : str
+    alpha : float
+    call : str
+    data : CoxData
+    """
+
+    params: pd.Series
+    se: pd.Series
+    vcov: pd.DataFrame
+    robust_se: pd.Series | None
+    robust_vcov: pd.DataFrame | None
+    loglik: float
+    loglik_null: float
+    score_stat: float
+    n: int
+    n_events: int
+    n_iter: int
+    status: FitOutcome
+    notes: tuple[str, ...]
+    ties: str
+    alpha: float
+    call: str
+    data: CoxData = field(repr=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Covariate names."""
+        return tuple(self.params.index)
+
+    @property
+    def df(self) -> int:
+        """Number of coefficients."""
+        return len(self.params)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Coefficient table as R's ``summary.coxph``.
+
+        Columns ``coef, exp(coef), se(coef), [robust se], z, p, lower, upper,
+        exp(lower), exp(upper)``; z, p and the CI use the robust SE when present.
+        """
+        se = self.robust_se if self.robust_se is not None else self.se
+        q = stats.norm.isf(self.alpha / 2)
+        z = self.params / se
+        out = pd.DataFrame({"coef": self.params, "exp(coef)": np.exp(self.params),
+                            "se(coef)": self.se})  # fmt: skip
+        if self.robust_se is not None:
+            out["robust se"] = self.robust_se
+        out["z"] = z
+        out["p"] = 2 * stats.norm.sf(np.abs(z))
+        out["lower"] = self.params - q * se
+        out["upper"] = self.params + q * se
+        out["exp(lower)"] = np.exp(out["lower"])
+        out["exp(upper)"] = np.exp(out["upper"])
+        out.index.name = "covariate"
+        return out
+
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """Likelihood-ratio, Wald and score (log-rank) tests of all coefficients.
+
+        The Wald test uses the robust covariance when present, as R does.
+        """
+        beta = self.params.to_numpy()
+        v = (self.robust_vcov if self.robust_vcov is not None else self.vcov).to_numpy()
+        try:
+            wald = float(beta @ np.linalg.solve(v, beta))
+        except np.linalg.LinAlgError:
+            wald = math.nan
+        stat = np.array([2 * (self.loglik - self.loglik_null), wald, self.score_stat])
+        k = self.df
+        return pd.DataFrame(
+            {"statistic": stat, "df": [k] * 3, "p": stats.chi2.sf(stat, k)},
+            index=pd.Index(["likelihood_ratio", "wald", "score"], name="test"),
+        )
+
+    def _lp(self) -> FloatArray:
+        return self.data.X @ self.params.to_numpy()
+
+    @cached_property
+    def concordance(self) -> ConcordanceCounts:
+        """Harrell's concordance of the linear predictor, counted as R's ``concordance``."""
+        d = self.data
+        return concordance(d.stop, d.event, self._lp(), strata=d.strata, start=d.start)
+
+    def zph(self, transform: str = "km") -> pd.DataFrame:
+        """Proportional-hazards test of R survival >= 3.0's ``cox.zph``.
+
+        Parameters
+        ----------
+        transform : {"km", "identity", "rank", "log"}, optional
+            Transform of time.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by covariate and ``GLOBAL``, columns ``chisq, df, p``.
+        """
+        self._require_finite("zph")
+        d = self.data
+        z = cox_zph(d.start, d.stop, d.event, d.X, self.params.to_numpy(), self.vcov.to_numpy(),
+                    strata=d.strata, ties=self.ties, transform=transform)  # fmt: skip
+        chisq = np.append(z.chisq, z.global_chisq)
+        df = np.append(np.asarray(z.df, dtype=float), float(z.global_df))
+        return pd.DataFrame(
+            {"chisq": chisq, "df": df, "p": stats.chi2.sf(chisq, df)},
+            index=pd.Index([*self.names, "GLOBAL"], name="covariate"),
+        )
+
+    def baseline_hazard(self, *, centered: bool = False) -> pd.DataFrame:
+        """Baseline cumulative hazard (R's ``basehaz``), with its standard error.
+
+        Parameters
+        ----------
+        centered : bool, optional
+            False (default) gives the hazard at covariates all zero, R's
+            ``basehaz(fit, centered = FALSE)``; True at the covariate means.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``time, cumhaz, std_err, n_risk, n_event`` (and ``strata``).
+        """
+        self._require_finite("baseline_hazard")
+        d = self.data
+        center = d.X.mean(axis=0) if centered else None
+        b = baseline_cumhaz(d.start, d.stop, d.event, d.X, self.params.to_numpy(),
+                            strata=d.strata, ties=self.ties, center=center,
+                            vcov=self.vcov.to_numpy())  # fmt: skip
+        out = pd.DataFrame({"time": b.time, "cumhaz": b.cumhaz, "std_err": b.std_err,
+                            "n_risk": b.n_risk, "n_event": b.n_event})  # fmt: skip
+        if b.strata is not None:
+            out.insert(0, "strata", [d.strata_levels[int(s)] for s in b.strata])
+        return out
+
+    def predict_survival(self, X_new: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
+        """Predicted survival ``S(t | x) = exp(-H0(t) exp(x'b))``.
+
+        Parameters
+        ----------
+        X_new : pandas.DataFrame
+            Covariate columns (and the strata columns of a stratified fit).
+        times : sequence of float
+            Times to predict at; ``H0`` is the step function of :meth:`baseline_hazard`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``times``, one column per row of ``X_new``.
+        """
+        base = self.baseline_hazard()
+        x = X_new.loc[:, list(self.names)].to_numpy(dtype=float)
+        risk = np.exp(x @ self.params.to_numpy())
+        t = np.asarray(times, dtype=float)
+        if self.data.strata is None:
+            keys = [None] * len(X_new)
+        else:
+            cols = list(self.data.strata_names)
+            keys = list(X_new[cols].itertuples(index=False, name=None))
+            keys = [k[0] if len(cols) == 1 else k for k in keys]
+        out = np.empty((len(t), len(X_new)))
+        for i, key in enumerate(keys):
+            curve = base if key is None else base[base["strata"] == key]
+            if key is not None and curve.empty:
+                raise KeyError(f"stratum {key!r} of X_new row {i} was not in the fit")
+            pos = np.searchsorted(curve["time"].to_numpy(), t, side="right") - 1
+            h = np.where(pos >= 0, curve["cumhaz"].to_numpy()[np.maximum(pos, 0)], 0.0)
+            out[:, i] = np.exp(-h * risk[i])
+        return pd.DataFrame(out, index=pd.Index(t, name="time"), columns=X_new.index)
+
+    def _require_finite(self, what: str) -> None:
+        if not np.all(np.isfinite(self.params.to_numpy())):
+            raise ValueError(f"{what} needs finite estimates; fit status: {self.status}")
+
+    def __str__(self) -> str:
+        s = self.summary
+        cols = ["coef", "exp(coef)", "se(coef)"] + (["robust se"] if "robust se" in s else [])
+        rows = [
+            [name, *(fmt_num(r[c]) for c in cols), fmt_num(r["z"], 3), fmt_p(r["p"])]
+            for name, r in s.iterrows()
+        ]
+        lines = [f"Call: {self.call}", ""]
+        lines.append(text_table(["", *cols, "z", "p"], rows))
+        lr = self.tests.loc["likelihood_ratio"]
+        lines += [
+            "",
+            f"Likelihood ratio test={fmt_num(lr['statistic'])}  on {self.df} df, "
+            f"p={fmt_p(lr['p'])}",
+            f"n= {self.n}, number of events= {self.n_events}",
+        ]
+        if not self.status.converged:
+            lines.append(f"Status: {self.status}")
+        return "\n".join(lines)

@@ -1,0 +1,199 @@
+"""Run the built-in study of the report's claims (every section) and collect its results.
+
+:func:`run_claims_study` builds the section studies from the study file, runs
+them with the study runner (:func:`ppprog.studies.execute.run`: serial, local
+processes or a Dask cluster, with a progress bar), summarizes each, analyses
+the report's own two cases, and returns a :class:`ClaimsResult`. Writing the
+report folder is the report layer's job
+(:func:`ppprog.report.build.write_claims_report`), so this module never
+imports plotting or report code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ppprog._core.versions import versions
+from ppprog.studies.builtin import immortal_time, publication, requirements, two_cases_study
+from ppprog.studies.builtin.settings import load_settings
+from ppprog.studies.design import Study
+from ppprog.studies.execute import run
+from ppprog.studies.result import StudyResult
+
+__all__ = ["ClaimsResult", "run_claims_study", "build_section_studies", "REPLICATE_COLUMNS"]
+
+#: Columns of the combined per-replicate table (scenario parameters that are scalars follow).
+REPLICATE_COLUMNS = (
+    "section", "scenario", "method", "replicate", "estimand", "estimate", "se", "lower",
+    "upper", "p", "status", "n_events", "truth",
+)  # fmt: skip
+_PARAMS = ("n", "hr", "switch_rate", "model_key", "landmark", "p_exact", "all_positive_exact")
+
+
+@dataclass(frozen=True)
+class ClaimsResult:
+    """Everything the claims report shows, computed by one run.
+
+    Parameters
+    ----------
+    settings : dict
+        The study file as loaded (with quick/replicate/seed options applied).
+    tables : dict of str to pandas.DataFrame
+        Summary tables by name (``two_cases_check``, ``publication_resolution``,
+        ``immortal_time``, ``power_onset``, ``requirements_resolution``, ...).
+    replicates : pandas.DataFrame
+        Per-replicate results of every simulated section (columns
+        :data:`REPLICATE_COLUMNS` and the scalar scenario parameters).
+    report_cases : object or None
+        Section 5 (:class:`~ppprog.studies.builtin.report_cases.ReportCasesResult`).
+    manifest : dict
+        Seeds, options, versions, timings and each section study's manifest.
+    """
+
+    settings: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    replicates: pd.DataFrame
+    report_cases: Any
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def build_section_studies(settings: Mapping[str, Any]) -> dict[str, Study]:
+    """The simulated sections as runner studies, keyed by section name.
+
+    Parameters
+    ----------
+    settings : mapping
+        Loaded settings.
+
+    Returns
+    -------
+    dict of str to Study
+    """
+    pub_res, pub_on = publication.build_studies(settings)
+    req_on, req_res = requirements.build_studies(settings)
+    return {
+        "two_cases": two_cases_study.build_study(settings),
+        "publication_resolution": pub_res,
+        "publication_onset": pub_on,
+        "immortal_time": immortal_time.build_study(settings),
+        "requirements_onset": req_on,
+        "requirements_resolution": req_res,
+    }
+
+
+def _backend(workers: int | None, scheduler: Any) -> tuple[Any, int | None, dict[str, Any]]:
+    if scheduler is not None:
+        return scheduler, None, {"backend": "dask", "scheduler": str(scheduler)}
+    n = (os.cpu_count() or 1) if workers is None else int(workers)
+    if n <= 1:
+        return "serial", None, {"backend": "serial", "workers": 1}
+    return "processes", n, {"backend": "processes", "workers": n}
+
+
+def _tidy(section: str, result: StudyResult) -> pd.DataFrame:
+    tab = result.replicates
+    cols = [c for c in REPLICATE_COLUMNS if c != "section"]
+    cols += [c for c in _PARAMS if c in tab.columns]
+    out = tab[cols].copy()
+    out.insert(0, "section", section)
+    return out
+
+
+def _summaries(results: Mapping[str, StudyResult], settings: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    alpha = float(settings["study"]["alpha"])
+    target = float(settings["requirements"]["power"])
+    tables = dict(two_cases_study.summarize(results["two_cases"].replicates, settings))
+    for side in ("resolution", "onset"):
+        tables[f"publication_{side}"] = publication.summarize(
+            results[f"publication_{side}"], settings, side=side
+        )
+    tables["immortal_time"] = immortal_time.summarize(results["immortal_time"])
+    for endpoint in ("onset", "resolution"):
+        pw = requirements.power_table(
+            results[f"requirements_{endpoint}"].replicates, endpoint, alpha=alpha
+        )
+        tables[f"power_{endpoint}"] = pw
+        tables[f"requirements_{endpoint}"] = requirements.requirement_table(
+            pw, target=target, alpha=alpha
+        )
+    return tables
+
+
+def run_claims_study(
+    *,
+    spec: str | Path | Mapping[str, Any] | None = None,
+    quick: bool = False,
+    replicates: int | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    seed: int | None = None,
+    chunk_size: int | None = None,
+    progress: bool = True,
+) -> ClaimsResult:
+    """Run every section of the built-in study of the report's claims.
+
+    Parameters
+    ----------
+    spec : str, path or mapping, optional
+        Study file (default: the shipped ``data/studies/claims.toml``).
+    quick : bool, optional
+        Small numbers for tests and CI (the file's ``[quick.*]`` tables).
+    replicates : int, optional
+        Replicates per scenario in every simulated section (overrides the file).
+    workers : int, optional
+        Local worker processes (default: all cores; 1 runs serially).
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address or client; overrides ``workers``.
+    seed : int, optional
+        Root seed (default: the file's ``study.seed``).
+    chunk_size : int, optional
+        Replicates per chunk (default: the file's ``study.chunk_size``).
+    progress : bool, optional
+        Show a progress bar per section.
+
+    Returns
+    -------
+    ClaimsResult
+        Results of every section; write the report with
+        :func:`ppprog.report.build.write_claims_report`.
+    """
+    t0 = time.perf_counter()
+    settings = load_settings(spec, quick=quick, replicates=replicates, seed=seed)
+    backend, n_workers, info = _backend(workers, scheduler)
+    size = int(chunk_size or settings["study"].get("chunk_size", 100))
+    studies = build_section_studies(settings)
+    results: dict[str, StudyResult] = {}
+    timings: dict[str, float] = {}
+    for name, study in studies.items():
+        t1 = time.perf_counter()
+        results[name] = run(study, backend=backend, workers=n_workers, chunk_size=size,
+                            progress=progress)  # fmt: skip
+        timings[name] = time.perf_counter() - t1
+    from ppprog.studies.builtin.report_cases import analyse_report_cases
+
+    t1 = time.perf_counter()
+    cases = analyse_report_cases(settings)
+    timings["report_cases"] = time.perf_counter() - t1
+    tables = _summaries(results, settings)
+    table = pd.concat([_tidy(k, r) for k, r in results.items()], ignore_index=True)
+    timings["total"] = time.perf_counter() - t0
+    manifest = {
+        "study": "report-claims",
+        "seed": int(settings["study"]["seed"]),
+        "quick": bool(quick),
+        "source": settings["study"]["source"],
+        "execution": {**info, "chunk_size": size},
+        "timings_s": timings,
+        "versions": versions(),
+        "settings": json.loads(json.dumps(settings, default=str)),
+        "sections": {k: json.loads(json.dumps(dict(r.manifest), default=str)) for k, r in results.items()},
+    }  # fmt: skip
+    return ClaimsResult(dict(settings), tables, table, cases, manifest)
