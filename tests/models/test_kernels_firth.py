@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 from _oracles_firth import loglik_info, make_data, penalized_loglik
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize, stats
 
 from ppprog.models._kernels import firth as K
@@ -259,3 +261,42 @@ def test_profile_bound_reports_a_failed_constrained_fit():
     b = profile_bound(fails_far, 0, np.zeros(1), 0.0, side=1, step=0.5, crit=3.84, cap=50.0)
     assert b.status == FitStatus.MAX_ITER
     assert b.value == math.inf
+
+
+# ------------------------------------------------------------------ properties
+@st.composite
+def small_survival(draw):
+    """Tiny data sets with ties, entry times and two strata (values on a grid)."""
+    n = draw(st.integers(4, 14))
+    grid = st.integers(-4, 4).map(lambda v: v / 2)
+    X = np.array([[draw(grid), draw(grid)] for _ in range(n)])
+    stop = np.array([draw(st.integers(1, 6)) for _ in range(n)], dtype=float)
+    start = np.array([draw(st.integers(-1, int(s) - 1)) for s in stop], dtype=float)
+    event = np.array([draw(st.booleans()) for _ in range(n)])
+    strata = np.array([draw(st.integers(0, 1)) for _ in range(n)], dtype=np.int64)
+    return X, stop, event, start, strata
+
+
+@settings(max_examples=40)
+@given(small_survival(), st.booleans(), st.randoms(use_true_random=False))
+def test_fit_invariant_to_row_order_and_shift(d, efron, rnd):
+    X, stop, event, start, strata = d
+    free = np.ones(2, np.bool_)
+    base = K.newton(*_prep(X, stop, event, start, strata), np.zeros(2), free, efron, 0.5, *OPTS)
+    perm = np.array(rnd.sample(range(stop.size), stop.size))
+    again = K.newton(
+        *_prep(X[perm] + [3.0, -1.5], stop[perm], event[perm], start[perm], strata[perm]),
+        np.zeros(2),
+        free,
+        efron,
+        0.5,
+        *OPTS,
+    )
+    assert again[4] == base[4]
+    if base[4] == FitStatus.CONVERGED:
+        np.testing.assert_allclose(again[0], base[0], rtol=1e-7, atol=1e-8)
+        assert np.isfinite(base[0]).all()
+        code, _, ustar, _ = K.penalized_score(
+            *_prep(X, stop, event, start, strata), base[0], efron, 0.5
+        )
+        assert np.abs(ustar).max() < 1e-6

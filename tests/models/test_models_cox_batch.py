@@ -139,3 +139,11 @@ def test_invariances(seed, n, tied, entry, shift, scale):
         assert other.status[0] == FitStatus.CONVERGED
         np.testing.assert_allclose(other.params, base.params, rtol=1e-7, atol=1e-8)
         np.testing.assert_allclose(other.se, base.se, rtol=1e-6)
+
+
+def test_parallel_is_bitwise_serial():
+    X, stop, ev, start = replicates(6, R=16, n=40, ties=True, entry=True)
+    a = cox_ph_batch(X, stop, ev, start=start)
+    b = cox_ph_batch(X, stop, ev, start=start, parallel=True)
+    for name in ("params", "se", "loglik", "loglik_null", "n_iter", "status"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))

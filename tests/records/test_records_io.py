@@ -17,7 +17,7 @@ from ppprog.records.io_yaml import dumps_yaml, loads_yaml
 from strategies import case_lists
 
 SEED = data_path("cases", "seed_report.yaml")
-ROUND_TRIP = settings(max_examples=20, suppress_health_check=list(HealthCheck), deadline=None)
+ROUND_TRIP = settings(max_examples=15, suppress_health_check=list(HealthCheck), deadline=None)
 
 
 @pytest.fixture(scope="module")

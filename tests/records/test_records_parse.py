@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ppprog._core.errors import ParseError
 from ppprog.records.parse import DAYS_PER_UNIT, parse_duration, parse_titer
 from ppprog.records.quantities import Titer
+from strategies import titers
 
 # text, status, reciprocal, qualifier, detection_limit (forms listed in issue 2)
 TITERS = [
@@ -151,3 +152,11 @@ def test_duration_errors(text) -> None:
     with pytest.raises(ParseError) as info:
         parse_duration(text, field="treatments[0].stop")
     assert info.value.field == "treatments[0].stop"
+
+
+@given(titers())
+def test_printed_titers_parse_back(t: Titer) -> None:
+    back = parse_titer(str(t))
+    assert (back.status, back.qualifier) == (t.status, t.qualifier)
+    if t.status == "positive" and t.text is None:
+        assert back.reciprocal == pytest.approx(t.reciprocal, rel=1e-15)

@@ -102,28 +102,31 @@ def _cox_study(replicates: int, **kw) -> Study:
         "methods": [Method("cox", "cox_baseline"), Method("lr", "logrank", {"covariate": "x"})],
         "estimands": [Estimand("x", truth="log(hr)", allocation="prev")],
         "replicates": replicates, "seed": 2026, "base": {"n": 200, "prev": 0.5},
-        "grid": {"hr": [1.0, 2.0]},
+        "grid": {"hr": [1.0, 1.5]},
     }  # fmt: skip
     args.update(kw)
     return Study(**args)
 
 
 def test_cox_known_answers_null_and_alternative() -> None:
-    """Null: type-I error = alpha; HR 2: unbiased, nominal coverage, model SE right."""
+    """Null: type-I error = alpha; HR 1.5: unbiased, nominal coverage, model SE right."""
     perf = run(_cox_study(1000), progress=False, chunk_size=500).performance()
     tol_alpha = 3 * math.sqrt(0.05 * 0.95 / 1000)
     for _, row in perf.iterrows():
         assert row["n_used"] == 1000
-        assert abs(row["bias"]) <= 3 * row["bias_mcse"]
-        assert abs(row["coverage"] - 0.95) <= 3 * math.sqrt(0.95 * 0.05 / 1000)
-        assert abs(row["rel_error"]) <= 3 * row["rel_error_mcse"]
+        if row["method"] == "cox" or row["hr"] == 1.0:
+            # (Peto's one-step log-rank estimate is biased away from HR 1, so not there)
+            assert abs(row["bias"]) <= 3 * row["bias_mcse"]
+            assert abs(row["coverage"] - 0.95) <= 3 * math.sqrt(0.95 * 0.05 / 1000)
+            assert abs(row["rel_error"]) <= 3 * row["rel_error_mcse"]
         if row["hr"] == 1.0:
             assert abs(row["power"] - 0.05) <= tol_alpha
             assert row["power_schoenfeld"] == pytest.approx(0.05, rel=1e-12)
         else:
-            # simulated power next to the formulas (~1 at ~140 events for HR 2)
-            assert row["power"] > 0.99
-            assert row["power_schoenfeld"] > 0.99
+            # simulated power next to the formulas (approximations: 0.03 slack)
+            slack = 3 * row["power_mcse"] + 0.03
+            assert abs(row["power"] - row["power_schoenfeld"]) <= slack
+            assert abs(row["power"] - row["power_freedman"]) <= slack
 
 
 def test_cox_separation_is_counted_and_firth_rescues() -> None:

@@ -140,6 +140,7 @@ def cox_ph_batch(
     alpha: float = 0.05,
     max_iter: int = 30,
     tol: float = 1e-9,
+    parallel: bool = False,
 ) -> CoxBatchResult:
     """Fit a Cox model to each of R replicate data sets.
 
@@ -167,6 +168,10 @@ def cox_ph_batch(
         Newton-Raphson iteration limit per replicate.
     tol : float, optional
         Relative coefficient tolerance (log-likelihood: ``tol * 1e-3``).
+    parallel : bool, optional
+        Spread replicates over numba's threads (bit-identical results). Off by
+        default, because study runners already use one process per core and
+        the OpenMP layer is not fork-safe.
 
     Returns
     -------
@@ -199,7 +204,9 @@ def cox_ph_batch(
     names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(p))
     if len(names) != p:
         raise ModelError(f"names has {len(names)} entries, X has {p} columns")
-    out = newton_fit(d, ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3, tol_beta=tol)
+    out = newton_fit(
+        d, ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3, tol_beta=tol, parallel=parallel
+    )
     se = np.sqrt(np.diagonal(out.vcov, axis1=1, axis2=2))
     return CoxBatchResult(names, out.beta, se, out.vcov, out.loglik, out.loglik_null, out.n_iter,
                           out.status, out.flagged, out.direction, out.n_used, out.n_events, alpha)  # fmt: skip

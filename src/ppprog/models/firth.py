@@ -135,7 +135,13 @@ def _profile_cis(rep: _Replicate, beta: FloatArray, lpen: float, se: FloatArray,
     codes = np.zeros((p, 2), dtype=np.int8)
     for j in range(p):
         lo, hi = profile_interval(
-            functools.partial(rep.constrained, j), j, beta, lpen, se=float(se[j]), sd=float(rep.sd[j]), crit=crit
+            functools.partial(rep.constrained, j),
+            j,
+            beta,
+            lpen,
+            se=float(se[j]),
+            sd=float(rep.sd[j]),
+            crit=crit,
         )
         bounds[j] = lo.value, hi.value
         codes[j] = int(lo.status), int(hi.status)
@@ -304,7 +310,7 @@ def cox_firth(
         notes.append("counting-process (start, stop] data")
     if strata is not None:
         notes.append(f"stratified by {strata!r} ({int(sg.max()) + 1} strata)")
-    lr = _lr_tests(rep, b, float(lpen[0]), vcov) if code.ok else np.full(b.size, np.nan)
+    lr_tester = functools.partial(_lr_tests, rep, b, float(lpen[0]), vcov)
     profiler = functools.partial(_profile_table, rep, names, b, float(lpen[0]), se)
     prof = None
     if profile and code.ok:
@@ -315,7 +321,7 @@ def cox_firth(
         notes.append(f"fit did not converge: {outcome}")
     return FirthResult.build(
         names=names, beta=b, vcov=vcov, loglik=float(lpen[0]), loglik_null=float(lnull[0]),
-        lr_chisq=lr, status=outcome, n_iter=int(n_iter[0]), alpha=alpha, ties=ties,
+        lr_tester=lr_tester, status=outcome, n_iter=int(n_iter[0]), alpha=alpha, ties=ties,
         n=int(sp.size), n_events=int(ev.sum()), profile=prof, notes=tuple(notes), profiler=profiler,
     )  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -79,8 +80,6 @@ class FirthResult:
         likelihood at the Firth estimate (coxphf's ``var``).
     loglik, loglik_null : float
         Penalized log partial likelihood at ``b_hat`` and at ``b = 0``.
-    lr_chisq : ndarray, shape (p,)
-        Penalized likelihood-ratio statistic of ``b_j = 0`` (others re-fitted).
     status : FitOutcome
         How the fit ended.
     n_iter : int
@@ -102,7 +101,6 @@ class FirthResult:
     vcov_array: FloatArray
     loglik: float
     loglik_null: float
-    lr_chisq: FloatArray
     status: FitOutcome
     n_iter: int
     alpha: float
@@ -114,6 +112,7 @@ class FirthResult:
     _profiler: Callable[[float], ProfileTable] | None = field(
         default=None, repr=False, compare=False
     )
+    _lr_tester: Callable[[], FloatArray] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -123,13 +122,23 @@ class FirthResult:
         beta: FloatArray,
         vcov: FloatArray,
         profiler: Callable[[float], ProfileTable] | None = None,
+        lr_tester: Callable[[], FloatArray] | None = None,
         **kw: Any,
     ) -> FirthResult:
         """Snapshot the arrays (read-only copies)."""
-        arrays = [np.array(a, dtype=np.float64) for a in (beta, vcov, kw.pop("lr_chisq"))]
+        arrays = [np.array(a, dtype=np.float64) for a in (beta, vcov)]
         for a in arrays:
             a.flags.writeable = False
-        return cls(tuple(names), arrays[0], arrays[1], lr_chisq=arrays[2], _profiler=profiler, **kw)
+        return cls(tuple(names), *arrays, _profiler=profiler, _lr_tester=lr_tester, **kw)
+
+    @functools.cached_property
+    def lr_chisq(self) -> FloatArray:
+        """Penalized LR statistic of each ``b_j = 0`` (others re-fitted); computed once, on first use."""
+        if not self.status.converged or self._lr_tester is None:
+            return np.full(len(self.names), np.nan)
+        out = np.array(self._lr_tester(), dtype=np.float64)
+        out.flags.writeable = False
+        return out
 
     @property
     def ci_method(self) -> str:

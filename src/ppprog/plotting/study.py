@@ -72,15 +72,16 @@ def plot_power(
     """
     _require(simulated, [x, panel, method, power, mcse], "plot_power")
     panels = sorted(simulated[panel].unique())
-    fig = _figure(3.3 * len(panels) + 0.6, 3.6)
+    fig = _figure(max(3.3 * len(panels) + 0.6, 6.0), 3.8)
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     methods = list(dict.fromkeys(simulated[method]))
     for ax, value in zip(axes, panels):
         sub = simulated[simulated[panel] == value]
         for k, name in enumerate(methods):
             s = sub[sub[method] == name].sort_values(x)
+            dodge = 1.0 + 0.025 * (k - (len(methods) - 1) / 2.0)  # keep error bars apart
             ax.errorbar(
-                s[x], s[power], yerr=_Z * s[mcse], color=_COLORS[k % 6], marker=_MARKERS[k % 6],
+                s[x] * dodge, s[power], yerr=_Z * s[mcse], color=_COLORS[k % 6], marker=_MARKERS[k % 6],
                 ms=4, lw=1.4, capsize=2.5, label=str(name),
             )  # fmt: skip
         if formula is not None and len(formula):
@@ -88,13 +89,13 @@ def plot_power(
             ax.plot(f[x], f[power], "k--", lw=1.2, label="Schoenfeld formula")
         ax.axhline(target, color="0.6", lw=0.8, ls=":")
         ax.set_xscale("log")
-        _plain_log_ticks(ax)
+        _grid_ticks(ax, sorted(simulated[x].unique()))
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"{panel_label} = {value:g}", fontsize=10)
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("power (two-sided, alpha 0.05)")
-    axes[-1].legend(fontsize=8, loc="lower right")
+    axes[0].legend(fontsize=8, loc="upper left")
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
@@ -149,7 +150,7 @@ def plot_performance(
     ax_b, ax_c = fig.subplots(1, 2, sharey=True)
     _dot_panel(ax_b, frame, bias, bias_mcse, label, 0.0, bias_label)
     _dot_panel(ax_c, frame, coverage, coverage_mcse, label, level, f"coverage of {level:.0%} CI")
-    ax_c.set_xlim(min(0.0, float(np.nanmin(frame[coverage])) - 0.05), 1.0)
+    ax_c.set_xlim(min(0.0, float(np.nanmin(frame[coverage])) - 0.05), 1.03)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
@@ -207,7 +208,8 @@ def plot_published_vs_true(
     ax.set_yticks(base, labels)
     ax.set_xlabel(xlabel)
     ax.grid(alpha=0.3, axis="x")
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(kinds) + 1,
+              frameon=False)  # fmt: skip
     if title:
         ax.set_title(title, fontsize=11)
     return fig
@@ -245,7 +247,8 @@ def plot_likelihood_ratio(
     for k, name in enumerate(dict.fromkeys(frame[curve])):
         sub = frame[frame[curve] == name].sort_values(hr)
         color = _COLORS[k % 6]
-        ax.plot(sub[hr], sub[lr], marker=_MARKERS[k % 6], color=color, lw=1.6, ms=4, label=str(name))
+        ax.plot(sub[hr], sub[lr], marker=_MARKERS[k % 6], color=color, lw=1.6, ms=4,
+                markevery=max(1, len(sub) // 8), label=str(name))  # fmt: skip
         ax.axhline(float(sub[bound].iloc[0]), color=color, lw=0.9, ls=":")
     ax.axhline(1.0, color="k", lw=0.8)
     for level, text in ((3.2, "substantial (Kass-Raftery 3.2)"), (10.0, "strong (10)")):
@@ -258,19 +261,38 @@ def plot_likelihood_ratio(
     ax.set_xlabel("assumed hazard ratio of ANA-high for onset (log scale)")
     ax.set_ylabel("likelihood ratio vs no effect (log scale)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="upper left", title="dotted: limit as HR grows", title_fontsize=7)
+    ax.legend(fontsize=8, loc="lower right", title="dotted: limit as HR grows", title_fontsize=7)
     if title:
         ax.set_title(title, fontsize=11)
     return fig
 
 
+def _grid_ticks(ax: Axes, values: Sequence[float]) -> None:
+    """Put x ticks at the simulated grid values, labelled plainly."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    ax.xaxis.set_major_locator(FixedLocator(list(values)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_minor_locator(FixedLocator([]))
+    ax.tick_params(axis="x", labelrotation=45 if len(values) > 4 else 0, labelsize=8)
+
+
+_NICE = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 50.0, 100.0)
+
+
 def _plain_log_ticks(ax: Axes) -> None:
     """Label log axes with plain numbers (0.5, 1, 2, ...) instead of powers of ten."""
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    fmt = FuncFormatter(lambda v, _: f"{v:g}")
-    for axis in (ax.xaxis, ax.yaxis):
-        if axis.get_scale() == "log":
-            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            axis.set_major_formatter(fmt)
-            axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        if axis.get_scale() != "log":
+            continue
+        lo, hi = min(lim), max(lim)
+        ticks = [t for t in _NICE if lo <= t <= hi]
+        if hi / max(lo, 1e-12) > 1e3:
+            ticks = [t for t in ticks if t in (0.1, 1.0, 10.0, 100.0)]
+        if len(ticks) >= 2:
+            axis.set_major_locator(FixedLocator(ticks))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())

@@ -301,6 +301,8 @@ def as_time(value: TimeValue | float | int | None) -> TimeValue | None:
     """
     if value is None or isinstance(value, TimeValue):
         return value
+    if type(value) is float:
+        return TimeValue(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         # Leave other types in place: validation reports them with their field.
         return value  # type: ignore[return-value]

@@ -65,6 +65,9 @@ def _enum_ok(value: object, cls: type[Enum], optional: bool = True) -> str | Non
 
 
 def _real(value: object) -> bool:
+    t = type(value)
+    if t is float or t is int:  # fast path; bool is excluded below
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -73,12 +76,24 @@ def _time_problems(case: Case, tv: object, field: str) -> list[Problem]:
         return [
             _p(case, field, f"expected a day (number) or a time, got {type(tv).__name__} {tv!r}")
         ]
+    day, low, high = tv.day, tv.low, tv.high
+    if (
+        type(day) is float
+        and type(low) is float
+        and type(high) is float
+        and low <= day <= high  # also false for NaN
+        and math.isfinite(day)
+        and math.isfinite(low)
+        and high == high
+        and (tv.quote is None or isinstance(tv.quote, Quote))
+    ):
+        return []  # the common, valid case
     out = []
     for name in ("day", "low", "high"):
         v = getattr(tv, name)
         if not _real(v) or math.isnan(v) or (name != "high" and math.isinf(v)):
             out.append(_p(case, f"{field}.{name}", f"expected a finite number, got {v!r}"))
-    if not out and not (tv.low <= tv.day <= tv.high):  # type: ignore[operator]
+    if not out and not (low <= day <= high):  # type: ignore[operator]
         out.append(_p(case, field, f"bounds must satisfy low <= day <= high, got {tv}"))
     if tv.quote is not None and not isinstance(tv.quote, Quote):
         out.append(_p(case, f"{field}.quote", "expected text or a quote mapping"))
@@ -92,6 +107,8 @@ def _check_fields(
     out: list[Problem] = []
     for name, kind in spec.items():
         value = getattr(obj, name)
+        if value is None or type(value) is kind:
+            continue  # fast path: absent optional field, or a member of the right enum
         field = f"{prefix}{name}"
         if isinstance(kind, type) and issubclass(kind, Enum):
             msg = _enum_ok(value, kind)

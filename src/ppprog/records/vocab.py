@@ -279,10 +279,9 @@ def parse_enum(cls: type[E], value: object) -> E:
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a {cls.__name__} token, got {type(value).__name__} {value!r}")
-    try:
-        return cls(value)
-    except ValueError:
-        pass
+    hit = cls._value2member_map_.get(value)  # fast path: the canonical token
+    if hit is not None:
+        return hit  # type: ignore[return-value]
     key = _norm(value)
     key = SYNONYMS.get(cls, {}).get(key, key)
     try:

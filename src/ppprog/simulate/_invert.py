@@ -24,7 +24,13 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["segment_cumhaz", "invert_piecewise", "cumhaz_piecewise", "invert_monotone"]
+__all__ = [
+    "segment_cumhaz",
+    "invert_piecewise",
+    "cumhaz_piecewise",
+    "cumhaz_at",
+    "invert_monotone",
+]
 
 Array = NDArray[np.float64]
 CumHaz = Callable[[Array], Array]
@@ -153,6 +159,34 @@ def cumhaz_piecewise(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -
     mk = np.take_along_axis(mult, k, axis=-1)
     h0t = cumhaz(t)
     return bef + mk * (h0t - hl)
+
+
+def cumhaz_at(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -> Array:
+    """Modulated cumulative hazard at one time per subject.
+
+    Parameters
+    ----------
+    t : ndarray, shape (...)
+        One finite time per subject.
+    breaks : ndarray, shape (..., K)
+        Sorted change times, ``inf``-padded.
+    log_mult : ndarray, shape (..., K + 1)
+        Log multiplier on each segment.
+    cumhaz : callable
+        Vectorized baseline cumulative hazard.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        ``H(t)``.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    h_left, mult, before, _ = segment_cumhaz(breaks, log_mult, cumhaz)
+    k = np.sum(breaks <= t[..., None], axis=-1)[..., None]
+    hl = np.take_along_axis(h_left, k, axis=-1)[..., 0]
+    bef = np.take_along_axis(before, k, axis=-1)[..., 0]
+    mk = np.take_along_axis(mult, k, axis=-1)[..., 0]
+    return bef + mk * (cumhaz(t) - hl)
 
 
 def invert_monotone(

@@ -313,6 +313,8 @@ def generate(
     status[death == time] = 2
     status[latent == time] = 1
     event = status == 1
+    extra = dict(parts["extra"])
+    extra["censor_time"] = np.minimum(censor, np.minimum(loss, death))
     # a subject with no censoring mechanism and no event is followed forever: keep inf out
     if not np.all(np.isfinite(time)):
         raise SpecError(
@@ -333,7 +335,7 @@ def generate(
         status=status,
         breaks=parts["breaks"],
         segments=parts["segments"],
-        extra=parts["extra"],
+        extra=extra,
     )
 
 

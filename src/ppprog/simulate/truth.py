@@ -39,7 +39,9 @@ from ppprog.simulate.spec import CohortSpec, OnsetSpec, Population, design_colum
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Truth", "truth", "covariate_grid", "TRUTH_SEED", "N_REFERENCE"]
+    from ppprog.simulate.cohort import CohortBatch
+
+__all__ = ["Truth", "truth", "covariate_grid", "subject_hazards", "TRUTH_SEED", "N_REFERENCE"]
 
 #: Root seed of the reference sample used for Monte Carlo truths.
 TRUTH_SEED = 20261124
@@ -281,23 +283,51 @@ def _truth(spec: CohortSpec) -> Truth:
     )
 
 
+def subject_hazards(batch: CohortBatch) -> tuple[FloatArray, FloatArray]:
+    """Per-subject cure probability and segment log multipliers of a batch.
+
+    Parameters
+    ----------
+    batch : CohortBatch
+        Generated cohorts.
+
+    Returns
+    -------
+    cure : ndarray, shape (R, n)
+        ``P(cured | x)`` (not the realized latent indicator).
+    log_mult : ndarray, shape (R, n, K + 1)
+        ``beta' x + gamma' z`` on each segment of ``batch.breaks``.
+    """
+    spec = batch.spec
+    base, tv = design_columns(spec)
+    log_hr = {c: float(spec.model.log_hr.get(c, 0.0)) for c in base + tv}
+    intercept, log_or, flip = _cure_model(spec)
+    shape = batch.time.shape
+    eta_c = np.full(shape, intercept)
+    for c, b in log_or.items():
+        if b != 0.0:
+            eta_c = eta_c + b * batch.design[c]
+    p = expit(eta_c)
+    cure = (1.0 - p) if flip else p
+    eta = np.zeros(shape)
+    for c in base:
+        if log_hr[c] != 0.0:
+            eta = eta + log_hr[c] * batch.design[c]
+    log_mult = np.repeat(eta[..., None], batch.breaks.shape[-1] + 1, axis=-1)
+    for c in tv:
+        if log_hr[c] != 0.0:
+            log_mult = log_mult + log_hr[c] * batch.segments[c]
+    return cure, log_mult
+
+
 def _monte_carlo(
     spec: CohortSpec, log_hr: Mapping[str, float], flip: bool
 ) -> Callable[[FloatArray], tuple[FloatArray, FloatArray]]:
     from ppprog.simulate.cohort import generate
 
     ref = generate(spec, N_REFERENCE, 1, seed=TRUTH_SEED)
-    base, tv = design_columns(spec)
-    intercept, log_or, _ = _cure_model(spec)
-    shape = ref.time.shape
-    p = expit(intercept + _lin(log_or, {k: v[0] for k, v in ref.design.items()}, shape[1]))
-    cure = (1.0 - p) if flip else p
-    eta = sum((log_hr[c] * ref.design[c][0] for c in base if log_hr[c] != 0.0), np.zeros(shape[1]))
-    log_mult = np.repeat(eta[:, None], ref.breaks.shape[-1] + 1, axis=1)
-    for c in tv:
-        if log_hr[c] != 0.0:
-            log_mult = log_mult + log_hr[c] * ref.segments[c][0]
-    breaks = ref.breaks[0]
+    cure_all, log_mult_all = subject_hazards(ref)
+    cure, log_mult, breaks = cure_all[0], log_mult_all[0], ref.breaks[0]
     h0 = spec.model.baseline.cumhaz
 
     def surv(t: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -141,16 +141,18 @@ def _iter_processes(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     n = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"))
+    finished = False
+    try:
         pending = {pool.submit(run_chunk, t) for t in tasks}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=lambda f: f.result().key):
-                    yield fut.result()
-        finally:
-            for fut in pending:
-                fut.cancel()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: f.result().key):
+                yield fut.result()
+        finished = True
+    finally:
+        # on an error or an interruption, drop queued chunks and do not wait for them
+        pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 def _iter_dask(tasks: Sequence[ChunkTask], client: Any) -> Iterator[ChunkOutput]:
@@ -260,7 +262,7 @@ def _drive(
     progress: bool,
     on_chunk: Callable[[ChunkKey, int], None] | None,
 ) -> int:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     total = len(study.scenarios) * study.replicates
     todo = sum(k.count for k in plan)
@@ -288,12 +290,13 @@ def _drive(
 
 
 def _collect(store: MemoryStore, study: Study) -> StudyResult:
-    keys = sorted(store.done())
-    keys = [k for k in keys if k.first < study.replicates]
-    frames = store.frames(keys)
-    table = assemble(frames, study)
-    expected = len(study.scenarios) * study.replicates
-    got = table.groupby(["scenario", "method"]).replicate.nunique().sum() if len(table) else 0
-    if math.isfinite(expected) and got != expected * len(study.methods):
-        raise SpecError(f"internal: expected {expected} replicates per method, found {got}")
+    keys = [k for k in sorted(store.done()) if k.first < study.replicates]
+    table = assemble(store.frames(keys), study)
+    per_method = table.groupby(["scenario", "method"])["replicate"].nunique()
+    want = study.replicates
+    short = per_method[per_method != want]
+    if len(per_method) != len(study.scenarios) * len(study.methods) or len(short):
+        raise SpecError(
+            f"every method must report every replicate ({want} per scenario); got {short.to_dict()}"
+        )
     return StudyResult(study=study, replicates=table, manifest=store.manifest)

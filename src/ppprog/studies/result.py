@@ -153,7 +153,9 @@ class StudyResult:
         Parameters
         ----------
         folder : str or pathlib.Path
-            Folder holding ``replicates.parquet`` and ``manifest.json``.
+            Folder holding ``replicates.parquet`` and ``manifest.json``, or a
+            checkpoint folder of :func:`~ppprog.studies.execute.run` (its
+            finished chunks are assembled; a partial run gives a partial table).
 
         Returns
         -------
@@ -162,5 +164,13 @@ class StudyResult:
         path = Path(folder)
         manifest = json.loads((path / _MANIFEST).read_text())
         study = Study.from_dict(manifest["study"])
-        table = pd.read_parquet(path / _TABLE)
+        if (path / _TABLE).exists():
+            table = pd.read_parquet(path / _TABLE)
+        else:  # a checkpoint folder: assemble its finished chunks
+            files = [path / c["file"] for c in sorted(manifest["chunks"], key=_chunk_order)]
+            table = assemble([pd.read_parquet(f) for f in files], study)
         return cls(study=study, replicates=table, manifest=manifest)
+
+
+def _chunk_order(c: Mapping[str, Any]) -> tuple[int, int]:
+    return int(c["scenario"]), int(c["first"])

@@ -24,7 +24,7 @@ from numba import njit
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.design import CoxDesign, sort_replicate
 
-__all__ = ["eval_sorted", "cox_loglik"]
+__all__ = ["eval_sorted", "eval_work", "cox_loglik"]
 
 _CANCEL = 1e-4
 
@@ -75,24 +75,42 @@ def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, wa
         The log partial likelihood.
     """
     m, p = Xs.shape
+    return eval_work(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,
+                     np.empty(m), np.empty(m), np.empty(m, np.bool_), np.empty((3, p)),
+                     np.empty((2, p, p)))  # fmt: skip
+
+
+@njit(cache=True)
+def eval_work(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,  # noqa: ANN001, ANN201, C901
+              eta, w, inrisk, vec, mat):  # fmt: skip
+    """:func:`eval_sorted` with caller-provided work arrays (no allocation).
+
+    ``eta, w`` are float (m,), ``inrisk`` bool (m,), ``vec`` (3, p) and
+    ``mat`` (2, p, p) float; their contents on entry are ignored. The Newton
+    loop allocates them once per replicate. One function for the whole pass:
+    helper calls inside the loops would cost more than the arithmetic.
+    """
+    m, p = Xs.shape
     U[:] = 0.0
     info[:, :] = 0.0
     if m == 0:
         return 0.0
-    eta = np.zeros(m)
+    c = -np.inf
     for q in range(m):
         acc = 0.0
         for jj in range(p):
             acc += Xs[q, jj] * beta[jj]
         eta[q] = acc
-    c = eta.max()
-    w = np.exp(eta - c)
-    S1 = np.zeros(p)
-    S2 = np.zeros((p, p))
-    D1 = np.zeros(p)
-    D2 = np.zeros((p, p))
-    a = np.zeros(p)
-    inrisk = np.zeros(m, np.bool_)
+        c = max(c, acc)
+    for q in range(m):
+        w[q] = np.exp(eta[q] - c)
+    S1 = vec[0]
+    D1 = vec[1]
+    a = vec[2]
+    S2 = mat[0]
+    D2 = mat[1]
+    D1[:] = 0.0
+    D2[:, :] = 0.0
     ll = 0.0
     i = m - 1
     while i >= 0:
@@ -111,26 +129,31 @@ def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, wa
             while k > b and stop[k - 1] == t:
                 k -= 1
             d = 0
+            for q in range(k, i + 1):
+                if event[q]:
+                    d += 1
+            tied = efron and d > 1
             D0 = 0.0
             for q in range(k, i + 1):
                 wq = w[q]
                 S0 += wq
                 ev = event[q]
                 for jj in range(p):
-                    wx = wq * Xs[q, jj]
+                    xq = Xs[q, jj]
+                    wx = wq * xq
                     S1[jj] += wx
                     for kk in range(jj, p):
                         S2[jj, kk] += wx * Xs[q, kk]
                     if ev:
-                        U[jj] += Xs[q, jj]
-                        D1[jj] += wx
-                        for kk in range(jj, p):
-                            D2[jj, kk] += wx * Xs[q, kk]
+                        U[jj] += xq
+                        if tied:
+                            D1[jj] += wx
+                            for kk in range(jj, p):
+                                D2[jj, kk] += wx * Xs[q, kk]
                 if has_start:
                     inrisk[q] = True
                     total += wq
                 if ev:
-                    d += 1
                     D0 += wq
                     ll += eta[q] - c
             if has_start:
@@ -150,20 +173,33 @@ def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, wa
                 if removed and S0 < _CANCEL * total:
                     S0 = _recompute(Xs, w, inrisk, k, hi, S1, S2)
                     total = S0
-            if d > 0:
-                # Tie block: inlined by hand (a call per block costs more than
-                # the arithmetic, through array reference counting).
+            # Tie block, inlined by hand: a call per block costs more than the
+            # arithmetic (array reference counting).
+            if d > 0 and not tied:
+                # One denominator, used d times (Breslow ties, or a single death).
+                inv = 1.0 / S0
+                ll -= d * np.log(S0)
+                if want:
+                    for jj in range(p):
+                        a[jj] = S1[jj] * inv
+                    for jj in range(p):
+                        U[jj] -= d * a[jj]
+                        for kk in range(jj, p):
+                            info[jj, kk] += d * (S2[jj, kk] * inv - a[jj] * a[kk])
+            elif d > 0:
+                # Efron: the l-th of d tied deaths sees the dying rows' risk down-weighted by l/d.
                 for el in range(d):
-                    f = el / d if efron else 0.0
+                    f = el / d
                     den = S0 - f * D0
+                    inv = 1.0 / den
                     ll -= np.log(den)
                     if want:
                         for jj in range(p):
-                            a[jj] = (S1[jj] - f * D1[jj]) / den
+                            a[jj] = (S1[jj] - f * D1[jj]) * inv
                         for jj in range(p):
                             U[jj] -= a[jj]
                             for kk in range(jj, p):
-                                info[jj, kk] += (S2[jj, kk] - f * D2[jj, kk]) / den - a[jj] * a[kk]
+                                info[jj, kk] += (S2[jj, kk] - f * D2[jj, kk]) * inv - a[jj] * a[kk]
                 for jj in range(p):
                     D1[jj] = 0.0
                     for kk in range(p):

@@ -54,70 +54,99 @@ _NOT_FINITE = int(FitStatus.NOT_FINITE)
 
 
 @njit(cache=True)
-def prepare(X, start, stop, event, stratum, mask):  # noqa: PLR0913
+def _order(key, sg):
+    """Indices sorted by stratum ascending, then ``key`` descending (stable)."""
+    o = np.argsort(-key, kind="mergesort")
+    return o[np.argsort(sg[o], kind="mergesort")]
+
+
+@njit(cache=True)
+def prepare(X, start, stop, event, stratum, mask):
     """Select, centre and order one replicate's rows.
 
     Returns ``(Xc, start, stop, event, stratum, ord_stop, ord_start, sd, n_events)``
     where ``ord_stop`` sorts by stratum then stop descending and ``ord_start``
     by stratum then start descending; ``sd`` is the sample SD of each column.
     """
-    idx = np.nonzero(mask)[0]
-    m = idx.size
-    p = X.shape[1]
+    n, p = X.shape
+    m = 0
+    for i in range(n):
+        m += mask[i]
     Xc = np.empty((m, p))
     st = np.empty(m)
     sp = np.empty(m)
     ev = np.empty(m, dtype=np.bool_)
     sg = np.empty(m, dtype=np.int64)
-    for a in range(m):
-        r = idx[a]
-        Xc[a] = X[r]
-        st[a] = start[r]
-        sp[a] = stop[r]
-        ev[a] = event[r]
-        sg[a] = stratum[r]
+    a = 0
+    for r in range(n):
+        if mask[r]:
+            for j in range(p):
+                Xc[a, j] = X[r, j]
+            st[a] = start[r]
+            sp[a] = stop[r]
+            ev[a] = event[r]
+            sg[a] = stratum[r]
+            a += 1
     sd = np.zeros(p)
     for j in range(p):
-        mu = Xc[:, j].mean() if m > 0 else 0.0
-        Xc[:, j] -= mu
+        mu = 0.0
+        for i in range(m):
+            mu += Xc[i, j]
+        mu /= max(m, 1)
+        ss = 0.0
+        for i in range(m):
+            Xc[i, j] -= mu
+            ss += Xc[i, j] ** 2
         if m > 1:
-            sd[j] = np.sqrt((Xc[:, j] ** 2).sum() / (m - 1))
-    o1 = np.argsort(-sp, kind="mergesort")
-    o1 = o1[np.argsort(sg[o1], kind="mergesort")]
-    o2 = np.argsort(-st, kind="mergesort")
-    o2 = o2[np.argsort(sg[o2], kind="mergesort")]
-    return Xc, st, sp, ev, sg, o1, o2, sd, int(ev.sum())
+            sd[j] = np.sqrt(ss / (m - 1))
+    return Xc, st, sp, ev, sg, _order(sp, sg), _order(st, sg), sd, int(ev.sum())
 
 
 @njit(cache=True)
-def _add(sign, wi, x, S1, S2, qi, Q1):
-    """Add (sign=+1) or remove (-1) one row from running weighted sums."""
-    p = x.size
+def _add(sign, w, q, X, r, S1, S2, Q1, do_corr):
+    """Add (sign=+1) or remove (-1) row r from the running weighted sums."""
+    p = X.shape[1]
+    wq = w * q
     for a in range(p):
-        wa = sign * wi * x[a]
+        wa = sign * w * X[r, a]
         S1[a] += wa
-        Q1[a] += wa * qi
-        for b in range(p):
-            S2[a, b] += wa * x[b]
+        if do_corr:
+            Q1[a] += wq * sign * X[r, a]
+        for b in range(a + 1):
+            S2[a, b] += wa * X[r, b]
 
 
 @njit(cache=True)
-def _event_terms(s0, s1, s2, q0, q1, mult, c, A, do_corr, U, info, C, mvec, V):
-    """Add one weighted risk set's terms to U, info and the Firth correction C."""
-    p = s1.size
+def _event_terms(s0, f, S1, D1, S2, D2, q0, Q1, DQ1, mult, A, do_corr, U, info, C, mvec, V, work):
+    """Add one weighted set's terms (sums ``S - f D``) to U, info and C.
+
+    Only the lower triangles of ``S2``/``D2`` are filled; ``V`` is filled in full.
+    """
+    p = S1.size
     for a in range(p):
-        mvec[a] = s1[a] / s0
-    for a in range(p):
+        mvec[a] = (S1[a] - f * D1[a]) / s0
         U[a] -= mult * mvec[a]
-        for b in range(p):
-            V[a, b] = s2[a, b] / s0 - mvec[a] * mvec[b]
-            info[a, b] += mult * V[a, b]
+    for a in range(p):
+        for b in range(a + 1):
+            v = (S2[a, b] - f * D2[a, b]) / s0 - mvec[a] * mvec[b]
+            V[a, b] = v
+            V[b, a] = v
+            info[a, b] += mult * v
+            if a != b:
+                info[b, a] += mult * v
     if do_corr:
-        Am = A @ mvec
-        VAm = V @ Am
+        for a in range(p):  # work = A m
+            acc = 0.0
+            for b in range(p):
+                acc += A[a, b] * mvec[b]
+            work[a] = acc
         for a in range(p):
-            C[a] += mult * (q1[a] / s0 - (q0 / s0) * mvec[a] - 2.0 * VAm[a])
-    return mult * (np.log(s0) + c)
+            vam = 0.0
+            for b in range(p):
+                vam += V[a, b] * work[b]
+            q1 = Q1[a] - f * DQ1[a]
+            C[a] += mult * (q1 / s0 - (q0 / s0) * mvec[a] - 2.0 * vam)
+    return mult * np.log(s0)
 
 
 @njit(cache=True)
@@ -126,16 +155,26 @@ def evaluate(Xc, st, sp, ev, sg, o_stop, o_start, beta, efron, A, do_corr, U, in
 
     ``C`` receives ``tr(A dI/db_r)`` when ``do_corr`` (``A`` must then be
     ``info(beta)^{-1}``). Long because the sweep keeps all running sums in one
-    pass over the sorted rows.
+    allocation-free pass over the sorted rows.
     """
     m, p = Xc.shape
-    eta = Xc @ beta
-    c = eta.max() if m > 0 else 0.0
+    eta = np.empty(m)
+    c = -np.inf
+    for i in range(m):
+        acc = 0.0
+        for a in range(p):
+            acc += Xc[i, a] * beta[a]
+        eta[i] = acc
+        c = max(c, acc)
     w = np.exp(eta - c)
     q = np.zeros(m)
     if do_corr:
         for i in range(m):
-            q[i] = Xc[i] @ (A @ Xc[i])
+            acc = 0.0
+            for a in range(p):
+                for b in range(p):
+                    acc += Xc[i, a] * A[a, b] * Xc[i, b]
+            q[i] = acc
     U[:] = 0.0
     info[:, :] = 0.0
     C[:] = 0.0
@@ -145,11 +184,9 @@ def evaluate(Xc, st, sp, ev, sg, o_stop, o_start, beta, efron, A, do_corr, U, in
     D1 = np.zeros(p)
     D2 = np.zeros((p, p))
     DQ1 = np.zeros(p)
-    s1 = np.zeros(p)
-    s2 = np.zeros((p, p))
-    q1 = np.zeros(p)
     mvec = np.zeros(p)
     V = np.zeros((p, p))
+    work = np.zeros(p)
     S0 = 0.0
     Q0 = 0.0
     ll = 0.0
@@ -170,28 +207,31 @@ def evaluate(Xc, st, sp, ev, sg, o_stop, o_start, beta, efron, A, do_corr, U, in
                 j += 1
         D0 = 0.0
         DQ0 = 0.0
-        D1[:] = 0.0
-        D2[:, :] = 0.0
-        DQ1[:] = 0.0
         d = 0
         while i < m and sg[o_stop[i]] == s and sp[o_stop[i]] == t:
             r = o_stop[i]
             S0 += w[r]
             Q0 += w[r] * q[r]
-            _add(1.0, w[r], Xc[r], S1, S2, q[r], Q1)
+            _add(1.0, w[r], q[r], Xc, r, S1, S2, Q1, do_corr)
             if ev[r]:
+                if d == 0 and efron:
+                    D1[:] = 0.0
+                    D2[:, :] = 0.0
+                    DQ1[:] = 0.0
                 d += 1
                 D0 += w[r]
                 DQ0 += w[r] * q[r]
-                _add(1.0, w[r], Xc[r], D1, D2, q[r], DQ1)
+                if efron:
+                    _add(1.0, w[r], q[r], Xc, r, D1, D2, DQ1, do_corr)
                 ll += eta[r]
-                U += Xc[r]
+                for a in range(p):
+                    U[a] += Xc[r, a]
             i += 1
         while j < m and sg[o_start[j]] == s and st[o_start[j]] >= t:
             r = o_start[j]
             S0 -= w[r]
             Q0 -= w[r] * q[r]
-            _add(-1.0, w[r], Xc[r], S1, S2, q[r], Q1)
+            _add(-1.0, w[r], q[r], Xc, r, S1, S2, Q1, do_corr)
             j += 1
         if d == 0:
             continue
@@ -199,12 +239,12 @@ def evaluate(Xc, st, sp, ev, sg, o_stop, o_start, beta, efron, A, do_corr, U, in
         mult = 1.0 if efron else float(d)
         for k in range(nk):
             f = k / d if efron else 0.0
-            s1[:] = S1 - f * D1
-            s2[:, :] = S2 - f * D2
-            q1[:] = Q1 - f * DQ1
+            s0 = S0 - f * D0
+            q0 = Q0 - f * DQ0
             ll -= _event_terms(
-                S0 - f * D0, s1, s2, Q0 - f * DQ0, q1, mult, c, A, do_corr, U, info, C, mvec, V
+                s0, f, S1, D1, S2, D2, q0, Q1, DQ1, mult, A, do_corr, U, info, C, mvec, V, work
             )
+            ll -= mult * c
     return ll
 
 
@@ -219,13 +259,18 @@ def chol_inv(M, scale):
     L = np.zeros((p, p))
     logdet = 0.0
     for j in range(p):
-        acc = M[j, j] - (L[j, :j] ** 2).sum()
+        acc = M[j, j]
+        for k in range(j):
+            acc -= L[j, k] ** 2
         if not (acc > 1e-10 * scale[j]) or not np.isfinite(acc):
             return False, -np.inf, L
         L[j, j] = np.sqrt(acc)
         logdet += 2.0 * np.log(L[j, j])
         for i in range(j + 1, p):
-            L[i, j] = (M[i, j] - (L[i, :j] * L[j, :j]).sum()) / L[j, j]
+            acc = M[i, j]
+            for k in range(j):
+                acc -= L[i, k] * L[j, k]
+            L[i, j] = acc / L[j, j]
     Linv = np.zeros((p, p))
     for j in range(p):
         Linv[j, j] = 1.0 / L[j, j]
@@ -234,7 +279,15 @@ def chol_inv(M, scale):
             for k in range(j, i):
                 acc += L[i, k] * Linv[k, j]
             Linv[i, j] = -acc / L[i, i]
-    return True, logdet, Linv.T @ Linv
+    out = np.empty((p, p))
+    for a in range(p):
+        for b in range(a + 1):
+            acc = 0.0
+            for k in range(a, p):
+                acc += Linv[k, a] * Linv[k, b]
+            out[a, b] = acc
+            out[b, a] = acc
+    return True, logdet, out
 
 
 @njit(cache=True)
@@ -346,10 +399,10 @@ def newton(data, sd, beta0, free, efron, pen, max_iter, tol, gtol, max_step, max
         U2s = _modified_score(data, trial, efron, pen, A2, U2, info2, C)
         # Scoring with I overshoots when the penalty's curvature is large
         # (it oscillates forever on the two-subject data); when the slope along
-        # the step changes sign, move to the secant root along the step.
+        # the step changes sign markedly, move to the secant root along the step.
         g0 = (Ustar * delta).sum()
         g1 = (U2s * delta).sum()
-        if g0 > 0.0 and g1 < 0.0:
+        if g0 > 0.0 and g1 < -0.25 * g0:
             sec = beta + delta * (g0 / (g0 - g1))
             U3 = np.zeros(p)
             info3 = np.zeros((p, p))

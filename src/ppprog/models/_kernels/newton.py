@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
-from ppprog.models._kernels.cox_lik import eval_sorted
+from ppprog.models._kernels.cox_lik import eval_work
 from ppprog.models._kernels.design import CoxDesign, sort_replicate
 
 __all__ = ["NewtonOutcome", "newton_fit", "STATUS_CODES"]
@@ -201,7 +201,10 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
     beta = np.zeros(p)
     U = np.zeros(p)
     info = np.zeros((p, p))
-    ll = eval_sorted(Xs, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info)
+    eta, w, inrisk = np.empty(m), np.empty(m), np.empty(m, np.bool_)
+    vec, mat = np.empty((3, p)), np.empty((2, p, p))
+    ll = eval_work(Xs, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info,
+                   eta, w, inrisk, vec, mat)  # fmt: skip
     ll0 = ll
     info_o[:, :] = info
     if not np.isfinite(ll):
@@ -250,7 +253,8 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         for _h in range(_MAX_HALVING):
             for j in range(p):
                 cand[j] = beta[j] + f * delta[j]
-            llc = eval_sorted(Xs, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic)
+            llc = eval_work(Xs, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic,
+                            eta, w, inrisk, vec, mat)  # fmt: skip
             if np.isfinite(llc) and llc >= ll - _NOISE * max(1.0, abs(ll)):
                 accepted = True
                 break
@@ -281,34 +285,40 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
     return status, n_iter, ll, ll0, m, nev
 
 
+@njit(cache=True)
+def _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
+              flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+    """Fit replicate ``r`` and store its scalars (shared by the two loops below)."""
+    has_start, has_strata, efron = flags[0], flags[1], flags[2]
+    s, k, a, b, m, e = _fit_one(
+        X[r], stop[r], start[r], event[r], strata[r], mask[r], has_start, has_strata,
+        efron, int(opts[0]), opts[1], opts[2], opts[3],
+        beta[r], vcov[r], info[r], flagged[r], direction[r],
+    )  # fmt: skip
+    out_f[r, 0] = a
+    out_f[r, 1] = b
+    out_i[r, 0] = s
+    out_i[r, 1] = k
+    out_i[r, 2] = m
+    out_i[r, 3] = e
+
+
+# Two loops, one serial and one threaded, rather than one function compiled
+# with two flag sets: numba's on-disk cache keys on the function, not the flags.
+@njit(cache=True)
+def _fit_serial(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
+                flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+    for r in range(X.shape[0]):
+        _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
+                  info, flagged, direction)  # fmt: skip
+
+
 @njit(cache=True, parallel=True)
-def _fit_batch(X, stop, start, event, strata, mask, has_start, has_strata, efron,
-               max_iter, tol_ll, tol_beta, max_step):  # fmt: skip  # noqa: ANN001, ANN202
-    R, _, p = X.shape
-    beta = np.empty((R, p))
-    vcov = np.empty((R, p, p))
-    info = np.zeros((R, p, p))
-    flagged = np.zeros((R, p), np.bool_)
-    direction = np.zeros((R, p), np.int8)
-    ll = np.empty(R)
-    ll0 = np.empty(R)
-    n_iter = np.empty(R, np.int64)
-    status = np.empty(R, np.int8)
-    n_used = np.empty(R, np.int64)
-    n_events = np.empty(R, np.int64)
-    for r in prange(R):
-        s, k, a, b, m, e = _fit_one(
-            X[r], stop[r], start[r], event[r], strata[r], mask[r], has_start, has_strata,
-            efron, max_iter, tol_ll, tol_beta, max_step,
-            beta[r], vcov[r], info[r], flagged[r], direction[r],
-        )  # fmt: skip
-        status[r] = s
-        n_iter[r] = k
-        ll[r] = a
-        ll0[r] = b
-        n_used[r] = m
-        n_events[r] = e
-    return beta, vcov, info, ll, ll0, n_iter, status, flagged, direction, n_used, n_events
+def _fit_parallel(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
+                  flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+    for r in prange(X.shape[0]):
+        _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
+                  info, flagged, direction)  # fmt: skip
 
 
 def newton_fit(
@@ -319,6 +329,7 @@ def newton_fit(
     tol_ll: float = 1e-12,
     tol_beta: float = 1e-9,
     max_step: float = 10.0,
+    parallel: bool = False,
 ) -> NewtonOutcome:
     """Fit the Cox model to every replicate of ``design``.
 
@@ -336,6 +347,11 @@ def newton_fit(
         Relative change in coefficients for convergence.
     max_step : float, optional
         Largest step, in standard deviations of the linear predictor per covariate.
+    parallel : bool, optional
+        Spread replicates over numba's threads. Results are bit-identical either
+        way (replicates never share arithmetic). Off by default: threads inside
+        worker processes oversubscribe the CPUs, and the OpenMP threading layer
+        is not safe across ``fork``.
 
     Returns
     -------
@@ -344,8 +360,20 @@ def newton_fit(
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     d = design
-    out = _fit_batch(
-        d.X, d.stop, d.start, d.event, d.strata, d.mask, d.has_start, d.has_strata,
-        ties == "efron", int(max_iter), float(tol_ll), float(tol_beta), float(max_step),
+    R, _, p = d.shape
+    beta = np.empty((R, p))
+    vcov = np.empty((R, p, p))
+    info = np.zeros((R, p, p))
+    flagged = np.zeros((R, p), np.bool_)
+    direction = np.zeros((R, p), np.int8)
+    out_f = np.empty((R, 2))
+    out_i = np.empty((R, 4), np.int64)
+    flags = np.array([d.has_start, d.has_strata, ties == "efron"])
+    opts = np.array([max_iter, tol_ll, tol_beta, max_step], dtype=np.float64)
+    run = _fit_parallel if parallel and R > 1 else _fit_serial
+    run(d.X, d.stop, d.start, d.event, d.strata, d.mask, flags, opts, out_f, out_i,
+        beta, vcov, info, flagged, direction)  # fmt: skip
+    return NewtonOutcome(
+        beta, vcov, info, out_f[:, 0].copy(), out_f[:, 1].copy(), out_i[:, 1].copy(),
+        out_i[:, 0].astype(np.int8), flagged, direction, out_i[:, 2].copy(), out_i[:, 3].copy(),
     )  # fmt: skip
-    return NewtonOutcome(*out)

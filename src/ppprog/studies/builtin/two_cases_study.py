@@ -218,7 +218,7 @@ def summarize(table: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, pd.
         else:
             mean, mcse = float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
             z = (mean - exact) / mcse
-        rows.append({"quantity": what, "exact": exact, "simulated": mean, "mcse": mcse,
+        rows.append({"estimand": name, "quantity": what, "exact": exact, "simulated": mean, "mcse": mcse,
                      "z": z, "replicates": int(x.size)})  # fmt: skip
     n_cases = table.loc[table["estimand"] == "n_cases", "estimate"].to_numpy(float)
     check = pd.DataFrame(rows)

@@ -1,0 +1,58 @@
+"""Small timing and memory helpers for the benchmark scripts (not a test)."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+
+def best_time(fn: Callable[[], Any], *, repeat: int = 5, number: int = 1) -> float:
+    """Best (minimum) wall time in seconds of ``number`` calls, over ``repeat`` runs.
+
+    The minimum is the least noisy estimate on a shared machine: other load
+    only ever adds time.
+    """
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def traced_peak(fn: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``fn`` and return (result, peak bytes traced by tracemalloc).
+
+    tracemalloc sees numpy's allocations but not numba's internal (NRT) ones,
+    so this is a lower bound; see :func:`max_rss_mb` for the process peak.
+    """
+    tracemalloc.start()
+    try:
+        out = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return out, peak
+
+
+def max_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table."""
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,143 @@
+"""The figures of the claims report, drawn from a :class:`ClaimsResult`'s tables.
+
+Each function returns ``(name, figure, caption)``; the caption is written
+into both the Markdown and the HTML report.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ppprog.plotting.km import plot_km
+from ppprog.plotting.study import (
+    plot_likelihood_ratio,
+    plot_performance,
+    plot_power,
+    plot_published_vs_true,
+)
+from ppprog.studies.builtin.two_cases import likelihood_ratio
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ppprog.studies.builtin.run import ClaimsResult
+
+__all__ = ["claims_figures"]
+
+FigureItem = tuple[str, "Figure", str]
+
+
+def _lr_figure(result: ClaimsResult) -> FigureItem:
+    sec = result.settings["two_cases"]
+    k, kpos = int(sec["n_cases"]), int(sec["n_positive"])
+    check = result.tables["two_cases_check"].set_index("estimand")
+    p_model = float(check.loc["case_positive_share", "exact"])
+    hrs = np.geomspace(1.0, 50.0, 40)
+    rows = []
+    for p, label in [(p_model, f"p = {p_model:.2f} (this study's onset model)")] + [
+        (float(q), f"p = {q:.2f} (published share)") for q in sec["sensitivity_p"]
+    ]:
+        lr = likelihood_ratio(p, hrs, n_positive=kpos, n_cases=k)
+        bound = p ** (-kpos) if kpos == k else np.nan
+        rows.append(pd.DataFrame({"hr": hrs, "likelihood_ratio": lr, "curve": label, "bound": bound}))
+    fig = plot_likelihood_ratio(
+        pd.concat(rows, ignore_index=True),
+        title=f"What {kpos} ANA-high cases out of {k} say about ANA as a risk factor",
+    )
+    cap = (
+        f"Likelihood ratio (Bayes factor) of {kpos} ANA-high cases out of {k} for 'ANA-high "
+        "multiplies the onset hazard by HR' against 'no effect', by the share p of treated "
+        "patients who are ANA-high; dotted lines are the limits 1/p^2 as HR grows."
+    )
+    return "two_cases_likelihood_ratio", fig, cap
+
+
+def _publication_figure(result: ClaimsResult, side: str) -> FigureItem:
+    tab = result.tables[f"publication_{side}"]
+    exposure = "generalized pustular extent on resolution" if side == "resolution" else (
+        "ANA-high (time-varying) on onset"
+    )
+    short = "Generalized extent, resolution" if side == "resolution" else "ANA-high, onset"
+    fig = plot_published_vs_true(
+        tab, title=f"{short}: published vs all cases (true HR 1)",
+        xlabel="mean hazard ratio over replicates (log scale), MC 95% interval",
+    )  # fmt: skip
+    cap = (
+        f"Hazard ratio of {exposure} estimated in all cases and in the published ones, for each "
+        "reporting model (rows). Points: exp(mean log HR) over replicates; bars: Monte-Carlo "
+        "95% intervals. The truth is HR 1 (dashed)."
+    )
+    return f"publication_{side}", fig, cap
+
+
+def _immortal_figure(result: ClaimsResult) -> FigureItem:
+    tab = result.tables["immortal_time"]
+    fig = plot_performance(
+        tab, label="label", title="Number of drug switches: three encodings (true effect none)",
+        bias_label="bias of log HR per switch",
+    )  # fmt: skip
+    cap = (
+        "Bias of the log hazard ratio per drug switch (truth 0) and coverage of the 95% Wald "
+        "interval, by encoding and switching rate; bars are +/- 1.96 Monte-Carlo SE."
+    )
+    return "immortal_time", fig, cap
+
+
+def _power_figure(result: ClaimsResult, endpoint: str) -> FigureItem:
+    pw = result.tables[f"power_{endpoint}"]
+    formula = pw.groupby(["n", "hr"], as_index=False)["formula_power"].mean()
+    formula = formula.rename(columns={"formula_power": "power"})
+    if endpoint == "onset":
+        title, xlabel = "ANA-high on onset (infliximab starters)", "infliximab starters (patients)"
+    else:
+        title, xlabel = "Generalized pustular extent on resolution (case registry)", "cases in the registry"
+    fig = plot_power(pw, formula, x="n", panel="hr", xlabel=xlabel, title=title)
+    cap = (
+        f"Simulated power (two-sided alpha {result.settings['study']['alpha']:g}) with "
+        "+/- 1.96 MC SE, by method, against the number of patients; dashed: Schoenfeld's "
+        "formula for the simulated mean number of events. Failed fits count as not significant."
+    )
+    return f"power_{endpoint}", fig, cap
+
+
+def _cases_figure(result: ClaimsResult) -> FigureItem | None:
+    rc = result.report_cases
+    if rc is None or not rc.km:
+        return None
+    fig = plot_km(
+        rc.km, ylabel="probability endpoint not yet reached", xlabel="months since onset",
+        title="The report's two cases", at_risk=True,
+    )  # fmt: skip
+    cap = (
+        "Kaplan-Meier curves of the report's two cases from onset, one curve per endpoint, "
+        "with 95% (log) bands, censoring marks and the number at risk."
+    )
+    return "report_cases_km", fig, cap
+
+
+def claims_figures(result: ClaimsResult) -> list[FigureItem]:
+    """Every figure of the claims report.
+
+    Parameters
+    ----------
+    result : ClaimsResult
+        A finished run.
+
+    Returns
+    -------
+    list of (str, matplotlib.figure.Figure, str)
+        File stem, figure and caption.
+    """
+    items: list[Any] = [
+        _lr_figure(result),
+        _publication_figure(result, "resolution"),
+        _publication_figure(result, "onset"),
+        _immortal_figure(result),
+        _power_figure(result, "onset"),
+        _power_figure(result, "resolution"),
+        _cases_figure(result),
+    ]
+    return [i for i in items if i is not None]

@@ -1,0 +1,102 @@
+"""End to end: the quick claims study writes a consistent report folder."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ppprog.report.build import REPORT_FILES, write_claims_report
+from ppprog.studies.builtin.run import REPLICATE_COLUMNS, run_claims_study
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):  # noqa: ANN001, ANN201
+    result = run_claims_study(quick=True, workers=1, progress=False)
+    folder = write_claims_report(result, tmp_path_factory.mktemp("report") / "ppprog-report")
+    return result, folder
+
+
+def test_folder_structure(quick_run) -> None:  # noqa: ANN001
+    result, folder = quick_run
+    for name in REPORT_FILES:
+        assert (folder / name).is_file(), name
+    pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
+    assert pngs == sorted([
+        "two_cases_likelihood_ratio", "publication_resolution", "publication_onset",
+        "immortal_time", "power_onset", "power_resolution", "report_cases_km",
+    ])  # fmt: skip
+    md = (folder / "report.md").read_text()
+    for heading in ("## Summary", "## 1. What two cases can tell", "## 2. Publication",
+                    "## 3. Drug switches", "## 4. What it would take", "## 5. The report's own"):  # fmt: skip
+        assert heading in md
+    for png in pngs:
+        assert f"](figures/{png}.png)" in md
+    html = (folder / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(pngs)
+    assert "src='figures/" not in html
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["quick"] is True and manifest["seed"] == result.settings["study"]["seed"]
+    assert set(manifest["sections"]) == {
+        "two_cases", "publication_resolution", "publication_onset", "immortal_time",
+        "requirements_onset", "requirements_resolution",
+    }  # fmt: skip
+
+
+def test_replicate_table_round_trips(quick_run) -> None:  # noqa: ANN001
+    result, folder = quick_run
+    table = pd.read_parquet(folder / "replicates.parquet")
+    assert list(table.columns[: len(REPLICATE_COLUMNS)]) == list(REPLICATE_COLUMNS)
+    pd.testing.assert_frame_equal(table, result.replicates.reset_index(drop=True))
+    reps = result.settings["immortal_time"]["replicates"]
+    sub = table[(table["section"] == "immortal_time") & (table["estimand"] == "switches")]
+    assert (sub.groupby(["scenario", "method"]).size() == reps).all()
+
+
+def test_numbers_recompute_from_the_replicates(quick_run) -> None:  # noqa: ANN001
+    result, folder = quick_run
+    table = pd.read_parquet(folder / "replicates.parquet")
+    md = (folder / "report.md").read_text()
+    # section 1: simulated P(both ANA-high) is the mean of the per-replicate indicators
+    s1 = table[(table["section"] == "two_cases") & (table["estimand"] == "all_positive")]
+    s1 = s1[s1["status"] == "converged"]
+    check = pd.read_csv(folder / "tables" / "two_cases_check.csv").set_index("estimand")
+    assert check.loc["all_positive", "simulated"] == pytest.approx(s1["estimate"].mean(), rel=1e-12)
+    assert check.loc["all_positive", "replicates"] == len(s1)
+    p = check.loc["case_positive_share", "exact"]
+    assert check.loc["all_positive", "exact"] == pytest.approx(p**2, rel=1e-12)
+    # section 3: bias per encoding is mean(estimate) - truth over converged fits
+    imm = pd.read_csv(folder / "tables" / "immortal_time.csv")
+    s3 = table[(table["section"] == "immortal_time") & (table["estimand"] == "switches")]
+    for row in imm.itertuples():
+        g = s3[(s3["scenario"] == row.scenario) & (s3["method"] == row.method)]
+        g = g[g["status"] == "converged"]
+        assert row.bias == pytest.approx((g["estimate"] - g["truth"]).mean(), rel=1e-9, abs=1e-12)
+        cover = ((g["lower"] <= g["truth"]) & (g["truth"] <= g["upper"])).mean()
+        assert row.coverage == pytest.approx(cover, rel=1e-12)
+    # section 4: power is the share of p <= alpha among all replicates
+    alpha = result.settings["study"]["alpha"]
+    pw = pd.read_csv(folder / "tables" / "power_resolution.csv")
+    s4 = table[(table["section"] == "requirements_resolution") & (table["estimand"] == "generalized")]
+    for row in pw.itertuples():
+        g = s4[(s4["scenario"] == row.scenario) & (s4["method"] == row.method)]
+        hit = (g["status"] == "converged") & (g["p"] <= alpha)
+        assert row.power == pytest.approx(hit.mean(), abs=1e-12)
+    # the report prints these numbers
+    both = check.loc["all_positive"]
+    assert f"{both['exact']:.3g}" in md
+    naive = imm[imm["method"].str.contains("naive")].iloc[-1]
+    assert f"HR {naive['hr']:.3g} per switch" in md
+
+
+def test_report_cases_section(quick_run) -> None:  # noqa: ANN001
+    result, _ = quick_run
+    rc = result.report_cases
+    cr = rc.table[rc.table["endpoint"] == "complete resolution"]
+    assert len(cr) == 2 and cr["event"].sum() == 0
+    assert set(rc.fits["status"]) <= {"no_events", "singular_information"}
+    assert math.isclose(float(rc.km["complete resolution"].table["survival"].min()), 1.0)
+    assert np.isfinite(rc.table["months"]).all()
