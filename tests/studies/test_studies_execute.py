@@ -188,6 +188,12 @@ def test_nonconvergence_is_counted_and_reported() -> None:
     assert inc["n_nonfinite"] == row["n_nonfinite"]
     assert inc["n_used"] == 200 - inc["n_nonfinite"]
     assert "n_used" in str(res)
+    assert res.notes == [
+        f"scenario 0, method 'exp': {n_sep} of 200 fits did not converge ({n_sep} "
+        "monotone_likelihood); excluded from the measures by default, counted in "
+        "n_nonconverged / n_separated"
+    ]
+    assert res.notes[0] in str(res)
 
 
 def test_result_round_trip(tmp_path) -> None:

@@ -116,6 +116,22 @@ class StudyResult:
         """Performance with the default options (non-converged fits excluded, counted)."""
         return self.performance()
 
+    @property
+    def notes(self) -> list[str]:
+        """One line per (scenario, method) with fits that did not converge, by status."""
+        t = self.replicates
+        fits = t.drop_duplicates(["scenario", "method", "replicate"])
+        bad = fits[fits["status"] != "converged"]
+        out = []
+        for (s, m), g in bad.groupby(["scenario", "method"], sort=True):
+            counts = ", ".join(f"{n} {k}" for k, n in g["status"].value_counts().items())
+            out.append(
+                f"scenario {s}, method {m!r}: {len(g)} of {self.study.replicates} fits did "
+                f"not converge ({counts}); excluded from the measures by default, counted in "
+                "n_nonconverged / n_separated"
+            )
+        return out
+
     def __str__(self) -> str:
         perf = self.summary
         cols = ["scenario", "method", "estimand", "n_used", "n_total", "bias", "empse"]
@@ -124,7 +140,7 @@ class StudyResult:
         for r in perf[cols].itertuples(index=False):
             rows.append([str(r[0]), r[1], r[2], *r[3:]])
         title = f"Study {self.study.name!r}: {self.study.replicates} replicates per scenario"
-        return text_table(cols, rows, title=title)
+        return "\n".join([text_table(cols, rows, title=title), *self.notes])
 
     def to_parquet(self, folder: str | Path) -> Path:
         """Write ``replicates.parquet`` and ``manifest.json`` into ``folder``.
