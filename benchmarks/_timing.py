@@ -48,6 +48,7 @@ def max_rss_mb() -> float:
 
 def table(header: list[str], rows: list[list[Any]]) -> str:
     """A Markdown table."""
+
     def cell(v: Any) -> str:
         if isinstance(v, float):
             return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"

@@ -37,7 +37,7 @@ def simulate(R: int, n: int, seed: int = 20261124) -> tuple[np.ndarray, np.ndarr
     X = np.stack([rng.normal(size=(R, n)), rng.integers(0, 2, size=(R, n)).astype(float),
                   rng.uniform(-1, 1, size=(R, n))], axis=-1)  # fmt: skip
     t = rng.exponential(size=(R, n)) * np.exp(-X @ BETA)
-    c = rng.exponential(scale=2.2, size=(R, n))
+    c = rng.exponential(scale=3.2, size=(R, n))
     return X, np.minimum(t, c), (t <= c).astype(float)
 
 
@@ -61,13 +61,19 @@ def main_comparison(R: int, n: int, sub: int, repeat: int) -> tuple[str, dict[st
     out: dict[str, float] = {
         "batched": per_fit_us(lambda: cox_ph_batch(X, t, e), R, repeat),
         "batched, parallel": per_fit_us(lambda: cox_ph_batch(X, t, e, parallel=True), R, repeat),
-        "single": per_fit_us(lambda: [cox_ph(f, duration="time", event="event", covariates=COVS)
-                                      for f in frames], sub, repeat),  # fmt: skip
+        "single": per_fit_us(
+            lambda: [cox_ph(f, duration="time", event="event", covariates=COVS) for f in frames],
+            sub,
+            repeat,
+        ),  # fmt: skip
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out["lifelines"] = per_fit_us(
-            lambda: [CoxPHFitter().fit(f, "time", "event") for f in frames], sub, max(1, repeat // 2))
+            lambda: [CoxPHFitter().fit(f, "time", "event") for f in frames],
+            sub,
+            max(1, repeat // 2),
+        )
         out["statsmodels"] = per_fit_us(
             lambda: [PHReg(f["time"], f[COVS], status=f["event"], ties="efron").fit() for f in frames],
             sub, max(1, repeat // 2))  # fmt: skip

@@ -1,6 +1,7 @@
 """Benchmark: an end-to-end simulation study (generate + fit + summarize).
 
-Run: ``.venv/bin/python benchmarks/bench_study.py [--replicates 1000] [--n 200] [--lifelines 40]``.
+Run: ``.venv/bin/python benchmarks/bench_study.py [--replicates 1000] [--n 200] [--lifelines 40]
+[--scale-replicates 10000]``.
 
 Reports, in one run:
 
@@ -11,9 +12,11 @@ Reports, in one run:
    lifelines ``CoxPHFitter`` fits over the same generated data (run on
    ``--lifelines`` replicates and extrapolated); the maximum absolute
    difference of the coefficients on those replicates;
-2. scaling from 1 to 2 worker processes (``backend="processes"``), wall time of
-   the same study with 4x the replicates (process start-up included), next to
-   the serial backend, with the machine's load average;
+2. scaling from 1 to 2 worker processes (``backend="processes"``) on
+   ``--scale-replicates`` replicates: wall time (process start-up and numba
+   cache loading included) and steady-state replicates/s (between the first
+   and the last finished chunk), next to the serial backend, with the
+   machine's load average, and a check that the results are bit-identical;
 3. peak traced memory (tracemalloc, serial backend) for several numbers of
    replicates at a fixed chunk size, and for several chunk sizes: memory
    follows the chunk size, not the number of replicates.
@@ -98,23 +101,32 @@ def part_speed(replicates: int, n: int, n_lifelines: int) -> None:
           f"converged replicates: {dev:.2e}")  # fmt: skip
 
 
+def _steady_rate(res) -> float:  # noqa: ANN001
+    """Replicates/s between the first and the last finished chunk (start-up excluded)."""
+    chunks = sorted(res.manifest["chunks"], key=lambda c: c["end_unix"])
+    span = chunks[-1]["end_unix"] - chunks[0]["end_unix"]
+    return sum(c["count"] for c in chunks[1:]) / span if span > 0 else float("nan")
+
+
 def part_scaling(replicates: int, n: int) -> None:
     import os
 
-    study = _study(4 * replicates, n)
+    study = _study(replicates, n)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"2. scaling, {4 * replicates} replicates, chunk 250 (processes: 125) "
+    print(f"2. scaling, {replicates} replicates, chunk 125 "
           f"({os.cpu_count()} cores, load average {load:.1f} before)")  # fmt: skip
-    ref, t = _timed(lambda: run(study, progress=False, chunk_size=250))
-    print(f"   serial   : {t:7.2f} s  {4 * replicates / t:8.1f} replicates/s")
+    ref, t = _timed(lambda: run(study, progress=False, chunk_size=125))
+    print(f"   serial   : wall {t:7.2f} s  {replicates / t:8.1f} rep/s   "
+          f"steady {_steady_rate(ref):8.1f} rep/s")  # fmt: skip
     base = None
     for w in (1, 2):
         res, t = _timed(lambda w=w: run(study, backend="processes", workers=w, chunk_size=125,
                                         progress=False))  # fmt: skip
-        base = base or t
+        rate = _steady_rate(res)
+        base = base or rate
         same = res.replicates.equals(ref.replicates)
-        print(f"   workers={w}: {t:7.2f} s  {4 * replicates / t:8.1f} replicates/s  "
-              f"speed-up {base / t:.2f}x  bit-identical to serial (chunk 250): {same}")  # fmt: skip
+        print(f"   workers={w}: wall {t:7.2f} s  {replicates / t:8.1f} rep/s   steady "
+              f"{rate:8.1f} rep/s  ({rate / base:.2f}x)  bit-identical to serial: {same}")  # fmt: skip
 
 
 def part_memory(n: int) -> None:
@@ -133,11 +145,12 @@ def main() -> None:
     ap.add_argument("--replicates", type=int, default=1000)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--lifelines", type=int, default=40)
+    ap.add_argument("--scale-replicates", type=int, default=10000)
     ap.add_argument("--skip-scaling", action="store_true")
     args = ap.parse_args()
     part_speed(args.replicates, args.n, args.lifelines)
     if not args.skip_scaling:
-        part_scaling(args.replicates, args.n)
+        part_scaling(args.scale_replicates, args.n)
     part_memory(args.n)
 
 

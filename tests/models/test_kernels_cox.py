@@ -174,3 +174,30 @@ def test_batch_is_bitwise_single():
         assert np.array_equal(one.beta[0], out.beta[r])
         assert np.array_equal(one.vcov[0], out.vcov[r])
         assert one.loglik[0] == out.loglik[r]
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_entry_removal_of_dominant_row_is_exact(ties):
+    # A row with risk e^30 leaves the risk set (start=5) before the others' events:
+    # plain running sums would lose ~1e-3 of S0 to cancellation; the kernel recomputes.
+    rng = np.random.default_rng(np.random.SeedSequence(21))
+    n = 20
+    X = np.append(rng.normal(size=n), 30.0)[:, None]
+    stop = np.append(np.round(rng.uniform(0.5, 4.5, size=n), 1), 6.0)
+    start = np.append(np.zeros(n), 5.0)
+    event = np.ones(n + 1)
+    beta = np.array([1.0])
+    ll, u, info = cox_loglik(X[None], stop[None], event[None], beta[None], start=start[None],
+                             ties=ties)  # fmt: skip
+    oll, ou, oinfo = oracle_cox(X, stop, event, beta, start=start, ties=ties)
+    np.testing.assert_allclose(ll[0], oll, rtol=1e-13)
+    np.testing.assert_allclose(u[0], ou, rtol=1e-11)
+    np.testing.assert_allclose(info[0], oinfo, rtol=1e-11)
+
+
+def test_underflowing_risk_scores_give_nan_not_inf():
+    # Linear predictors 2000 apart, highest risk dying first: the last risk set's
+    # scores, relative to the overall maximum, underflow to 0.
+    X = np.array([[[2.0], [1.0], [0.0]]])
+    ll, _, _ = cox_loglik(X, np.array([[1.0, 2.0, 3.0]]), np.ones((1, 3)), np.array([[2000.0]]))
+    assert np.isnan(ll[0])

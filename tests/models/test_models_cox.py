@@ -209,7 +209,29 @@ def test_validation_names_the_column(mutate, match):
         cox_ph(df, duration="stop", event="event", covariates=["a", "b"], start="start")
 
 
-def test_firth_delegation():
+def test_firth_delegation_passes_arguments(monkeypatch):
+    firth = pytest.importorskip("ppprog.models.firth")
+    seen = {}
+
+    def fake(data, **kw):
+        seen.update(kw, n=len(data))
+        return "firth-result"
+
+    monkeypatch.setattr(firth, "cox_firth", fake)
+    df = make_frame(11).assign(s0=0.0, g=1)
+    out = cox_ph(df, duration="stop", event="event", covariates=["a", "b"], start="s0",
+                 ties="breslow", strata="g", alpha=0.1, penalty="firth")  # fmt: skip
+    assert out == "firth-result"
+    assert seen == {"duration": "stop", "event": "event", "covariates": ["a", "b"], "start": "s0",
+                    "ties": "breslow", "strata": "g", "alpha": 0.1, "n": len(df)}  # fmt: skip
+    with pytest.raises(ModelError, match="robust"):
+        cox_ph(df, duration="stop", event="event", covariates="a", penalty="firth", robust=True)
+    with pytest.raises(ModelError, match="penalty"):
+        cox_ph(df, duration="stop", event="event", covariates="a", penalty="ridge")
+
+
+@pytest.mark.slow
+def test_firth_delegation_two_subjects_log3():
     firth = pytest.importorskip("ppprog.models.firth")
     df = pd.DataFrame({"t": [1.0, 2.0], "e": [1, 1], "x": [1.0, 0.0]})
     fit = cox_ph(df, duration="t", event="e", covariates="x", penalty="firth", ties="breslow")

@@ -141,7 +141,8 @@ def test_counting_process_strata_efron_vs_scipy(ties):
 def test_result_api_and_text():
     X, stop, event, _, _ = make_data(2, 25, separate=True)
     fit = cox_firth(_frame(X, stop, event), duration="t", event="d", covariates=COLS, alpha=0.1)
-    assert list(fit.summary.columns) == ["coef", "exp(coef)", "se", "lower", "upper", "p"]
+    cols = ["coef", "exp(coef)", "se", "lower", "upper", "p", "exp(lower)", "exp(upper)"]
+    assert list(fit.summary.columns) == cols
     assert list(fit.conf_int().columns) == ["lower", "upper"]
     assert fit.ci_method == "profile"
     assert fit.p_method == "penalized likelihood ratio"
@@ -193,19 +194,24 @@ def test_constant_covariate_is_named():
     ("mutate", "kwargs", "match"),
     [
         (lambda d: d.drop(columns="b"), {}, "not in data"),
-        (lambda d: d.assign(b=np.where(d.index == 3, np.nan, d.b)), {}, "'b' has 1 missing"),
+        (
+            lambda d: d.assign(b=np.where(d.index == 3, np.nan, d.b)),
+            {},
+            r"'b' has missing or infinite values in 1 row\(s\) \(positions 3\)",
+        ),
         (lambda d: d.assign(d=2), {}, "0/1"),
         (lambda d: d.assign(c="x"), {}, "'c' is not numeric"),
-        (lambda d: d.assign(t0=d.t + 1), {"start": "t0"}, "start"),
+        (lambda d: d.assign(t0=d.t + 1), {"start": "t0"}, "'t' must exceed 't0'"),
         (lambda d: d, {"ties": "exact"}, "ties"),
-        (lambda d: d.assign(t=np.inf), {}, "non-finite"),
+        (lambda d: d.assign(t=np.inf), {}, "'t' has missing or infinite"),
+        (lambda d: d, {"covariates": []}, "at least one"),
     ],
 )
 def test_input_validation_names_the_problem(mutate, kwargs, match):
     X, stop, event, _, _ = make_data(4, 12)
     df = mutate(_frame(X, stop, event))
     with pytest.raises(ModelError, match=match):
-        cox_firth(df, duration="t", event="d", covariates=COLS, **kwargs)
+        cox_firth(df, **{"duration": "t", "event": "d", "covariates": COLS, **kwargs})
 
 
 # -------------------------------------------------------------------- batched
@@ -297,3 +303,52 @@ def test_simulation_firth_reduces_bias_under_separation():
     assert abs(bias_f) < 3 * mcse_f  # Firth: no detectable bias (0.07, MC SE 0.06)
     cover = (firth.lower[:, 0] <= beta[0]) & (beta[0] <= firth.upper[:, 0])
     assert abs(cover.mean() - 0.95) < 3 * math.sqrt(0.95 * 0.05 / R)
+
+
+def _oracle_profile_deviance(v, j, lhat, X, stop, event, start=None, strata=None, efron=False):
+    """2 (l*_hat - max over the others of l*(b_j = v)), by scipy on the oracle."""
+    others = [k for k in range(X.shape[1]) if k != j]
+
+    def neg(free):
+        b = np.empty(X.shape[1])
+        b[j], b[others] = v, free
+        return -penalized_loglik(b, X, stop, event, start, strata, efron)
+
+    ref = optimize.minimize(neg, np.zeros(len(others)), method="BFGS", options={"gtol": 1e-10})
+    return 2 * (lhat + ref.fun)
+
+
+def test_profile_bounds_efron_entry_strata_solve_the_oracle_profile():
+    X, stop, event, start, sg = make_data(22, 24, ties=True, entry=True, strata=True, separate=True)
+    df = _frame(X, stop, event, start, sg)
+    fit = cox_firth(
+        df, duration="t", event="d", covariates=COLS, start="t0", strata="site", ties="efron"
+    )
+    codes = pd.factorize(df["site"], sort=True)[0]
+    crit = stats.chi2.ppf(0.95, 1)
+    ci = fit.conf_int()
+    for bound in ("lower", "upper"):
+        dev = _oracle_profile_deviance(
+            ci.loc["c", bound], 2, fit.loglik, X, stop, event, start, codes, True
+        )
+        assert dev == pytest.approx(crit, abs=1e-6)
+
+
+def test_profile_on_a_large_scale_covariate_closes():
+    """All events in one group plus age in days (sd ~3000) and Efron ties."""
+    rng = np.random.default_rng(np.random.SeedSequence(3))
+    n = 12
+    g = np.r_[np.ones(6), np.zeros(6)]
+    X = np.c_[g, rng.normal(20000.0, 3000.0, n)]
+    stop = rng.integers(1, 6, n).astype(float)
+    df = pd.DataFrame({"g": g, "age": X[:, 1], "t": stop, "d": g.astype(int)})
+    fit = cox_firth(df, duration="t", event="d", covariates=["g", "age"], ties="efron")
+    assert fit.status.converged
+    assert (fit.profile_status == FitStatus.CONVERGED).all().all()
+    crit = stats.chi2.ppf(0.95, 1)
+    up = fit.conf_int().loc["g", "upper"]
+    Xs = X / [1.0, 1000.0]  # the oracle's BFGS needs a sane scale: b_age * 1000, |I| / 1000^2
+    lhat = penalized_loglik(fit.params.to_numpy() * [1.0, 1000.0], Xs, stop, g, efron=True)
+    assert lhat == pytest.approx(fit.loglik - math.log(1000.0), abs=1e-10)
+    dev = _oracle_profile_deviance(up, 0, lhat, Xs, stop, g, efron=True)
+    assert dev == pytest.approx(crit, abs=1e-6)

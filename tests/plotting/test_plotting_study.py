@@ -45,7 +45,9 @@ def test_performance_and_published(tmp_path) -> None:  # noqa: ANN001
     fig.savefig(tmp_path / "pub.png")
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["random", "refractory"]
     hrs = np.geomspace(1, 20, 10)
-    lr = pd.DataFrame({"hr": hrs, "likelihood_ratio": hrs / (1 + hrs / 6), "curve": "p", "bound": 6.0})
+    lr = pd.DataFrame(
+        {"hr": hrs, "likelihood_ratio": hrs / (1 + hrs / 6), "curve": "p", "bound": 6.0}
+    )
     plot_likelihood_ratio(lr).savefig(tmp_path / "lr.png")
     for name in ("perf", "pub", "lr"):
         assert (tmp_path / f"{name}.png").stat().st_size > 5_000

@@ -68,7 +68,10 @@ def test_timeline_of_a_constructed_case(tmp_path):
         inducing_agent="adalimumab",
         onset=Onset(100.0, pustular_extent="localized"),
         ana=[AnaMeasurement(0.0, Titer.negative(40)), AnaMeasurement(90.0, Titer.positive(640))],
-        treatments=[TreatmentEpisode("adalimumab", 0.0, 120.0), TreatmentEpisode("ustekinumab", 120.0)],
+        treatments=[
+            TreatmentEpisode("adalimumab", 0.0, 120.0),
+            TreatmentEpisode("ustekinumab", 120.0),
+        ],
         outcomes=[Outcome("complete_resolution", 200.0)],
         last_follow_up=300.0,
     )

@@ -42,7 +42,8 @@ def test_markdown_and_html_tables_escape() -> None:
     assert md.splitlines()[0] == "| a|b | <c> |"
     assert "x\\|y" in md
     html = to_html(frame)
-    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<script>" not in html
 
 
 def test_document_renders_both_formats(tmp_path) -> None:  # noqa: ANN001
@@ -54,9 +55,13 @@ def test_document_renders_both_formats(tmp_path) -> None:  # noqa: ANN001
     )  # fmt: skip
     md = doc.markdown()
     assert md.startswith("# Title\n")
-    assert "## Section" in md and "- one\n- two" in md and "![A figure](figures/fig.png)" in md
+    assert "## Section" in md
+    assert "- one\n- two" in md
+    assert "![A figure](figures/fig.png)" in md
     html = doc.html(tmp_path)
-    assert "<strong>bold</strong>" in html and "<code>code</code>" in html and "&amp; more" in html
+    assert "<strong>bold</strong>" in html
+    assert "<code>code</code>" in html
+    assert "&amp; more" in html
     assert "data:image/png;base64," + base64.b64encode(PNG).decode() in html
     assert "figures/fig.png" not in html
     assert doc.figure_names() == ["fig"]

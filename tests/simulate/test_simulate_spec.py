@@ -115,3 +115,31 @@ def test_defaults_are_calibrated_and_sourced():
     placeholders = assumptions()
     assert "resolution.baseline" in set(placeholders["path"])
     assert set(src["status"]) <= {"reported", "derived", "judgment", "placeholder"}
+
+
+def test_defaults_reproduce_the_published_figures():
+    """Each number below is from figures.md section 8 (sources in data/calibration/sources.toml)."""
+    import math
+
+    onset = CohortSpec.default("onset").onset
+    w = onset.baseline
+    # Brown 2017: 69.9% of onsets within 12 months, mean latency 14.0 months
+    assert 1 - math.exp(-((12 / w.scale) ** w.shape)) == pytest.approx(0.699, abs=0.002)
+    assert w.scale * math.gamma(1 + 1 / w.shape) == pytest.approx(14.0, abs=0.1)
+    # Xie 2022 odds ratios; Harrison 2009 ADA/ETN vs IFX
+    lo = onset.susceptible.log_or
+    assert math.exp(lo["female"]) == pytest.approx(1.46, abs=0.005)
+    assert math.exp(lo["smoker"]) == pytest.approx(1.97, abs=0.005)
+    assert math.exp(lo["agent[adalimumab]"]) == pytest.approx(2.08, abs=0.005)
+    # Li 2024 IQR 5.0-29.8 months -> lognormal sigma
+    assert math.log(29.8 / 5.0) / (2 * 0.6745) == pytest.approx(onset.ana.convert_sigma, abs=5e-4)
+    # baseline ANA >= 1:80 in 14% (PMID 15834057)
+    assert sum(p for t, p in onset.ana.baseline.items() if t >= 80) == pytest.approx(0.14)
+    res = CohortSpec.default("resolution").resolution
+    assert res.extent == {"none": 0.60, "localized": 0.35, "generalized": 0.05}
+    # PLACEHOLDER calibration: P(resolved by 12 months | strategy held) = p_CR (figures 8.5)
+    rate = res.baseline.rate
+    p_cr = {"continue": 0.33, "stop": 0.48, "switch_tnf": 0.35, "switch_class": 0.75}
+    for s, p in p_cr.items():
+        hr = math.exp(res.log_hr.get(f"strategy[{s}]", 0.0))
+        assert 0.8 * (1 - math.exp(-12 * rate * hr)) == pytest.approx(p, abs=5e-5)

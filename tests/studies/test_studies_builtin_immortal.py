@@ -31,7 +31,8 @@ def test_naive_counts_every_switch_of_the_course() -> None:
     time, event, sw = _toy()
     d = naive_design(time, event, sw)
     assert d.X[0, :, 0].tolist() == [2.0, 0.0, 1.0]
-    assert d.start is None and d.mask.all()
+    assert d.start is None
+    assert d.mask.all()
 
 
 def test_time_varying_rows_tile_follow_up() -> None:

@@ -39,7 +39,8 @@ def test_folder_structure(quick_run) -> None:  # noqa: ANN001
     assert html.count("data:image/png;base64,") == len(pngs)
     assert "src='figures/" not in html
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["quick"] is True and manifest["seed"] == result.settings["study"]["seed"]
+    assert manifest["quick"] is True
+    assert manifest["seed"] == result.settings["study"]["seed"]
     assert set(manifest["sections"]) == {
         "two_cases", "publication_resolution", "publication_onset", "immortal_time",
         "requirements_onset", "requirements_resolution",
@@ -81,7 +82,9 @@ def test_numbers_recompute_from_the_replicates(quick_run) -> None:  # noqa: ANN0
     # section 4: power is the share of p <= alpha among all replicates
     alpha = result.settings["study"]["alpha"]
     pw = pd.read_csv(folder / "tables" / "power_resolution.csv")
-    s4 = table[(table["section"] == "requirements_resolution") & (table["estimand"] == "generalized")]
+    s4 = table[
+        (table["section"] == "requirements_resolution") & (table["estimand"] == "generalized")
+    ]
     for row in pw.itertuples():
         g = s4[(s4["scenario"] == row.scenario) & (s4["method"] == row.method)]
         hit = (g["status"] == "converged") & (g["p"] <= alpha)
@@ -97,7 +100,8 @@ def test_report_cases_section(quick_run) -> None:  # noqa: ANN001
     result, _ = quick_run
     rc = result.report_cases
     cr = rc.table[rc.table["endpoint"] == "complete resolution"]
-    assert len(cr) == 2 and cr["event"].sum() == 0
+    assert len(cr) == 2
+    assert cr["event"].sum() == 0
     assert set(rc.fits["status"]) <= {"no_events", "singular_information"}
     assert math.isclose(float(rc.km["complete resolution"].table["survival"].min()), 1.0)
     assert np.isfinite(rc.table["months"]).all()

@@ -84,6 +84,13 @@ def test_design_problems_are_collected() -> None:
         assert part in text
 
 
+def test_unknown_method_or_generator_is_reported_at_construction() -> None:
+    with pytest.raises(SpecError) as err:
+        _study(generator="no_such_dgm", methods=[Method("m", "no_such_method")])
+    assert "generator" in str(err.value)
+    assert "methods[0].method" in str(err.value)
+
+
 def test_estimand_truth_sources() -> None:
     params = {"hr": 2.0, "beta": 0.3}
     assert Estimand("x", truth="log(hr)").true_value(params, None) == math.log(2.0)
@@ -187,3 +194,21 @@ def test_registered_method_name(tmp_path) -> None:
     res = run(load_study(path, replicates=3), progress=False)
     assert set(res.replicates["method"]) == {"exp"}
     assert res.study.methods[0].to_dict() == {"name": "exp", "method": "toy_exp"}
+
+
+def test_run_study_file_maps_cli_options(tmp_path, monkeypatch) -> None:
+    import ppprog.studies.execute as execute
+
+    seen = {}
+
+    def fake_run(study, **kw):
+        seen.update(kw, replicates=study.replicates)
+
+    monkeypatch.setattr(execute, "run", fake_run)
+    path = tmp_path / "s.toml"
+    path.write_text(TOML)
+    run_study_file(path, replicates=None, workers=2, scheduler=None, progress=False)
+    assert seen == {"workers": 2, "backend": "processes", "progress": False, "replicates": 12}
+    seen.clear()
+    run_study_file(path, replicates=3, workers=None, scheduler="tcp://h:8786")
+    assert seen == {"backend": "tcp://h:8786", "replicates": 3}

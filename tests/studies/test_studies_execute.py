@@ -203,6 +203,13 @@ def test_result_round_trip(tmp_path) -> None:
     _assert_identical(res.replicates, back.replicates)
     assert back.study.fingerprint() == res.study.fingerprint()
     pd.testing.assert_frame_equal(res.performance(), back.performance())
+    # results stay readable where the study's callables cannot be imported
+    import json
+
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    man["study"]["methods"][0]["method"] = "__main__:gone"
+    (tmp_path / "out" / "manifest.json").write_text(json.dumps(man))
+    assert len(StudyResult.load(tmp_path / "out").performance()) == 2
 
 
 def test_run_chunk_rejects_bad_method_output() -> None:

@@ -149,6 +149,9 @@ def test_cox_separation_is_counted_and_firth_rescues() -> None:
     assert perf.loc["firth", "n_used"] > perf.loc["cox", "n_used"]
     both = res.performance(failures="exclude_any").set_index("method")
     assert both.loc["cox", "n_used"] == both.loc["firth", "n_used"]
+    # diverging and penalized fits are chunk-independent too
+    again = run(study, progress=False, chunk_size=7).replicates
+    pd.testing.assert_frame_equal(t, again, check_exact=True)
 
 
 def test_time_varying_cox_bit_identical_across_chunks() -> None:

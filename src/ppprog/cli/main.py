@@ -72,11 +72,21 @@ def _run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace)
         return EXIT_MISSING
     except (ValueError, KeyError) as exc:
         # user-facing input errors that library code raises as ValueError/KeyError
-        print(f"ppprog: error: {exc}", file=sys.stderr)
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"ppprog: error: {text}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("ppprog: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``ppprog ... | head``): not an error of ours
+        try:
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,7 +75,18 @@ def _load_spec(args: argparse.Namespace) -> Any:
         raise FileNotFoundError(f"no such spec file: {path}")
     if path.suffix.lower() not in _SPEC_SUFFIXES:
         raise PpprogError(f"{path}: a spec file must be .toml, .yaml, .yml or .json")
-    return CohortSpec.load(path)
+    # a partial file changes the calibrated default of its endpoint, field by field
+    endpoint = _endpoint_of(path) or args.endpoint
+    base = CohortSpec.default(endpoint) if endpoint in ("onset", "resolution") else None
+    return CohortSpec.load(path, base=base)
+
+
+def _endpoint_of(path: Path) -> str | None:
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r"""^\s*"?endpoint"?\s*[:=]\s*["']?(onset|resolution)\b""", text, re.MULTILINE)
+    return m.group(1) if m else None
 
 
 def _check_sizes(args: argparse.Namespace) -> None:

@@ -193,6 +193,7 @@ def cox_ph(
     True
     """
     covs, strata_l, cluster_l = _as_list(covariates), _as_list(strata), _as_list(cluster)
+    # Default ties: Efron, as R's coxph (SAS PHREG and Stata stcox default to Breslow).
     if ties not in ("efron", "breslow"):
         raise ModelError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     if not covs:

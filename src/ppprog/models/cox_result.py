@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.baseline import baseline_cumhaz
@@ -68,8 +69,6 @@ def cox_outcome(
         )
     elif status is FitStatus.SINGULAR_INFORMATION:
         msg = f"information singular: constant or collinear covariates: {', '.join(covs)}"
-        if n_iter:
-            msg = f"information became singular after {n_iter} iterations"
     elif status is FitStatus.NO_EVENTS:
         msg = "no events: nothing to estimate"
     elif status is FitStatus.MAX_ITER:
@@ -306,7 +305,7 @@ class CoxResult:
 
     def _require_finite(self, what: str) -> None:
         if not np.all(np.isfinite(self.params.to_numpy())):
-            raise ValueError(f"{what} needs finite estimates; fit status: {self.status}")
+            raise ModelError(f"{what} needs finite estimates; fit status: {self.status}")
 
     def __str__(self) -> str:
         s = self.summary

@@ -35,6 +35,7 @@ from ppprog._core.errors import FitWarning, ModelError
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels import firth as _k
 from ppprog.models._kernels.profile import profile_interval
+from ppprog.models.cox import _as_list, _check_columns, _frame_to_data
 from ppprog.models.firth_result import FirthBatchResult, FirthResult, ProfileTable
 from ppprog.models.status import FitOutcome, FitStatus
 
@@ -156,63 +157,17 @@ def _fit_arrays(X, start, stop, event, strata, mask, efron, options):  # noqa: A
     return _k.fit_batch(X, start, stop, event, strata, mask, efron, _PENALTY, *options.args())
 
 
-def _as_float(values: Any, name: str) -> FloatArray:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ModelError(f"column {name!r} is not numeric (encode it first): {exc}") from None
-    return arr
-
-
-def _frame_arrays(data, duration, event, covariates, start, strata):  # noqa: ANN001, ANN202, C901
-    """Pull and validate the model columns of ``data``; never drop a row."""
-    import pandas as pd
-
-    if not isinstance(data, pd.DataFrame):
-        raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
-    strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
-    needed = [duration, event, *covariates, *([start] if start is not None else []), *strata_cols]
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise ModelError(f"columns not in data: {missing}")
-    if not covariates:
-        raise ModelError("at least one covariate is needed")
-    if len(data) == 0:
-        raise ModelError("data has no rows")
-    for c in [duration, event, *covariates, *([start] if start is not None else []), *strata_cols]:
-        n_na = int(data[c].isna().sum())
-        if n_na:
-            raise ModelError(f"column {c!r} has {n_na} missing values; no row is dropped silently")
-    stop = _as_float(data[duration], duration)
-    ev = _as_float(data[event], event)
-    if not np.isin(ev, (0.0, 1.0)).all():
-        raise ModelError(f"column {event!r} must hold 0/1 or booleans")
-    X = np.column_stack([_as_float(data[c], c) for c in covariates])
-    for c, col in zip([duration, *covariates], [stop, *X.T]):
-        if not np.isfinite(col).all():
-            raise ModelError(f"column {c!r} has non-finite values")
-    if start is None:
-        st = np.full(stop.size, -np.inf)
-    else:
-        st = _as_float(data[start], start)
-        if not np.isfinite(st).all():
-            raise ModelError(f"column {start!r} has non-finite values")
-        bad = int((st >= stop).sum())
-        if bad:
-            raise ModelError(
-                f"{bad} rows have {start!r} >= {duration!r}; intervals must be (start, stop]"
-            )
-    if strata_cols:
-        codes = (
-            data[strata_cols].astype(str).agg("\x1f".join, axis=1)
-            if len(strata_cols) > 1
-            else data[strata_cols[0]]
-        )
-        sg = pd.factorize(codes, sort=True)[0].astype(np.int64)
-    else:
-        sg = np.zeros(stop.size, dtype=np.int64)
-    return covariates, X, st, stop, ev.astype(bool), sg
+def _frame_arrays(data, duration, event, covariates, start, strata):  # noqa: ANN001, ANN202
+    """Validate the model columns with the ordinary Cox front end's checks; never drop a row."""
+    covs, strata_l = _as_list(covariates), _as_list(strata)
+    if not covs:
+        raise ModelError("covariates: at least one column is needed")
+    _check_columns(data, [duration, event, *covs, *([start] if start else []), *strata_l])
+    d = _frame_to_data(data, duration, event, covs, start, strata_l, [])
+    n = d.stop.size
+    st = np.full(n, -np.inf) if d.start is None else d.start
+    sg = np.zeros(n, dtype=np.int64) if d.strata is None else d.strata
+    return covs, np.ascontiguousarray(d.X), st, d.stop, d.event, sg
 
 
 def cox_firth(

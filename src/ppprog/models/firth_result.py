@@ -231,7 +231,10 @@ class FirthResult:
 
     @property
     def summary(self) -> Any:
-        """Columns ``coef, exp(coef), se, lower, upper, p``; lower/upper on the log-HR scale.
+        """Columns ``coef, exp(coef), se, lower, upper, p, exp(lower), exp(upper)``.
+
+        ``lower``/``upper`` are on the log-HR scale, ``exp(lower)``/``exp(upper)``
+        on the HR scale (column names as in :class:`~ppprog.models.cox_result.CoxResult`).
 
         Intervals and p-values follow :attr:`ci_method` and :attr:`p_method`.
         """
@@ -243,11 +246,15 @@ class FirthResult:
             p = stats.chi2.sf(self.lr_chisq, 1)
         else:
             p = 2.0 * stats.norm.sf(np.abs(self.beta / se))
-        return pd.DataFrame(
-            {"coef": self.beta, "exp(coef)": np.exp(self.beta), "se": se,
-             "lower": ci["lower"].to_numpy(), "upper": ci["upper"].to_numpy(), "p": p},
-            index=list(self.names),
+        lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
+        with np.errstate(over="ignore"):  # a huge log-HR is an infinite HR, not an error
+            hr, hr_lo, hr_hi = np.exp(self.beta), np.exp(lo), np.exp(hi)
+        out = pd.DataFrame(
+            {"coef": self.beta, "exp(coef)": hr, "se": se, "lower": lo, "upper": hi, "p": p,
+             "exp(lower)": hr_lo, "exp(upper)": hr_hi},
+            index=pd.Index(list(self.names), name="covariate"),
         )  # fmt: skip
+        return out
 
     def __str__(self) -> str:
         s = self.summary
@@ -258,8 +265,8 @@ class FirthResult:
                 r["coef"],
                 r["exp(coef)"],
                 r["se"],
-                fmt_num(math.exp(r["lower"]), 4),
-                fmt_num(math.exp(r["upper"]), 4),
+                fmt_num(r["exp(lower)"], 4),
+                fmt_num(r["exp(upper)"], 4),
                 fmt_p(r["p"]),
             ]
             for name, r in s.iterrows()

@@ -99,7 +99,9 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
     by_section: dict[str, list[FigureRef]] = {}
     for name, fig, caption in figures:
         fig.savefig(figdir / f"{name}.png", dpi=110)
-        by_section.setdefault(_FIGURE_SECTION.get(name, "other"), []).append(FigureRef(name, caption))
+        by_section.setdefault(_FIGURE_SECTION.get(name, "other"), []).append(
+            FigureRef(name, caption)
+        )
     doc = Document("What two cases can and cannot show: ppprog's study of the report's claims")
     doc.add(*_intro(result), *headline(result))
     for key, blocks in section_blocks(result).items():

@@ -42,7 +42,9 @@ def _lr_figure(result: ClaimsResult) -> FigureItem:
     ]:
         lr = likelihood_ratio(p, hrs, n_positive=kpos, n_cases=k)
         bound = p ** (-kpos) if kpos == k else np.nan
-        rows.append(pd.DataFrame({"hr": hrs, "likelihood_ratio": lr, "curve": label, "bound": bound}))
+        rows.append(
+            pd.DataFrame({"hr": hrs, "likelihood_ratio": lr, "curve": label, "bound": bound})
+        )
     fig = plot_likelihood_ratio(
         pd.concat(rows, ignore_index=True),
         title=f"What {kpos} ANA-high cases out of {k} say about ANA as a risk factor",
@@ -57,8 +59,10 @@ def _lr_figure(result: ClaimsResult) -> FigureItem:
 
 def _publication_figure(result: ClaimsResult, side: str) -> FigureItem:
     tab = result.tables[f"publication_{side}"]
-    exposure = "generalized pustular extent on resolution" if side == "resolution" else (
-        "ANA-high (time-varying) on onset"
+    exposure = (
+        "generalized pustular extent on resolution"
+        if side == "resolution"
+        else ("ANA-high (time-varying) on onset")
     )
     short = "Generalized extent, resolution" if side == "resolution" else "ANA-high, onset"
     fig = plot_published_vs_true(
@@ -93,7 +97,10 @@ def _power_figure(result: ClaimsResult, endpoint: str) -> FigureItem:
     if endpoint == "onset":
         title, xlabel = "ANA-high on onset (infliximab starters)", "infliximab starters (patients)"
     else:
-        title, xlabel = "Generalized pustular extent on resolution (case registry)", "cases in the registry"
+        title, xlabel = (
+            "Generalized pustular extent on resolution (case registry)",
+            "cases in the registry",
+        )
     fig = plot_power(pw, formula, x="n", panel="hr", xlabel=xlabel, title=title)
     cap = (
         f"Simulated power (two-sided alpha {result.settings['study']['alpha']:g}) with "

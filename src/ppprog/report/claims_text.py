@@ -47,7 +47,9 @@ def _two_cases_facts(res: ClaimsResult) -> dict[str, Any]:
         "p": float(check.loc["case_positive_share", "exact"]),
         "p_sim": check.loc["case_positive_share"],
         "both": check.loc["all_positive"],
-        "lr2": float(_row(finite, hr=2.0)["likelihood_ratio"]) if (finite["hr"] == 2.0).any() else np.nan,
+        "lr2": float(_row(finite, hr=2.0)["likelihood_ratio"])
+        if (finite["hr"] == 2.0).any()
+        else np.nan,
         "lr_max_finite": finite.iloc[-1],
         "bound": float(exact["likelihood_ratio"].iloc[-1]),
     }
@@ -69,20 +71,26 @@ def headline(res: ClaimsResult) -> list[Block]:
     both = t["both"]
     last = t["lr_max_finite"]
     pub = res.tables["publication_resolution"]
-    worst = pub.loc[(pub["hr"] - 1.0).abs().idxmax()]
+    key = str(res.settings["publication"].get("headline_model", pub["model_key"].iloc[-1]))
+    worst = pub[(pub["model_key"] == key) & pub["series"].str.contains("Firth")].iloc[0]
+    rnd = pub[
+        (pub["model_key"] == pub["model_key"].iloc[0]) & (pub["series"] == worst["series"])
+    ].iloc[0]
     imm = res.tables["immortal_time"]
     naive = imm[imm["method"].str.contains("naive")].iloc[-1]
     tvc = imm[imm["method"].str.contains("time-varying")].iloc[-1]
+    thr = int(res.tables["two_cases_inputs"]["threshold"].iloc[0])
     items = [
-        f"**Two cases.** Under the null, a case is ANA-high (at least 1:160) at onset with "
+        f"**Two cases.** Under the null, a case is ANA-high (at least 1:{thr}) at onset with "
         f"probability p = {_f(t['p'])}, so both of two cases are with probability "
         f"{_f(both['exact'])} (simulated {_f(both['simulated'])} +/- {_f(both['mcse'], 2)} MC SE). "
         f"Two positive cases give a likelihood ratio of {_f(t['lr2'])} for an ANA hazard ratio "
         f"of 2 and {_f(last['likelihood_ratio'])} for {_f(last['hr'])}; no effect size can push "
         f"it past {_f(t['bound'])}.",
-        f"**Publication.** With reporting model '{worst['label']}', published series show "
-        f"{fmt_hr_interval(worst)} for generalized pustular extent ({worst['series']}) although "
-        "the true HR is 1.",
+        f"**Publication.** When cases are written up by the reporting model '{worst['label']}', "
+        f"published series show {fmt_hr_interval(worst)} for generalized pustular extent "
+        f"({worst['series']}; {worst['rejection']:.0%} of them 'significant') although the true "
+        f"HR is 1; with reporting '{rnd['label']}' they show {fmt_hr_interval(rnd)}.",
         f"**Drug switches.** Counting switches as a baseline covariate gives "
         f"HR {_f(naive['hr'])} per switch (bias {_f(naive['bias'])} +/- {_f(naive['bias_mcse'], 2)}; "
         f"coverage {naive['coverage']:.0%}) when switching has no effect; the time-varying count "
@@ -99,7 +107,7 @@ def _requirement_bullets(res: ClaimsResult) -> list[str]:
     target = float(res.settings["requirements"]["power"])
     out = []
     for endpoint, what, who in (
-        ("onset", "ANA-high on onset", "infliximab starters followed up to 5 years"),
+        ("onset", "ANA-high on onset", "infliximab starters"),
         ("resolution", "generalized pustular extent on resolution", "cases in a registry"),
     ):
         req = res.tables[f"requirements_{endpoint}"]
@@ -116,21 +124,25 @@ def _requirement_bullets(res: ClaimsResult) -> list[str]:
 
 def _sim_n(r: Any) -> str:
     n = r["n_simulated"]
-    return "not reached in the simulated range" if not np.isfinite(n) else f"about {n:.0f}"
+    return f"about {n:.0f}" if np.isfinite(n) else str(r["n_simulated_note"])
 
 
 def _two_cases_blocks(res: ClaimsResult) -> list[Block]:
     t = _two_cases_facts(res)
     check = res.tables["two_cases_check"]
     sec = res.settings["two_cases"]
+    inp = res.tables["two_cases_inputs"].iloc[0]
     text = (
-        f"Each replicate is a cohort of {sec['cohort_size']} infliximab starters from the onset "
-        "generator under the null (ANA-high, a titer of at least 1:160, does not change the onset "
-        f"hazard); its first {sec['n_cases']} cases form a simulated report. The exact "
-        "probability that a case is ANA-high at onset integrates the generator's ANA process "
-        "(seroconversion 0.57 by 24 months on infliximab, Vermeire 2003; titer ladder; reversion) "
-        f"over the onset times of cases: p = {_f(t['p'], 4)}. Exact and simulated values agree "
-        f"within Monte-Carlo error (z = {_f(check['z'].iloc[0], 2)} and {_f(check['z'].iloc[1], 2)})."
+        f"Each replicate is a cohort of {sec['cohort_size']} {inp['agent']} starters from the "
+        f"onset generator under the null (ANA-high, a titer of at least 1:{inp['threshold']:g}, "
+        f"does not change the onset hazard), followed for {inp['horizon_months']:g} months; its "
+        f"first {sec['n_cases']} cases form a simulated report. The exact probability that a "
+        "case is ANA-high at onset integrates the generator's ANA process (seroconversion "
+        f"probability {inp['seroconversion']:g}, Vermeire 2003; median time to seroconversion "
+        f"{inp['convert_median_months']:g} months; titer ladder; reversion probability "
+        f"{inp['reversion']:g}) over the onset times of cases: p = {_f(t['p'], 4)}. Exact and "
+        f"simulated values agree within Monte-Carlo error (z = {_f(check['z'].iloc[0], 2)} and "
+        f"{_f(check['z'].iloc[1], 2)})."
     )
     check_tab = format_table(check, [
         Column("quantity", "quantity"), Column("exact", "exact", digits=4),
@@ -180,7 +192,9 @@ def _publication_blocks(res: ClaimsResult) -> list[Block]:
         "unpublished cases being invisible."
     )
     res_tab = format_table(res.tables["publication_resolution"], cols)
-    on_tab = format_table(res.tables["publication_onset"], [c for c in cols if c.source != "mean_n_generalized"])
+    on_tab = format_table(
+        res.tables["publication_onset"], [c for c in cols if c.source != "mean_n_generalized"]
+    )
     return [
         Heading("2. Publication (ascertainment) bias", 2), Paragraph(text),
         Table(res_tab, "Generalized pustular extent and resolution: all cases vs published cases."),
@@ -214,7 +228,10 @@ def _immortal_blocks(res: ClaimsResult) -> list[Block]:
 def _requirement_blocks(res: ClaimsResult) -> list[Block]:
     blocks: list[Block] = [Heading("4. What it would take", 2)]
     target = float(res.settings["requirements"]["power"])
-    for endpoint, title in (("onset", "ANA-high on onset"), ("resolution", "Generalized extent on resolution")):
+    for endpoint, title in (
+        ("onset", "ANA-high on onset"),
+        ("resolution", "Generalized extent on resolution"),
+    ):
         pw = res.tables[f"power_{endpoint}"]
         tab = format_table(pw, [
             Column("HR", "hr"), Column("patients", "n"), Column("method", "method"),
@@ -226,9 +243,13 @@ def _requirement_blocks(res: ClaimsResult) -> list[Block]:
             Column("HR", "hr"), Column("exposed share", "allocation"),
             Column(f"events for {target:.0%} power", "events_needed"),
             Column("events per patient", "events_per_patient"), Column("patients (formula)", "n_formula"),
-            Column("patients (simulated Cox)", "n_simulated"),
+            Column("patients (simulated Cox)", "n_simulated"), Column("", "n_simulated_note"),
         ])  # fmt: skip
-        blocks += [Heading(title, 3), Table(req, "Requirement per hazard ratio."), Table(tab, "Power by scenario.")]
+        blocks += [
+            Heading(title, 3),
+            Table(req, "Requirement per hazard ratio."),
+            Table(tab, "Power by scenario."),
+        ]
     return blocks
 
 

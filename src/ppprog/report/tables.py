@@ -83,7 +83,13 @@ class Column:
     """
 
     def __init__(
-        self, header: str, source: str, *, mcse: str | None = None, digits: int = 3, kind: str = "num"
+        self,
+        header: str,
+        source: str,
+        *,
+        mcse: str | None = None,
+        digits: int = 3,
+        kind: str = "num",
     ) -> None:
         self.header = header
         self.source = source

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "invert_piecewise",
     "cumhaz_piecewise",
     "cumhaz_at",
+    "mean_survival",
     "invert_monotone",
 ]
 
@@ -187,6 +189,71 @@ def cumhaz_at(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -> Array
     bef = np.take_along_axis(before, k, axis=-1)[..., 0]
     mk = np.take_along_axis(mult, k, axis=-1)[..., 0]
     return bef + mk * (cumhaz(t) - hl)
+
+
+@njit(cache=True)
+def _mean_survival_kernel(t, h0t, breaks, h_left, before, mult, cure):  # noqa: ANN001, ANN202
+    n, nseg = h_left.shape
+    nt = t.size
+    tot = np.zeros(nt)
+    tot2 = np.zeros(nt)
+    for i in range(n):
+        k = 0
+        for j in range(nt):  # t is sorted: the segment pointer only moves forward
+            while k < nseg - 1 and breaks[i, k] <= t[j]:
+                k += 1
+            s = cure[i] + (1.0 - cure[i]) * np.exp(
+                -(before[i, k] + mult[i, k] * (h0t[j] - h_left[i, k]))
+            )
+            tot[j] += s
+            tot2[j] += s * s
+    return tot, tot2
+
+
+def mean_survival(
+    t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz, cure: Array
+) -> tuple[Array, Array]:
+    """Average of ``c_i + (1 - c_i) * exp(-H_i(t))`` over subjects, with its standard error.
+
+    A compiled loop over subjects and sorted times, so memory stays ``O(n + T)``.
+
+    Parameters
+    ----------
+    t : ndarray, shape (T,)
+        Finite times (any order).
+    breaks : ndarray, shape (n, K)
+        Sorted change times per subject, ``inf``-padded.
+    log_mult : ndarray, shape (n, K + 1)
+        Log multipliers.
+    cumhaz : callable
+        Vectorized baseline cumulative hazard.
+    cure : ndarray, shape (n,)
+        Probability of never having the event, per subject.
+
+    Returns
+    -------
+    mean, se : ndarray, shape (T,)
+        Mean survival and the standard error of that mean over subjects.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    order = np.argsort(t, kind="stable")
+    ts = np.ascontiguousarray(t[order])
+    h_left, mult, before, _ = segment_cumhaz(breaks, log_mult, cumhaz)
+    tot, tot2 = _mean_survival_kernel(
+        ts,
+        np.asarray(cumhaz(ts), dtype=np.float64),
+        np.ascontiguousarray(breaks, dtype=np.float64),
+        np.ascontiguousarray(h_left),
+        np.ascontiguousarray(before),
+        np.ascontiguousarray(mult),
+        np.ascontiguousarray(cure, dtype=np.float64),
+    )
+    n = breaks.shape[0]
+    mean = np.empty_like(ts)
+    se = np.empty_like(ts)
+    mean[order] = tot / n
+    se[order] = np.sqrt(np.maximum(tot2 / n - (tot / n) ** 2, 0.0) / n)
+    return mean, se
 
 
 def invert_monotone(

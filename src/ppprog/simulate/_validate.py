@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from ppprog._core.errors import ProblemReport
@@ -20,9 +21,6 @@ from ppprog.simulate.spec import (
     Population,
     ResolutionSpec,
     _columns,
-    collect,
-    is_finite,
-    is_probability,
 )
 
 __all__ = ["check_spec"]
@@ -213,3 +211,19 @@ def _censoring(rep: ProblemReport, path: str, c: CensoringSpec, allowed: list[st
         rep.add(f"{path}.loss_log_hr", "has no effect unless loss_rate > 0")
     if c.death_log_hr and not c.death_rate > 0:
         rep.add(f"{path}.death_log_hr", "has no effect unless death_rate > 0")
+
+
+def is_probability(x: object) -> bool:
+    """True for a finite number in [0, 1]."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0
+
+
+def is_finite(x: object) -> bool:
+    """True for a finite real number (not bool)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def collect(report: ProblemReport, path: str, items: list[tuple[str, str]]) -> None:
+    """Add ``(field, message)`` pairs under ``path`` to ``report``."""
+    for f, msg in items:
+        report.add(f"{path}.{f}" if path else f, msg)

@@ -28,12 +28,11 @@ resolution is a documented PLACEHOLDER: no PP-specific distribution was found.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppprog._core.errors import ProblemReport, SpecError
+from ppprog._core.errors import SpecError
 from ppprog.simulate.hazards import BaselineHazard
 
 __all__ = [
@@ -455,19 +454,3 @@ def _columns(endpoint: str, pop: Population) -> tuple[list[str], list[str]]:
         return base, ["ana_high"]
     base += ["extent[localized]", "extent[generalized]", "ana_high"]
     return base, [f"strategy[{s}]" for s in STRATEGIES[1:]]
-
-
-def is_probability(x: object) -> bool:
-    """True for a finite number in [0, 1]."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and 0.0 <= x <= 1.0
-
-
-def is_finite(x: object) -> bool:
-    """True for a finite real number (not bool)."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def collect(report: ProblemReport, path: str, items: list[tuple[str, str]]) -> None:
-    """Add ``(field, message)`` pairs under ``path`` to ``report``."""
-    for f, msg in items:
-        report.add(f"{path}.{f}" if path else f, msg)

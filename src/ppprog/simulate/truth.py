@@ -33,7 +33,7 @@ from scipy.special import expit
 
 from ppprog._core.fmt import text_table
 from ppprog._core.typing import FloatArray
-from ppprog.simulate._invert import cumhaz_piecewise
+from ppprog.simulate._invert import mean_survival
 from ppprog.simulate.spec import CohortSpec, OnsetSpec, Population, design_columns
 
 if TYPE_CHECKING:
@@ -330,19 +330,13 @@ def _monte_carlo(
     cure, log_mult, breaks = cure_all[0], log_mult_all[0], ref.breaks[0]
     h0 = spec.model.baseline.cumhaz
 
+    last: dict[bytes, tuple[FloatArray, FloatArray]] = {}
+
     def surv(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-        total = np.zeros(t.shape)
-        total2 = np.zeros(t.shape)
-        step = 20_000
-        for i in range(0, breaks.shape[0], step):
-            sl = slice(i, i + step)
-            H = cumhaz_piecewise(t, breaks[sl], log_mult[sl], h0)
-            s = cure[sl, None] + (1.0 - cure[sl, None]) * np.exp(-H)
-            total += s.sum(axis=0)
-            total2 += (s * s).sum(axis=0)
-        n = breaks.shape[0]
-        mean = total / n
-        var = np.maximum(total2 / n - mean * mean, 0.0)
-        return mean, np.sqrt(var / n)
+        key = t.tobytes()
+        if key not in last:  # survival() and survival_se() on one grid share the work
+            last.clear()
+            last[key] = mean_survival(t, breaks, log_mult, h0, cure)
+        return last[key]
 
     return surv

@@ -244,6 +244,7 @@ class Study:
                 add(name, f"must be a number strictly between 0 and 1, got {v!r}", file=file)
         if not self.methods:
             add("methods", "at least one method is required", file=file)
+        self._check_refs(rep, file)
         _check_unique(rep, "methods", [m.label for m in self.methods], file)
         _check_unique(rep, "estimands", [e.name for e in self.estimands], file)
         for k, values in self.grid.items():
@@ -257,6 +258,19 @@ class Study:
         if not rep:
             self._check_estimands(rep, file)
         return rep
+
+    def _check_refs(self, rep: ProblemReport, file: str | None) -> None:
+        from ppprog.studies.generators import resolve_generator
+
+        try:
+            resolve_generator(self.generator)
+        except (SpecError, TypeError) as exc:
+            rep.add("generator", str(exc), file=file)
+        for i, m in enumerate(self.methods):
+            try:
+                m.resolved()
+            except SpecError as exc:
+                rep.add(f"methods[{i}].method", str(exc), file=file)
 
     def _check_estimands(self, rep: ProblemReport, file: str | None) -> None:
         for i, est in enumerate(self.estimands):

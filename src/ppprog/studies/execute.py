@@ -127,7 +127,12 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         frames.append(est)
     t2 = time.perf_counter()
     frame = pd.concat(frames, ignore_index=True)
-    timing = {"generate_s": t1 - t0, "fit_s": t2 - t1, "pid": float(os.getpid())}
+    timing = {
+        "generate_s": t1 - t0,
+        "fit_s": t2 - t1,
+        "pid": float(os.getpid()),
+        "end_unix": time.time(),
+    }
     return ChunkOutput(key, frame, timing)
 
 

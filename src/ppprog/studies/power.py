@@ -17,6 +17,8 @@ Schoenfeld D (1983). Sample-size formula for the proportional-hazards
 regression model. Biometrics 39:499-503.
 Freedman LS (1982). Tables of the number of patients required in clinical
 trials using the logrank test. Statistics in Medicine 1:121-129.
+Rosner B (2006). Fundamentals of Biostatistics, 6th ed., Section 14.12
+(Freedman's formula with allocation ratio ``k = n_E / n_C``).
 Morris TP, White IR, Crowther MJ (2019). Using simulation studies to evaluate
 statistical methods. Statistics in Medicine 38:2074-2102.
 """

@@ -179,7 +179,7 @@ class StudyResult:
         """
         path = Path(folder)
         manifest = json.loads((path / _MANIFEST).read_text())
-        study = Study.from_dict(manifest["study"])
+        study = Study.from_dict(manifest["study"], validate=False)  # callables need not import
         if (path / _TABLE).exists():
             table = pd.read_parquet(path / _TABLE)
         else:  # a checkpoint folder: assemble its finished chunks

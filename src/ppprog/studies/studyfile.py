@@ -37,8 +37,6 @@ from typing import Any
 
 from ppprog._core.errors import ParseError, Problem, ProblemReport, SpecError
 from ppprog.studies.design import Study
-from ppprog.studies.generators import resolve_generator
-from ppprog.studies.methods import resolve_ref
 from ppprog.studies.result import StudyResult
 
 __all__ = ["load_study", "run_study_file", "RUN_OPTIONS"]
@@ -157,21 +155,11 @@ def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> None:
 
 
 def _check_refs(d: Mapping[str, Any], rep: ProblemReport) -> None:
-    if isinstance(d.get("generator"), str):
-        try:
-            resolve_generator(d["generator"])
-        except (SpecError, TypeError) as exc:
-            rep.add("generator", str(exc))
     for i, m in enumerate(d.get("methods") or []):
         if not isinstance(m, dict) or not isinstance(m.get("method"), str):
             rep.add(
                 f"methods[{i}]", "each method needs a 'method' (registered name or module:function)"
             )
-            continue
-        try:
-            resolve_ref(m["method"])
-        except SpecError as exc:
-            rep.add(f"methods[{i}].method", str(exc))
     for i, e in enumerate(d.get("estimands") or []):
         if not isinstance(e, dict) or not isinstance(e.get("name"), str):
             rep.add(f"estimands[{i}]", "each estimand needs a 'name'")
@@ -207,8 +195,14 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     rep = ProblemReport()
     _check_raw(data, rep)
     study = None
+    clean = dict(data)  # unknown estimand keys are reported above; build without them
+    if isinstance(data.get("estimands"), list):
+        clean["estimands"] = [
+            {k: v for k, v in e.items() if k in _ESTIMAND_KEYS} if isinstance(e, dict) else e
+            for e in data["estimands"]
+        ]
     try:
-        study = Study.from_dict(data, validate=False)
+        study = Study.from_dict(clean, validate=False)
     except (SpecError, TypeError, ValueError, KeyError, AttributeError) as exc:
         if not rep:  # otherwise a consequence of a problem already listed
             rep.add("<study>", str(exc))
@@ -236,7 +230,10 @@ def run_study_file(path: str | Path, **options: Any) -> StudyResult:
         ``checkpoint_dir``, ``progress``, ``on_chunk``) go to
         :func:`~ppprog.studies.execute.run`; anything else overrides a field
         of the file (``replicates``, ``seed``, ...). None values are ignored,
-        so a CLI can pass its unset options through.
+        so a CLI can pass its unset options through. Two conveniences for a
+        command line: ``scheduler="tcp://host:8786"`` runs on that Dask
+        cluster, and ``workers=k`` with ``k > 1`` and no ``backend`` uses
+        ``backend="processes"``.
 
     Returns
     -------
@@ -245,7 +242,12 @@ def run_study_file(path: str | Path, **options: Any) -> StudyResult:
     from ppprog.studies.execute import run
 
     given = {k: v for k, v in options.items() if v is not None}
+    scheduler = given.pop("scheduler", None)
     run_kw = {k: v for k, v in given.items() if k in RUN_OPTIONS}
     fields = {k: v for k, v in given.items() if k not in RUN_OPTIONS}
+    if scheduler is not None:
+        run_kw["backend"] = scheduler
+    elif "backend" not in run_kw and run_kw.get("workers", 1) > 1:
+        run_kw["backend"] = "processes"
     study = load_study(path, **fields)
     return run(study, **run_kw)

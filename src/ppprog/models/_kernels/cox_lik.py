@@ -11,9 +11,11 @@ summed risk); Breslow uses ``S0`` ``d`` times. This is R ``survival``'s
 ``coxph`` convention for both methods.
 
 Numerical safeguards: risk scores are ``exp(eta - max(eta))`` (the partial
-likelihood is invariant to that shift), covariates arrive centred, and with
-entry times the running sums are recomputed from scratch whenever removals
-have cancelled most of their magnitude (relative size below 1e-4).
+likelihood is invariant to that shift); covariates arrive centred; division
+by zero yields inf/NaN (``error_model="numpy"``) and a non-finite
+log-likelihood is returned as NaN; with entry times the running sums are
+recomputed from scratch whenever removals have cancelled most of their
+magnitude (relative size below 1e-4).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ __all__ = ["eval_sorted", "eval_work", "cox_loglik"]
 _CANCEL = 1e-4
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _recompute(Xs, w, inrisk, lo, hi, S1, S2):  # noqa: ANN001, ANN202
     """Risk-set sums from scratch over rows ``lo..hi`` still at risk."""
     p = Xs.shape[1]
@@ -47,7 +49,7 @@ def _recompute(Xs, w, inrisk, lo, hi, S1, S2):  # noqa: ANN001, ANN202
     return s0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info):  # noqa: ANN001, ANN201, C901
     """Log partial likelihood of one sorted replicate; fills ``U`` and ``info``.
 
@@ -80,7 +82,7 @@ def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, wa
                      np.empty((2, p, p)))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def eval_work(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,  # noqa: ANN001, ANN201, C901
               eta, w, inrisk, vec, mat):  # fmt: skip
     """:func:`eval_sorted` with caller-provided work arrays (no allocation).
@@ -208,10 +210,12 @@ def eval_work(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want
     for jj in range(p):
         for kk in range(jj):
             info[jj, kk] = info[kk, jj]
-    return ll
+    # Risk scores underflowing to zero (linear predictors ~745 apart) make a
+    # denominator 0; report "not computable" rather than +inf.
+    return ll if np.isfinite(ll) else np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _eval_batch(X, stop, start, event, strata, mask, has_start, has_strata, efron, beta):  # noqa: ANN001, ANN202
     R, _, p = X.shape
     ll = np.empty(R)

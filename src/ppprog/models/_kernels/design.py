@@ -124,7 +124,7 @@ class CoxDesign:
         return cls(X, stop_a, start_a, event_a, strata_a, mask_a, has_start, has_strata)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _stable_order(key: FloatArray, strata: IntArray, has_strata: bool) -> IntArray:
     # Quicksort (3x faster than mergesort here) is deterministic but not stable:
     # rows tied on ``key`` may come in any fixed order, which changes sums only
@@ -136,7 +136,7 @@ def _stable_order(key: FloatArray, strata: IntArray, has_strata: bool) -> IntArr
     return order
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata):  # noqa: ANN001, ANN201
     """Sort and centre one replicate's valid rows.
 

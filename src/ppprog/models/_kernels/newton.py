@@ -28,7 +28,10 @@ Algorithm per replicate
    geometrically), not of a finite optimum, where Newton steps shrink
    quadratically. Covariates whose scaled step is at least 1% of the largest
    are reported as diverging, with the sign of their step. Their coefficients
-   are returned as +/-inf and no variance is returned.
+   are returned as +/-inf and no variance is returned. An information matrix
+   that stops being positive definite after the first step is treated the
+   same way: it is positive definite at zero (step 1), and the concave partial
+   likelihood loses curvature only along a diverging direction.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ class NewtonOutcome:
     n_events: IntArray
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _chol(A, L):  # noqa: ANN001, ANN202
     """Cholesky ``A = L L^T``; returns the first failing pivot or -1."""
     p = A.shape[0]
@@ -121,7 +124,7 @@ def _chol(A, L):  # noqa: ANN001, ANN202
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _chol_solve(L, b, x):  # noqa: ANN001, ANN202
     p = L.shape[0]
     for i in range(p):
@@ -136,7 +139,7 @@ def _chol_solve(L, b, x):  # noqa: ANN001, ANN202
         x[i] = s / L[i, i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _chol_inv(L, out):  # noqa: ANN001, ANN202
     p = L.shape[0]
     e = np.zeros(p)
@@ -149,7 +152,7 @@ def _chol_inv(L, out):  # noqa: ANN001, ANN202
             out[i, j] = col[i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _constant_columns(Xs, strata, flagged):  # noqa: ANN001, ANN202
     """Flag columns constant within every stratum; return whether any."""
     m, p = Xs.shape
@@ -165,7 +168,7 @@ def _constant_columns(Xs, strata, flagged):  # noqa: ANN001, ANN202
     return anyc
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _quad(A, v):  # noqa: ANN001, ANN202
     p = v.shape[0]
     s = 0.0
@@ -175,7 +178,7 @@ def _quad(A, v):  # noqa: ANN001, ANN202
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fit_one(  # noqa: ANN001, ANN202, C901
     X, stop, start, event, strata, mask, has_start, has_strata, efron,
     max_iter, tol_ll, tol_beta, max_step,
@@ -239,10 +242,10 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         if small and gain <= tol_ll * max(1.0, abs(ll)):
             status = CONVERGED
             break
-        if it == max_iter:
-            break
         if _quad(info, delta) < _DIV_Q * _quad(I0, delta) and smax > _DIV_STEP:
             status = MONOTONE
+            break
+        if it == max_iter:
             break
         if smax > max_step:
             for j in range(p):
@@ -268,7 +271,7 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         U[:] = Uc
         info[:, :] = Ic
     info_o[:, :] = info
-    if status == MONOTONE or status == SINGULAR and n_iter > 0:
+    if status == MONOTONE or (status == SINGULAR and n_iter > 0):
         status = MONOTONE
         smax = 0.0
         for j in range(p):
@@ -285,7 +288,7 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
     return status, n_iter, ll, ll0, m, nev
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
               flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
     """Fit replicate ``r`` and store its scalars (shared by the two loops below)."""
@@ -305,7 +308,7 @@ def _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i,
 
 # Two loops, one serial and one threaded, rather than one function compiled
 # with two flag sets: numba's on-disk cache keys on the function, not the flags.
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fit_serial(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
                 flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
     for r in range(X.shape[0]):
@@ -313,7 +316,7 @@ def _fit_serial(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, 
                   info, flagged, direction)  # fmt: skip
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _fit_parallel(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
                   flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
     for r in prange(X.shape[0]):

@@ -10,7 +10,8 @@ deviation of the covariate when the Wald SE is unusable), double the distance
 until ``g > 0`` (the bound is then bracketed), and solve with
 :func:`scipy.optimize.brentq`. If ``g`` has not turned positive once the
 distance exceeds ``cap`` (in standard deviations of the covariate), or the
-constrained fit fails on the way out, the bound is reported as
+constrained fit fails on the way out (after up to six retries half-way back
+towards the last good point), the bound is reported as
 ``-inf``/``+inf`` with status ``PROFILE_NOT_CLOSED``. This replaces coxphf's
 Venzon-Moolgavkar iteration, which can step across the bound or stall on flat
 penalized profiles; bracketing cannot.
@@ -32,6 +33,9 @@ from ppprog._core.typing import FloatArray
 from ppprog.models.status import FitStatus
 
 __all__ = ["ProfileBound", "ConstrainedFit", "profile_bound", "profile_interval"]
+
+_BACKTRACK = 6
+_MAX_EXPAND = 40
 
 ConstrainedFit = Callable[[float, FloatArray], tuple[float, FloatArray, int]]
 """``fit(v, beta_start) -> (loglik, beta, status_code)`` with ``b_j`` fixed at ``v``."""
@@ -126,21 +130,32 @@ def profile_bound(
     g = _Profile(fit, j, beta_hat, l_hat, crit)
     b0 = float(beta_hat[j])
     inner, h = b0, step
-    while True:
+    for _ in range(_MAX_EXPAND):
         h = min(h, cap)
         v = b0 + side * h
         gv = g(v)
+        for _ in range(_BACKTRACK):  # failed far out: retry between inner and v
+            if not math.isnan(gv):
+                break
+            v = 0.5 * (inner + v)
+            gv = g(v)
         if math.isnan(gv):
             return ProfileBound(side * math.inf, FitStatus(g.failed), g.n_fits)
         if gv > 0.0:
             break
-        if h >= cap:
+        if abs(v - b0) >= cap:
             return ProfileBound(side * math.inf, FitStatus.PROFILE_NOT_CLOSED, g.n_fits)
-        inner, h = v, 2.0 * h
+        inner, h = v, 2.0 * abs(v - b0)
+    else:
+        return ProfileBound(
+            side * math.inf, FitStatus(g.failed or FitStatus.PROFILE_NOT_CLOSED), g.n_fits
+        )
     lo, hi = (v, inner) if side < 0 else (inner, v)
-    try:
-        root = brentq(g, lo, hi, xtol=xtol, rtol=8.9e-16, maxiter=200)
-    except ValueError:  # a NaN from a failed constrained fit inside the bracket
+    g.failed = 0
+    root, info = brentq(
+        g, lo, hi, xtol=xtol, rtol=8.9e-16, maxiter=200, full_output=True, disp=False
+    )
+    if g.failed or not info.converged:  # a constrained fit failed inside the bracket
         return ProfileBound(side * math.inf, FitStatus(g.failed or FitStatus.NOT_FINITE), g.n_fits)
     return ProfileBound(float(root), FitStatus.CONVERGED, g.n_fits)
 

@@ -99,7 +99,9 @@ def extra_uniforms(batch: CohortBatch, k: int, n: int) -> FloatArray:
     -------
     numpy.ndarray, shape (k, R, n)
     """
-    blocks = [stream(batch.seed, batch.scenario, int(r), 1).random((k, n)) for r in batch.replicates]
+    blocks = [
+        stream(batch.seed, batch.scenario, int(r), 1).random((k, n)) for r in batch.replicates
+    ]
     if not blocks:
         return np.zeros((k, 0, n))
     return np.stack(blocks, axis=1)
@@ -209,9 +211,7 @@ def firth_rows(
     """
     from ppprog.models.firth import cox_firth_batch
 
-    res = cox_firth_batch(
-        X, stop, event, start=start, mask=mask, ties="efron", alpha=1.0 - level
-    )
+    res = cox_firth_batch(X, stop, event, start=start, mask=mask, ties="efron", alpha=1.0 - level)
     r = X.shape[0]
     return estimates_frame(
         list(names), res.params, res.se, level=level, status=_status_codes(res, r),

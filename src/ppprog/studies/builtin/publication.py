@@ -135,7 +135,9 @@ def onset_generator(
     return PublishedData(batch=b, published=b.event & _model(params).publish(feats, u[0]))
 
 
-def resolution_method(data: PublishedData, *, series: str, fit: str = "cox", level: float = 0.95) -> pd.DataFrame:
+def resolution_method(
+    data: PublishedData, *, series: str, fit: str = "cox", level: float = 0.95
+) -> pd.DataFrame:
     """Hazard ratio of generalized extent for resolution in all or published cases.
 
     Parameters

@@ -77,7 +77,10 @@ def _fit_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for name, x in covs.items():
         X = x[None, :, None]
-        for model, res in (("Cox", cox_ph_batch(X, t, e)), ("Firth", cox_firth_batch(X, t, e, ties="efron"))):
+        for model, res in (
+            ("Cox", cox_ph_batch(X, t, e)),
+            ("Firth", cox_firth_batch(X, t, e, ties="efron")),
+        ):
             code = FitStatus(int(np.asarray(res.status)[0]))
             out.append({
                 "endpoint": rows["endpoint"].iloc[0], "model": model, "covariate": name,
@@ -88,29 +91,46 @@ def _fit_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _endpoint_sentence(rows: pd.DataFrame) -> str:
+    name = str(rows["endpoint"].iloc[0])
+    k, n = int(rows["event"].sum()), len(rows)
+    months = " and ".join(f"{m:.1f}" for m in rows["months"])
+    if k == 0:
+        return (
+            f"{name.capitalize()}: none of the {n} cases reached it; all were censored at last "
+            f"follow-up ({months} months after onset), so the Kaplan-Meier curve stays at 1 and "
+            "says nothing about how long it takes."
+        )
+    return f"{name.capitalize()}: {k} of {n} cases reached it (times {months} months)."
+
+
 def _texts(table: pd.DataFrame, fits: pd.DataFrame) -> tuple[str, str]:
-    cr = table[table["endpoint"] == "complete resolution"]
-    pc = table[table["endpoint"] == "pustule clearance"]
     statuses = ", ".join(sorted(set(fits["status"])))
-    fu = " and ".join(f"{m:.1f}" for m in cr["months"])
+    sentences = [_endpoint_sentence(g) for _, g in table.groupby("endpoint", sort=False)]
+    shared = [
+        c for c, col in (("generalized pustular extent", "pustular_extent"), ("the same ANA category", "ana_at_onset"))
+        if table[col].nunique() == 1
+    ]  # fmt: skip
     text = (
-        f"Complete resolution: {int(cr['event'].sum())} of {len(cr)} cases resolved; both were "
-        f"still unresolved at last follow-up ({fu} months after onset), so the Kaplan-Meier "
-        "curve stays at 1 and says nothing about how long resolution takes. Pustule clearance: "
-        f"{int(pc['event'].sum())} of {len(pc)} cases cleared, after "
-        + " and ".join(f"{m:.1f}" for m in pc["months"])
-        + " months. Both cases had generalized pustular extent and a moderate-to-high ANA titer "
-        "at onset: with no case lacking either factor there is no comparison, and every Cox and "
-        f"Firth fit ends with status {statuses} (no events, or a covariate that does not vary). "
-        "Firth's penalty cures separation, not the absence of a comparison group. Two cases "
-        "cannot tell 'pustular cases resolve slowly' from 'all cases resolve slowly', nor "
-        "'ANA-high patients develop paradoxical psoriasis' from 'most infliximab patients are "
-        "ANA-high'."
+        " ".join(sentences)
+        + (
+            f" All cases share {' and '.join(shared)}: with no case lacking the factor there is no "
+            "comparison, "
+            if shared
+            else " "
+        )
+        + (
+            f"and the Cox and Firth fits end with status {statuses}. Firth's penalty cures "
+            "separation, not the absence of a comparison group. Two cases cannot tell 'pustular "
+            "cases resolve slowly' from 'all cases resolve slowly', nor 'ANA-high patients develop "
+            "paradoxical psoriasis' from 'many treated patients are ANA-high'."
+        )
     )
+    no_cr = int(table.loc[table["endpoint"] == "complete resolution", "event"].sum()) == 0
     verdict = (
-        f"0 events for complete resolution, no unexposed comparison: every fit is "
-        f"non-estimable ({statuses}); the report's data cannot support either claim on their own."
-        if int(cr["event"].sum()) == 0 else f"Every fit is non-estimable ({statuses})."
+        ("No case reached complete resolution; " if no_cr else "")
+        + f"every Cox and Firth fit of the claimed factors is non-estimable ({statuses}): the "
+        "report's own data cannot support either claim."
     )
     return text, verdict
 

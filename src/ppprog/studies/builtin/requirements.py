@@ -56,7 +56,10 @@ __all__ = [
     "requirement_table",
 ]
 
-_EFFECT_PATH = {"onset": "onset.log_hr.ana_high", "resolution": "resolution.log_hr.extent[generalized]"}
+_EFFECT_PATH = {
+    "onset": "onset.log_hr.ana_high",
+    "resolution": "resolution.log_hr.extent[generalized]",
+}
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,9 @@ def onset_power_method(data: PowerData, *, fit: str = "cox", level: float = 0.95
     return pd.concat([rows, count_rows("exposed_share", share)], ignore_index=True)
 
 
-def resolution_power_method(data: PowerData, *, fit: str = "cox", level: float = 0.95) -> pd.DataFrame:
+def resolution_power_method(
+    data: PowerData, *, fit: str = "cox", level: float = 0.95
+) -> pd.DataFrame:
     """Generalized extent on resolution: Cox, Firth or log-rank.
 
     Parameters
@@ -248,7 +253,8 @@ def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd
         Per hazard ratio: Schoenfeld events for ``target``, events per patient
         in the simulation, the implied cohort size, and the cohort size at
         which the simulated Cox power crosses ``target`` (log-linear
-        interpolation; NaN when the grid does not reach it).
+        interpolation; NaN when the grid does not bracket it, with
+        ``n_simulated_note`` saying on which side).
     """
     rows = []
     cox = power[power["method"] == "Cox"]
@@ -257,19 +263,20 @@ def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd
         a = float(g["allocation"].mean())
         d = schoenfeld_events(float(hr), power=target, alpha=alpha, allocation=a)
         per = float((g["mean_events"] / g["n"]).mean())
+        n_sim, note = _crossing(g["n"].to_numpy(float), g["power"].to_numpy(float), target)
         rows.append({
             "hr": float(hr), "allocation": a, "events_needed": d, "events_per_patient": per,
-            "n_formula": d / per, "n_simulated": _crossing(g["n"].to_numpy(float), g["power"].to_numpy(float), target),
+            "n_formula": d / per, "n_simulated": n_sim, "n_simulated_note": note,
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def _crossing(n: np.ndarray, power: np.ndarray, target: float) -> float:
+def _crossing(n: np.ndarray, power: np.ndarray, target: float) -> tuple[float, str]:
     above = np.flatnonzero(power >= target)
     if above.size == 0:
-        return float("nan")
+        return float("nan"), f"more than {n[-1]:.0f}"
     j = int(above[0])
     if j == 0:
-        return float(n[0]) if power[0] == target else float("nan")
+        return float("nan"), f"{n[0]:.0f} or fewer"
     x0, x1, y0, y1 = math.log(n[j - 1]), math.log(n[j]), power[j - 1], power[j]
-    return float(math.exp(x0 + (target - y0) * (x1 - x0) / (y1 - y0)))
+    return float(math.exp(x0 + (target - y0) * (x1 - x0) / (y1 - y0))), "interpolated"

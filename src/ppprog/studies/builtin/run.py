@@ -107,7 +107,9 @@ def _tidy(section: str, result: StudyResult) -> pd.DataFrame:
     return out
 
 
-def _summaries(results: Mapping[str, StudyResult], settings: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+def _summaries(
+    results: Mapping[str, StudyResult], settings: Mapping[str, Any]
+) -> dict[str, pd.DataFrame]:
     alpha = float(settings["study"]["alpha"])
     target = float(settings["requirements"]["power"])
     tables = dict(two_cases_study.summarize(results["two_cases"].replicates, settings))

@@ -79,7 +79,9 @@ def case_positive_probability(p: float, hr: float | FloatArray) -> FloatArray:
     return np.asarray(h * p / (h * p + 1.0 - p), dtype=float)
 
 
-def all_positive_probability(p: float, hr: float | FloatArray = 1.0, n_cases: int = 2) -> FloatArray:
+def all_positive_probability(
+    p: float, hr: float | FloatArray = 1.0, n_cases: int = 2
+) -> FloatArray:
     """Probability that all ``n_cases`` independent cases are ANA-positive.
 
     Parameters

@@ -137,7 +137,14 @@ def exact_case_probability(changes: Mapping[str, Any]) -> float:
     agents = [a for a, p in model.population.agent.items() if p > 0]
     timing = {k: v for k, v in model.log_hr.items() if v != 0.0}
     cens = spec.censoring
-    if len(agents) != 1 or timing or cens.loss_rate or cens.death_rate or cens.uniform or cens.accrual:
+    if (
+        len(agents) != 1
+        or timing
+        or cens.loss_rate
+        or cens.death_rate
+        or cens.uniform
+        or cens.accrual
+    ):
         from ppprog._core.errors import SpecError
 
         raise SpecError(
@@ -200,7 +207,8 @@ def summarize(table: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, pd.
     dict of str to pandas.DataFrame
         ``two_cases_exact`` (likelihood ratios by effect size),
         ``two_cases_check`` (exact vs simulated with MC SE and z),
-        ``two_cases_sensitivity`` (other population shares).
+        ``two_cases_sensitivity`` (other population shares), ``two_cases_inputs``
+        (the ANA-process parameters the exact value uses).
     """
     sec = settings["two_cases"]
     k, kpos = int(sec["n_cases"]), int(sec["n_positive"])
@@ -230,7 +238,17 @@ def summarize(table: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, pd.
         sens.append({"p": q, "p_all_positive_null": q**k, "lr_hr2": lr[0], "lr_hr5": lr[1],
                      "lr_bound": q ** (-kpos) if kpos == k else np.nan,
                      "source": "this study's onset model" if q == p else "published share"})  # fmt: skip
+    spec = cohort_spec("onset", sec["spec_changes"])
+    assert spec.onset is not None
+    ana = spec.onset.ana
+    agent = next(a for a, q in spec.onset.population.agent.items() if q > 0)
+    inputs = pd.DataFrame([{
+        "agent": agent, "seroconversion": ana.convert[agent],
+        "convert_median_months": ana.convert_median[agent], "reversion": ana.revert,
+        "threshold": ana.threshold, "horizon_months": spec.censoring.administrative,
+    }])  # fmt: skip
     return {
+        "two_cases_inputs": inputs,
         "two_cases_exact": exact_tab,
         "two_cases_check": check,
         "two_cases_sensitivity": pd.DataFrame(sens),

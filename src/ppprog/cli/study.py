@@ -1,0 +1,298 @@
+"""``ppprog study run|summarize|report``: simulation studies from the command line.
+
+``ppprog study`` (no action) and ``ppprog study run`` (no file) run the
+built-in study of the seed report's claims and write its report folder. With
+a study file, ``run`` runs it with the study runner and writes a result folder:
+
+    replicates.parquet   per-replicate estimates (scenario, method, replicate, estimand, ...)
+    manifest.json        study, seed, versions, timings
+    performance.csv      every performance measure with its Monte-Carlo SE
+    report.md / .html    performance table and the bias/coverage figure
+    chunks/              finished chunks (a rerun with the same --out resumes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ppprog._core.errors import ParseError, PpprogError
+
+__all__ = ["register"]
+
+_DEFAULT_OUT = "ppprog-report"
+_EPILOG = """\
+examples:
+  ppprog study                                  the built-in claims study, report in ppprog-report/
+  ppprog study run --quick --out /tmp/claims    the same in seconds (small numbers)
+  ppprog study run my_study.toml --replicates 200 --workers 2 --out my_study/
+  ppprog study run my_study.toml --scheduler tcp://10.0.0.5:8786 --out my_study/
+  ppprog study summarize my_study/
+  ppprog study report my_study/
+"""
+
+
+def register(sub: Any) -> None:
+    """Add the ``study`` subcommand group.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The top-level subparsers.
+    """
+    p = sub.add_parser(
+        "study",
+        help="run, summarize or report simulation studies",
+        description="Run simulation studies (the built-in study of the report's claims, "
+        "or a study file), summarize a saved study, or rebuild its report. "
+        "Without an action, runs the built-in study.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _run_options(p)
+    p.set_defaults(handler=_run, file=None)
+    ss = p.add_subparsers(dest="study_command", metavar="ACTION")
+
+    r = ss.add_parser("run", help="run a study file, or the built-in study without FILE",
+                      description="Run a study file (TOML/YAML) or, without FILE, the built-in "
+                      "study of the report's claims.")  # fmt: skip
+    r.add_argument("file", nargs="?", metavar="FILE", help="study file (.toml, .yaml)")
+    _run_options(r)
+    r.set_defaults(handler=_run)
+
+    s = ss.add_parser("summarize", help="print the performance summary of a saved study")
+    s.add_argument("folder", metavar="DIR", help="folder written by 'ppprog study run'")
+    s.add_argument("--out", default=None, help="also write the full summary (.csv/.parquet/.json)")
+    s.set_defaults(handler=_summarize)
+
+    b = ss.add_parser("report", help="(re)build the report of a saved study")
+    b.add_argument("folder", metavar="DIR", help="folder written by 'ppprog study run'")
+    b.set_defaults(handler=_report)
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quick", action="store_true",
+                   help="built-in study: small numbers for tests and CI (seconds)")  # fmt: skip
+    p.add_argument("--replicates", type=int, default=None, help="replicates per scenario")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (built-in default: all cores; file default: 1)")  # fmt: skip
+    p.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")  # fmt: skip
+    p.add_argument("--seed", type=int, default=None, help="root seed (default: the file's)")
+    p.add_argument("--chunk-size", type=int, default=None, help="replicates per chunk")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"output folder (default {_DEFAULT_OUT}/, or ppprog-study-NAME/ for a file)")  # fmt: skip
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _check_positive(args: argparse.Namespace) -> None:
+    for name in ("replicates", "workers", "chunk_size"):
+        v = getattr(args, name, None)
+        if v is not None and v < 1:
+            raise PpprogError(f"--{name.replace('_', '-')} must be at least 1, got {v}")
+
+
+def _read_mapping(path: Path) -> Any:
+    suffix = path.suffix.lower()
+    text = path.read_text(encoding="utf-8")
+    if suffix == ".toml":
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParseError(f"{path}: {exc}") from None
+    if suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ParseError(f"{path}: {exc}") from None
+    raise PpprogError(f"{path}: study files must end in .toml, .yaml or .yml")
+
+
+def _is_claims_file(path: Path) -> bool:
+    """True for a built-in-study settings file (a ``[study]`` table, no ``methods``)."""
+    data = _read_mapping(path)
+    return isinstance(data, dict) and isinstance(data.get("study"), dict) and "methods" not in data
+
+
+def _run(args: argparse.Namespace) -> int:
+    _check_positive(args)
+    if args.file is not None:
+        path = Path(args.file)
+        if not path.exists():
+            raise FileNotFoundError(f"no such study file: {path}")
+        if not _is_claims_file(path):
+            return _run_file(path, args)
+    from ppprog.report.build import run_claims_report
+
+    out = Path(args.out or _DEFAULT_OUT)
+    folder = run_claims_report(
+        out=out, spec=args.file, quick=args.quick, replicates=args.replicates,
+        workers=args.workers, scheduler=args.scheduler, seed=args.seed,
+        chunk_size=args.chunk_size, progress=not args.no_progress,
+    )  # fmt: skip
+    print(f"report written to {folder}/ (report.md, report.html, figures/, tables/)")
+    return 0
+
+
+def _backend(args: argparse.Namespace) -> dict[str, Any]:
+    if args.scheduler:
+        return {"backend": args.scheduler}
+    if args.workers is not None and args.workers > 1:
+        return {"backend": "processes", "workers": args.workers}
+    return {"backend": "serial"}
+
+
+def _run_file(path: Path, args: argparse.Namespace) -> int:
+    from ppprog.studies.studyfile import load_study, run_study_file
+
+    if args.quick:
+        print("ppprog: note: --quick applies to the built-in study only; use --replicates",
+              file=sys.stderr)  # fmt: skip
+    name = load_study(path).name
+    out = Path(args.out or f"ppprog-study-{name}")
+    result = run_study_file(
+        path, replicates=args.replicates, seed=args.seed, chunk_size=args.chunk_size,
+        checkpoint_dir=out / "chunks", progress=not args.no_progress, **_backend(args),
+    )  # fmt: skip
+    result.to_parquet(out)
+    _write_study_report(result, out)
+    print(result)
+    print(f"\nresults written to {out}/ (replicates.parquet, performance.csv, report.md)")
+    return 0
+
+
+def _folder(path: str) -> tuple[Path, dict[str, Any]]:
+    folder = Path(path)
+    manifest = folder / "manifest.json"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such study folder: {folder}")
+    if not manifest.exists():
+        raise FileNotFoundError(
+            f"{folder} holds no manifest.json: not a folder written by 'ppprog study run'"
+        )
+    try:
+        return folder, json.loads(manifest.read_text())
+    except json.JSONDecodeError as exc:
+        raise PpprogError(f"{manifest}: not valid JSON ({exc})") from None
+
+
+def _is_claims(manifest: dict[str, Any]) -> bool:
+    return manifest.get("study") == "report-claims"
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    folder, manifest = _folder(args.folder)
+    if _is_claims(manifest):
+        return _summarize_claims(folder, args)
+    from ppprog.cli._io import write_frame
+    from ppprog.studies.result import StudyResult
+
+    result = StudyResult.load(folder)
+    print(result)
+    if args.out:
+        write_frame(result.summary, args.out)
+    return 0
+
+
+def _summarize_claims(folder: Path, args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ppprog._core.fmt import text_table
+
+    tables = sorted((folder / "tables").glob("*.csv"))
+    if not tables:
+        raise PpprogError(f"{folder}/tables holds no summary tables")
+    blocks = []
+    for path in tables:
+        frame = pd.read_csv(path)
+        rows = [[_cell(v) for v in r] for r in frame.itertuples(index=False)]
+        blocks.append(text_table([str(c) for c in frame.columns], rows, title=path.stem))
+    print("\n\n".join(blocks))
+    if args.out:
+        print("ppprog: note: --out is for study-file results; the built-in study's "
+              f"tables are in {folder / 'tables'}", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _cell(v: Any) -> str:
+    from ppprog._core.fmt import fmt_num
+
+    return fmt_num(v) if isinstance(v, float) else str(v)
+
+
+def _report(args: argparse.Namespace) -> int:
+    folder, manifest = _folder(args.folder)
+    if _is_claims(manifest):
+        from ppprog.report.build import write_claims_report
+
+        write_claims_report(_load_claims(folder, manifest), folder)
+    else:
+        from ppprog.studies.result import StudyResult
+
+        _write_study_report(StudyResult.load(folder), folder)
+    print(f"report written to {folder}/report.md and {folder}/report.html")
+    return 0
+
+
+def _load_claims(folder: Path, manifest: dict[str, Any]) -> Any:
+    """Rebuild the built-in study's result from its report folder (no simulation rerun)."""
+    import pandas as pd
+
+    from ppprog.studies.builtin.report_cases import analyse_report_cases
+    from ppprog.studies.builtin.run import ClaimsResult
+
+    settings = manifest["settings"]
+    tables = {p.stem: pd.read_csv(p) for p in sorted((folder / "tables").glob("*.csv"))}
+    replicates = pd.read_parquet(folder / "replicates.parquet")
+    # section 5 is a deterministic analysis of the shipped cases: recomputed, not stored
+    return ClaimsResult(settings, tables, replicates, analyse_report_cases(settings), manifest)
+
+
+_PERF_COLUMNS = (
+    ("scenario", "scenario", None, "num"), ("method", "method", None, "num"),
+    ("estimand", "estimand", None, "num"), ("used/total", "used", None, "num"),
+    ("bias", "bias", "bias_mcse", "num"), ("empirical SE", "empse", "empse_mcse", "num"),
+    ("model SE", "modse", "modse_mcse", "num"), ("coverage", "coverage", "coverage_mcse", "pct"),
+    ("power", "power", "power_mcse", "pct"),
+)  # fmt: skip
+
+
+def _write_study_report(result: Any, folder: Path) -> None:
+    """Write ``performance.csv``, ``figures/performance.png`` and ``report.md/.html``."""
+    from ppprog.plotting.study import plot_performance
+    from ppprog.report.document import Document, FigureRef, Paragraph, Table
+    from ppprog.report.tables import Column, format_table
+
+    perf = result.summary.copy()
+    perf.to_csv(folder / "performance.csv", index=False, float_format="%.17g")
+    perf["used"] = [f"{u}/{t}" for u, t in zip(perf["n_used"], perf["n_total"])]
+    cols = [Column(h, src, mcse=m, kind=k) for h, src, m, k in _PERF_COLUMNS]
+    study = result.study
+    doc = Document(f"Simulation study {study.name!r}")
+    doc.add(Paragraph(
+        f"{len(study.scenarios)} scenario(s) x {len(study.methods)} method(s) x "
+        f"{study.replicates} replicates, seed {study.seed}, alpha {study.alpha:g}. "
+        "Cells show the estimate with its Monte-Carlo SE in parentheses; fits that did not "
+        "converge are counted (used/total) and excluded from the measures."
+    ))  # fmt: skip
+    doc.add(Table(format_table(perf, cols), "Performance of each method per scenario."))
+    figdir = folder / "figures"
+    figdir.mkdir(parents=True, exist_ok=True)
+    frame = perf.dropna(subset=["bias", "coverage"])
+    if len(frame):
+        frame = frame.assign(label=[f"s{s} {m}: {e}" for s, m, e in
+                                    zip(frame["scenario"], frame["method"], frame["estimand"])])  # fmt: skip
+        fig = plot_performance(frame, level=study.level, title=study.name)
+        fig.savefig(figdir / "performance.png", dpi=110)
+        doc.add(FigureRef("performance", "Bias and coverage with 95% Monte-Carlo error bars."))
+    (folder / "report.md").write_text(doc.markdown(), encoding="utf-8")
+    (folder / "report.html").write_text(doc.html(figdir), encoding="utf-8")
