@@ -36,7 +36,8 @@ def test_no_command_prints_help_and_usage_code(capsys):
     assert main([]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "usage: ppprog" in err
-    assert "simulate" in err and "study" in err
+    assert "simulate" in err
+    assert "study" in err
 
 
 def test_unknown_option_is_a_usage_error(capsys):
@@ -70,7 +71,8 @@ def test_input_problem_exit_1(tmp_path, capsys):
     path.write_text("hello")
     assert main(["cases", "validate", str(path)]) == EXIT_INPUT
     err = capsys.readouterr().err
-    assert "expected a .yaml/.yml file" in err and "Traceback" not in err
+    assert "expected a .yaml/.yml file" in err
+    assert "Traceback" not in err
 
 
 def test_python_dash_m_ppprog_help():

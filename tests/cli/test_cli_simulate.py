@@ -73,7 +73,8 @@ def test_invalid_spec_exit_1(tmp_path, capsys):
     bad.write_text('endpoint = "resolution"\n[censoring]\nadministrative = -3\n')
     assert main(["simulate", str(bad)]) == EXIT_INPUT
     err = capsys.readouterr().err
-    assert "censoring.administrative" in err and "Traceback" not in err
+    assert "censoring.administrative" in err
+    assert "Traceback" not in err
 
 
 def test_bad_sizes_and_missing_spec(tmp_path, capsys):

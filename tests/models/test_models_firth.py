@@ -134,7 +134,7 @@ def test_counting_process_strata_efron_vs_scipy(ties):
     np.testing.assert_allclose(fit.params.to_numpy(), ref.x, atol=2e-5)
     assert fit.loglik_null == pytest.approx(-neg(np.zeros(3)), rel=1e-12)
     assert any("counting-process" in n for n in fit.notes)
-    assert any("2 strata" in n for n in fit.notes)
+    assert any("stratified by site (2 strata, 0 without events)" in n for n in fit.notes)
 
 
 # ------------------------------------------------------------------ result API

@@ -19,8 +19,11 @@ def register(sub: Any) -> None:
     ----------
     sub : argparse._SubParsersAction
     """
-    p = sub.add_parser("cases", help="validate, show or tabulate case files",
-                       description="Work with case files (YAML, or a folder of CSV/Parquet tables).")
+    p = sub.add_parser(
+        "cases",
+        help="validate, show or tabulate case files",
+        description="Work with case files (YAML, or a folder of CSV/Parquet tables).",
+    )
     cs = p.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
 
     v = cs.add_parser("validate", help="check case files; list every problem")
@@ -29,18 +32,27 @@ def register(sub: Any) -> None:
 
     s = cs.add_parser("show", help="print a readable timeline of each case")
     s.add_argument("path", metavar="FILE")
-    s.add_argument("--case", dest="case_ids", action="append", metavar="ID",
-                   help="only this case (repeatable)")
+    s.add_argument(
+        "--case", dest="case_ids", action="append", metavar="ID", help="only this case (repeatable)"
+    )
     s.set_defaults(handler=_show)
 
     t = cs.add_parser("table", help="write a survival table built from the cases")
     t.add_argument("path", metavar="FILE")
     t.add_argument("--kind", choices=["resolution", "onset", "counting"], default="resolution")
-    t.add_argument("--endpoint", default="complete_resolution",
-                   help="complete_resolution (default) or pustule_clearance")
-    t.add_argument("--time-varying", default="ana,treatment,switches",
-                   help="comma-separated time-varying covariates for --kind counting")
-    t.add_argument("--out", default=None, help="output .csv/.parquet/.json (default: CSV on stdout)")
+    t.add_argument(
+        "--endpoint",
+        default="complete_resolution",
+        help="complete_resolution (default) or pustule_clearance",
+    )
+    t.add_argument(
+        "--time-varying",
+        default="ana,treatment,switches",
+        help="comma-separated time-varying covariates for --kind counting",
+    )
+    t.add_argument(
+        "--out", default=None, help="output .csv/.parquet/.json (default: CSV on stdout)"
+    )
     t.set_defaults(handler=_table)
 
 
@@ -70,8 +82,10 @@ def _show(args: argparse.Namespace) -> int:
         known = {c.case_id for c in cases}
         missing = [c for c in args.case_ids if c not in known]
         if missing:
-            raise KeyError(f"{args.path}: no case with id {', '.join(map(repr, missing))}; "
-                           f"ids are {', '.join(sorted(known))}")
+            raise KeyError(
+                f"{args.path}: no case with id {', '.join(map(repr, missing))}; "
+                f"ids are {', '.join(sorted(known))}"
+            )
         cases = [c for c in cases if c.case_id in set(args.case_ids)]
     print("\n\n".join(format_timeline(c) for c in cases))
     return 0

@@ -21,8 +21,11 @@ def register(sub: Any) -> None:
     ----------
     sub : argparse._SubParsersAction
     """
-    p = sub.add_parser("fit", help="fit Kaplan-Meier or Cox models",
-                       description="Fit a model to a CSV/Parquet table or to case files (YAML or a table folder).")
+    p = sub.add_parser(
+        "fit",
+        help="fit Kaplan-Meier or Cox models",
+        description="Fit a model to a CSV/Parquet table or to case files (YAML or a table folder).",
+    )
     fs = p.add_subparsers(dest="fit_command", metavar="MODEL", required=True)
 
     km = fs.add_parser("km", help="Kaplan-Meier curve(s)")
@@ -40,16 +43,26 @@ def register(sub: Any) -> None:
     cox.add_argument("--strata", default=None, help="column with strata")
     cox.add_argument("--cluster", default=None, help="column with cluster ids (robust SE)")
     cox.add_argument("--robust", action="store_true", help="robust (sandwich) standard errors")
-    cox.add_argument("--firth", action="store_true", help="Firth-penalized fit (small/separated samples)")
+    cox.add_argument(
+        "--firth", action="store_true", help="Firth-penalized fit (small/separated samples)"
+    )
     cox.set_defaults(handler=_cox)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", metavar="FILE", help="CSV/Parquet table, YAML case file or case table folder")
-    p.add_argument("--time", default=None, help="time column (default 'time', or 'stop' for counting data)")
+    p.add_argument(
+        "path", metavar="FILE", help="CSV/Parquet table, YAML case file or case table folder"
+    )
+    p.add_argument(
+        "--time", default=None, help="time column (default 'time', or 'stop' for counting data)"
+    )
     p.add_argument("--event", default="event", help="event column (default 'event')")
-    p.add_argument("--table", default="resolution", choices=["resolution", "onset", "counting"],
-                   help="for case files: which survival table to build (default resolution)")
+    p.add_argument(
+        "--table",
+        default="resolution",
+        choices=["resolution", "onset", "counting"],
+        help="for case files: which survival table to build (default resolution)",
+    )
     p.add_argument("--endpoint", default="complete_resolution", help="for case files: the endpoint")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -88,7 +101,9 @@ def load_table(path: str, table: str, endpoint: str) -> pd.DataFrame:
 
 def _column(df: pd.DataFrame, name: str, what: str, path: str) -> pd.Series:
     if name not in df.columns:
-        raise PpprogError(f"{path}: no {what} column {name!r}; columns are {', '.join(map(str, df.columns))}")
+        raise PpprogError(
+            f"{path}: no {what} column {name!r}; columns are {', '.join(map(str, df.columns))}"
+        )
     return df[name]
 
 
@@ -108,8 +123,12 @@ def _km(args: argparse.Namespace) -> int:
     if args.out:
         write_frame(fit.table, args.out)
     if args.json:
-        print_json({"summary": fit.summary.reset_index().to_dict(orient="records"),
-                    "table": fit.table.to_dict(orient="records")})
+        print_json(
+            {
+                "summary": fit.summary.reset_index().to_dict(orient="records"),
+                "table": fit.table.to_dict(orient="records"),
+            }
+        )
     elif not args.out:
         print(fit)
     return 0
@@ -126,20 +145,30 @@ def _cox(args: argparse.Namespace) -> int:
     for c in [tcol, args.event, *covs] + [x for x in (start, args.strata, args.cluster) if x]:
         _column(df, c, "required", args.path)
     fit = cox_ph(
-        df, duration=tcol, event=args.event, covariates=covs, start=start, ties=args.ties,
-        strata=args.strata, cluster=args.cluster, robust=args.robust or args.cluster is not None,
-        penalty="firth" if args.firth else None, alpha=args.alpha,
+        df,
+        duration=tcol,
+        event=args.event,
+        covariates=covs,
+        start=start,
+        ties=args.ties,
+        strata=args.strata,
+        cluster=args.cluster,
+        robust=args.robust or args.cluster is not None,
+        penalty="firth" if args.firth else None,
+        alpha=args.alpha,
     )
     if args.out:
         write_frame(fit.summary.reset_index(), args.out)
     if args.json:
-        print_json({
-            "status": fit.status.code.name.lower(),
-            "message": fit.status.message,
-            "n_iter": int(fit.n_iter),
-            "loglik": float(fit.loglik),
-            "summary": fit.summary.reset_index().to_dict(orient="records"),
-        })
+        print_json(
+            {
+                "status": fit.status.code.name.lower(),
+                "message": fit.status.message,
+                "n_iter": int(fit.n_iter),
+                "loglik": float(fit.loglik),
+                "summary": fit.summary.reset_index().to_dict(orient="records"),
+            }
+        )
     elif not args.out:
         print(fit)
     return 0

@@ -23,7 +23,15 @@ from collections.abc import Callable, Sequence
 from ppprog._core.errors import PpprogError, ValidationError
 from ppprog._version import __version__
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_INPUT", "EXIT_USAGE", "EXIT_MISSING", "EXIT_BUG"]
+__all__ = [
+    "main",
+    "build_parser",
+    "EXIT_OK",
+    "EXIT_INPUT",
+    "EXIT_USAGE",
+    "EXIT_MISSING",
+    "EXIT_BUG",
+]
 
 EXIT_OK = 0
 EXIT_INPUT = 1

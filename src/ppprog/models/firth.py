@@ -15,8 +15,10 @@ estimate (coxphf's ``var``); ``loglik`` and ``loglik_null`` are penalized (at
 ``2 (loglik - loglik_null)`` on ``p`` df; the per-coefficient p-values are
 penalized likelihood-ratio tests of ``b_j = 0`` with the other coefficients
 re-fitted, and the default intervals are profile penalized-likelihood
-intervals. Unlike coxphf, Efron ties, strata and the Newton step cap on the
-original covariate scale are supported (coxphf: Breslow only, no strata).
+intervals. Beyond coxphf (Breslow ties only, no strata): Efron ties, with the
+exact derivative of the Efron information in the penalty, and strata. coxphf
+standardizes the covariates internally; here the fit runs on the original
+scale and only the Newton step cap is expressed in standard deviations.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from ppprog.models.cox import _as_list, _check_columns, _frame_to_data
 from ppprog.models.firth_result import FirthBatchResult, FirthResult, ProfileTable
 from ppprog.models.status import FitOutcome, FitStatus
 
-__all__ = ["cox_firth", "cox_firth_batch", "FirthOptions"]
+__all__ = ["cox_firth", "cox_firth_batch"]
 
 _PENALTY = 0.5
 
@@ -53,9 +55,10 @@ class FirthOptions:
     max_iter : int
         Newton-Raphson iterations allowed.
     tol : float
-        Convergence when every coefficient's Newton step is at most ``tol``.
+        Convergence requires every coefficient's Newton step to be at most ``tol``
     gtol : float
-        ... and every modified score component is at most ``gtol`` in size.
+        and every modified score component, per unit of the standardized
+        coefficient (``|U*_j| / sd_j``), to be at most ``gtol``.
     max_step : float
         Largest change of a coefficient per iteration, in units of
         ``1 / sd(x_j)`` (coxphf's ``maxstep`` on its standardized scale).
@@ -260,11 +263,7 @@ def cox_firth(
     b = beta[0]
     vcov = _inverse(info[0]) if code.ok else np.full((b.size, b.size), np.nan)
     se = np.sqrt(np.diag(vcov))
-    notes = [f"{'Efron' if efron else 'Breslow'} ties; Firth penalty 1/2 log|I(b)|"]
-    if start is not None:
-        notes.append("counting-process (start, stop] data")
-    if strata is not None:
-        notes.append(f"stratified by {strata!r} ({int(sg.max()) + 1} strata)")
+    notes = _notes(efron, start is not None, _as_list(strata), sp.size, ev, sg)
     lr_tester = functools.partial(_lr_tests, rep, b, float(lpen[0]), vcov)
     profiler = functools.partial(_profile_table, rep, names, b, float(lpen[0]), se)
     prof = None
@@ -279,6 +278,21 @@ def cox_firth(
         lr_tester=lr_tester, status=outcome, n_iter=int(n_iter[0]), alpha=alpha, ties=ties,
         n=int(sp.size), n_events=int(ev.sum()), profile=prof, notes=tuple(notes), profiler=profiler,
     )  # fmt: skip
+
+
+def _notes(efron: bool, entry: bool, strata: list[str], n: int, ev, sg) -> list[str]:  # noqa: ANN001
+    """What was done, for ``FirthResult.notes``."""
+    notes = [
+        f"{'Efron' if efron else 'Breslow'} ties; Firth penalty 1/2 log|I(b)|",
+        f"{n} rows used, none dropped",
+    ]
+    if entry:
+        notes.append("counting-process (start, stop] data: at risk iff start < t <= stop")
+    if strata:
+        k = int(sg.max()) + 1
+        empty = int(np.sum(np.bincount(sg, weights=ev, minlength=k) == 0))
+        notes.append(f"stratified by {', '.join(strata)} ({k} strata, {empty} without events)")
+    return notes
 
 
 def _outcome(code: FitStatus, n_iter: int, names: Sequence[str], sd: FloatArray) -> FitOutcome:

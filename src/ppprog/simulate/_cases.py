@@ -30,7 +30,8 @@ from ppprog.records.case import (
     Patient,
     TreatmentEpisode,
 )
-from ppprog.records.quantities import Source, Titer
+from ppprog.records.quantities import LADDERS, Source, Titer
+from ppprog.records.vocab import Agent, parse_enum
 from ppprog.simulate.hazards import Weibull
 from ppprog.simulate.spec import ANTI_TNF, STRATEGIES
 
@@ -84,22 +85,27 @@ def _case_id(batch: CohortBatch, r: int, i: int) -> str:
     return f"sim-s{batch.scenario}-r{int(batch.replicates[r])}-{i:05d}"
 
 
+def _ladder_name(ladder: tuple[int, ...]) -> str | None:
+    """The records' name of the spec's ladder, if it is one of the known lab ladders."""
+    for name, values in LADDERS.items():
+        if all(float(x) in values for x in ladder):
+            return name
+    return None
+
+
 def _onset_case(batch: CohortBatch, r: int, i: int) -> Case:
     d = DAYS_PER_MONTH
     exit_m = float(batch.time[r, i])
     agent = batch.levels["agent"][int(batch.covariates["agent"][r, i])]
-    ana = [
-        AnaMeasurement(
-            0.0, _titer(float(batch.extra["ana_titer0"][r, i])), "baseline", "doubling40"
-        )
-    ]
+    ladder = _ladder_name(batch.spec.model.ana.ladder)  # type: ignore[union-attr]
+    ana = [AnaMeasurement(0.0, _titer(float(batch.extra["ana_titer0"][r, i])), "baseline", ladder)]
     for key, label in (("ana_t_convert", "seroconversion"), ("ana_t_revert", "reversion")):
         t = float(batch.extra[key][r, i])
         if t < exit_m:
             value = batch.extra["ana_titer_convert" if key == "ana_t_convert" else "ana_titer0"][
                 r, i
             ]
-            ana.append(AnaMeasurement(t * d, _titer(float(value)), label, "doubling40"))
+            ana.append(AnaMeasurement(t * d, _titer(float(value)), label, ladder))
     status = int(batch.status[r, i])
     return Case(
         _case_id(batch, r, i),
@@ -131,7 +137,8 @@ def _treatments(
     exit_m = float(batch.time[r, i])
     strategy = batch.segments["strategy"][r, i]
     breaks = batch.breaks[r, i]
-    class_agent = batch.spec.model.management.switch_class_agent  # type: ignore[union-attr]
+    mgmt = batch.spec.model.management  # type: ignore[union-attr]
+    class_agent = parse_enum(Agent, mgmt.switch_class_agent).value
     episodes: list[TreatmentEpisode] = []
     current: str | None = agent
     start = 0.0

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 
 from ppprog._core.errors import ProblemReport
+from ppprog.records.vocab import AGENT_CLASS, Agent, DrugClass, parse_enum
 from ppprog.simulate.hazards import BaselineHazard
 from ppprog.simulate.spec import (
     ANTI_TNF,
@@ -26,6 +27,7 @@ from ppprog.simulate.spec import (
 __all__ = ["check_spec"]
 
 _TOL = 1e-9
+_OTHER_BIOLOGICS = {DrugClass.IL17, DrugClass.IL12_23, DrugClass.IL23, DrugClass.INTEGRIN}
 
 
 def check_spec(spec: CohortSpec) -> ProblemReport:
@@ -155,6 +157,9 @@ def _ana(rep: ProblemReport, path: str, ana: AnaSpec) -> None:
     elif any(b != 2 * a for a, b in zip(lad, lad[1:])):
         rep.add(f"{path}.ladder", f"must be a doubling ladder, got {lad}")
     _titers(rep, f"{path}.baseline", ana.baseline)
+    off = [k for k in ana.baseline if k != 0 and k not in lad]
+    if off:
+        rep.add(f"{path}.baseline", f"titers {off} are not on the ladder {lad} (0 = negative)")
     for name in ("convert", "convert_median", "titer_log2_mean"):
         d = getattr(ana, name)
         _effects(rep, f"{path}.{name}", d, list(ANTI_TNF))
@@ -186,8 +191,13 @@ def _management(rep: ProblemReport, path: str, m: ManagementSpec) -> None:
             rep.add(f"{path}.transitions", f"unknown strategy {frm!r}")
             continue
         _distribution(rep, f"{path}.transitions.{frm}", row, STRATEGIES[1:], exact=False)
-    if not isinstance(m.switch_class_agent, str) or not m.switch_class_agent:
-        rep.add(f"{path}.switch_class_agent", "must be an agent token")
+    try:
+        agent = parse_enum(Agent, m.switch_class_agent)
+        ok = AGENT_CLASS[agent] in _OTHER_BIOLOGICS
+    except ValueError:
+        ok = False
+    if not ok:
+        rep.add(f"{path}.switch_class_agent", "must name a non-TNF biologic (e.g. 'ustekinumab')")
 
 
 def _censoring(rep: ProblemReport, path: str, c: CensoringSpec, allowed: list[str]) -> None:

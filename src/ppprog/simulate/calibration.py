@@ -54,7 +54,13 @@ def default_spec(endpoint: str = "onset") -> CohortSpec:
 
     References
     ----------
-    Sources per parameter: :func:`parameter_sources`.
+    Sources per parameter: :func:`parameter_sources` (``data/calibration/sources.toml``).
+    Principal ones: Brown G, et al. J Am Acad Dermatol 2017;76:334-341 (latency,
+    resolution by strategy); Xie W, et al. Front Immunol 2022;13:847160 (risk
+    factors); Harrison MJ, et al. Ann Rheum Dis 2009;68:209-215 (agents);
+    Vermeire S, et al. Gastroenterology 2003;125:32-39 and Li L, et al. Sci Rep
+    2024 (ANA seroconversion); Cyrenne BM, et al. Pediatr Dermatol
+    2021;38:1086-1093 (switching). The resolution time scale is a PLACEHOLDER.
     """
     if endpoint not in ("onset", "resolution"):
         raise SpecError(f"endpoint must be 'onset' or 'resolution', got {endpoint!r}")

@@ -292,6 +292,7 @@ def generate(
         ("n", n, 1),
         ("replicates", replicates, 0),
         ("first_replicate", first_replicate, 0),
+        ("scenario", scenario, 0),
     ):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low:
             raise SpecError(f"{name} must be an integer >= {low}, got {v!r}")

@@ -26,31 +26,45 @@ from numba import njit
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.design import CoxDesign, sort_replicate
 
-__all__ = ["eval_sorted", "eval_work", "cox_loglik"]
+__all__ = ["build_z", "eval_sorted", "eval_work", "cox_loglik"]
 
 _CANCEL = 1e-4
 
 
 @njit(cache=True, error_model="numpy")
-def _recompute(Xs, w, inrisk, lo, hi, S1, S2):  # noqa: ANN001, ANN202
+def build_z(Xs):  # noqa: ANN001, ANN201
+    """Row-wise ``[x, upper triangle of x x']``, shape (m, p + p(p+1)/2).
+
+    Built once per replicate, so each evaluation accumulates the risk-set sums
+    of ``x`` and ``x x'`` with one contiguous multiply-add loop per row.
+    """
+    m, p = Xs.shape
+    Z = np.empty((m, p + p * (p + 1) // 2))
+    for i in range(m):
+        t = p
+        for j in range(p):
+            Z[i, j] = Xs[i, j]
+            for k in range(j, p):
+                Z[i, t] = Xs[i, j] * Xs[i, k]
+                t += 1
+    return Z
+
+
+@njit(cache=True, error_model="numpy")
+def _recompute(Z, w, inrisk, lo, hi, S):  # noqa: ANN001, ANN202
     """Risk-set sums from scratch over rows ``lo..hi`` still at risk."""
-    p = Xs.shape[1]
-    S1[:] = 0.0
-    S2[:, :] = 0.0
+    S[:] = 0.0
     s0 = 0.0
-    for q in range(lo, hi + 1):
-        if inrisk[q]:
-            s0 += w[q]
-            for jj in range(p):
-                wx = w[q] * Xs[q, jj]
-                S1[jj] += wx
-                for kk in range(jj, p):
-                    S2[jj, kk] += wx * Xs[q, kk]
+    for r in range(lo, hi + 1):
+        if inrisk[r]:
+            s0 += w[r]
+            for j in range(S.shape[0]):
+                S[j] += w[r] * Z[r, j]
     return s0
 
 
 @njit(cache=True, error_model="numpy")
-def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info):  # noqa: ANN001, ANN201, C901
+def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info):  # noqa: ANN001, ANN201
     """Log partial likelihood of one sorted replicate; fills ``U`` and ``info``.
 
     Parameters
@@ -74,45 +88,44 @@ def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, wa
     Returns
     -------
     float
-        The log partial likelihood.
+        The log partial likelihood (NaN when not computable in floating point).
     """
     m, p = Xs.shape
-    return eval_work(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,
-                     np.empty(m), np.empty(m), np.empty(m, np.bool_), np.empty((3, p)),
-                     np.empty((2, p, p)))  # fmt: skip
+    Z = build_z(Xs)
+    q = Z.shape[1]
+    return eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,
+                     np.empty(m), np.empty(m), np.empty(m, np.bool_), np.empty((2, q)),
+                     np.empty(p))  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
-def eval_work(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,  # noqa: ANN001, ANN201, C901
-              eta, w, inrisk, vec, mat):  # fmt: skip
-    """:func:`eval_sorted` with caller-provided work arrays (no allocation).
+def eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,  # noqa: ANN001, ANN201, C901
+              eta, w, inrisk, SD, a):  # fmt: skip
+    """:func:`eval_sorted` on ``Z = build_z(Xs)`` with caller-provided work arrays.
 
-    ``eta, w`` are float (m,), ``inrisk`` bool (m,), ``vec`` (3, p) and
-    ``mat`` (2, p, p) float; their contents on entry are ignored. The Newton
-    loop allocates them once per replicate. One function for the whole pass:
-    helper calls inside the loops would cost more than the arithmetic.
+    ``eta, w`` are float (m,), ``inrisk`` bool (m,), ``SD`` float (2, q) and
+    ``a`` float (p,); their contents on entry are ignored. The Newton loop
+    allocates them once per replicate. The pass is one function on purpose:
+    a helper call per row would cost more than its arithmetic (array
+    reference counting).
     """
-    m, p = Xs.shape
+    m, q = Z.shape
     U[:] = 0.0
     info[:, :] = 0.0
     if m == 0:
         return 0.0
     c = -np.inf
-    for q in range(m):
+    for r in range(m):
         acc = 0.0
-        for jj in range(p):
-            acc += Xs[q, jj] * beta[jj]
-        eta[q] = acc
+        for j in range(p):
+            acc += Z[r, j] * beta[j]
+        eta[r] = acc
         c = max(c, acc)
-    for q in range(m):
-        w[q] = np.exp(eta[q] - c)
-    S1 = vec[0]
-    D1 = vec[1]
-    a = vec[2]
-    S2 = mat[0]
-    D2 = mat[1]
-    D1[:] = 0.0
-    D2[:, :] = 0.0
+    for r in range(m):
+        w[r] = np.exp(eta[r] - c)
+    S = SD[0]
+    D = SD[1]
+    D[:] = 0.0
     ll = 0.0
     i = m - 1
     while i >= 0:
@@ -121,95 +134,78 @@ def eval_work(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want
         while b > 0 and strata[b - 1] == strata[i]:
             b -= 1
         S0 = 0.0
-        S1[:] = 0.0
-        S2[:, :] = 0.0
+        S[:] = 0.0
         total = 0.0
-        j = hi
+        jr = hi
         while i >= b:
+            # Tie block k..i at time t: add its rows, then drop rows with start >= t.
             t = stop[i]
             k = i
+            d = 0
             while k > b and stop[k - 1] == t:
                 k -= 1
-            d = 0
-            for q in range(k, i + 1):
-                if event[q]:
+            for r in range(k, i + 1):
+                if event[r]:
                     d += 1
             tied = efron and d > 1
             D0 = 0.0
-            for q in range(k, i + 1):
-                wq = w[q]
-                S0 += wq
-                ev = event[q]
-                for jj in range(p):
-                    xq = Xs[q, jj]
-                    wx = wq * xq
-                    S1[jj] += wx
-                    for kk in range(jj, p):
-                        S2[jj, kk] += wx * Xs[q, kk]
-                    if ev:
-                        U[jj] += xq
-                        if tied:
-                            D1[jj] += wx
-                            for kk in range(jj, p):
-                                D2[jj, kk] += wx * Xs[q, kk]
+            for r in range(k, i + 1):
+                wr = w[r]
+                S0 += wr
+                for j in range(q):
+                    S[j] += wr * Z[r, j]
                 if has_start:
-                    inrisk[q] = True
-                    total += wq
-                if ev:
-                    D0 += wq
-                    ll += eta[q] - c
+                    inrisk[r] = True
+                    total += wr
+                if event[r]:
+                    ll += eta[r] - c
+                    D0 += wr
+                    for j in range(p):
+                        U[j] += Z[r, j]
+                    if tied:
+                        for j in range(q):
+                            D[j] += wr * Z[r, j]
             if has_start:
                 removed = False
-                while j >= b and start[sidx[j]] >= t:
-                    q = sidx[j]
-                    S0 -= w[q]
-                    for jj in range(p):
-                        wx = w[q] * Xs[q, jj]
-                        S1[jj] -= wx
-                        for kk in range(jj, p):
-                            S2[jj, kk] -= wx * Xs[q, kk]
-                    inrisk[q] = False
-                    total += w[q]
-                    j -= 1
+                while jr >= b and start[sidx[jr]] >= t:
+                    r = sidx[jr]
+                    S0 -= w[r]
+                    for j in range(q):
+                        S[j] -= w[r] * Z[r, j]
+                    inrisk[r] = False
+                    total += w[r]
+                    jr -= 1
                     removed = True
                 if removed and S0 < _CANCEL * total:
-                    S0 = _recompute(Xs, w, inrisk, k, hi, S1, S2)
+                    S0 = _recompute(Z, w, inrisk, k, hi, S)
                     total = S0
-            # Tie block, inlined by hand: a call per block costs more than the
-            # arithmetic (array reference counting).
-            if d > 0 and not tied:
-                # One denominator, used d times (Breslow ties, or a single death).
-                inv = 1.0 / S0
-                ll -= d * np.log(S0)
-                if want:
-                    for jj in range(p):
-                        a[jj] = S1[jj] * inv
-                    for jj in range(p):
-                        U[jj] -= d * a[jj]
-                        for kk in range(jj, p):
-                            info[jj, kk] += d * (S2[jj, kk] * inv - a[jj] * a[kk])
-            elif d > 0:
-                # Efron: the l-th of d tied deaths sees the dying rows' risk down-weighted by l/d.
-                for el in range(d):
-                    f = el / d
+            if d > 0:
+                # Breslow (or a single death): one denominator, used d times.
+                # Efron: the l-th of d tied deaths sees the dying rows' risk
+                # down-weighted by l/d. Inlined: a call per death costs more
+                # than its arithmetic.
+                nd = d if tied else 1
+                mult = 1.0 if tied else float(d)
+                for el in range(nd):
+                    f = el / d if tied else 0.0
                     den = S0 - f * D0
                     inv = 1.0 / den
-                    ll -= np.log(den)
+                    ll -= mult * np.log(den)
                     if want:
-                        for jj in range(p):
-                            a[jj] = (S1[jj] - f * D1[jj]) * inv
-                        for jj in range(p):
-                            U[jj] -= a[jj]
-                            for kk in range(jj, p):
-                                info[jj, kk] += (S2[jj, kk] - f * D2[jj, kk]) * inv - a[jj] * a[kk]
-                for jj in range(p):
-                    D1[jj] = 0.0
-                    for kk in range(p):
-                        D2[jj, kk] = 0.0
+                        for j in range(p):
+                            a[j] = (S[j] - f * D[j]) * inv
+                            U[j] -= mult * a[j]
+                        t2 = p
+                        for j in range(p):
+                            for k2 in range(j, p):
+                                info[j, k2] += mult * ((S[t2] - f * D[t2]) * inv - a[j] * a[k2])
+                                t2 += 1
+                if tied:
+                    D[:] = 0.0
             i = k - 1
-    for jj in range(p):
-        for kk in range(jj):
-            info[jj, kk] = info[kk, jj]
+    for j in range(p):
+        for k in range(j):
+            info[j, k] = info[k, j]
     # Risk scores underflowing to zero (linear predictors ~745 apart) make a
     # denominator 0; report "not computable" rather than +inf.
     return ll if np.isfinite(ll) else np.nan

@@ -42,7 +42,7 @@ import numpy as np
 from numba import njit, prange
 
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
-from ppprog.models._kernels.cox_lik import eval_work
+from ppprog.models._kernels.cox_lik import build_z, eval_work
 from ppprog.models._kernels.design import CoxDesign, sort_replicate
 
 __all__ = ["NewtonOutcome", "newton_fit", "STATUS_CODES"]
@@ -204,10 +204,11 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
     beta = np.zeros(p)
     U = np.zeros(p)
     info = np.zeros((p, p))
+    Z = build_z(Xs)
     eta, w, inrisk = np.empty(m), np.empty(m), np.empty(m, np.bool_)
-    vec, mat = np.empty((3, p)), np.empty((2, p, p))
-    ll = eval_work(Xs, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info,
-                   eta, w, inrisk, vec, mat)  # fmt: skip
+    SD, a = np.empty((2, Z.shape[1])), np.empty(p)
+    ll = eval_work(Z, p, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info,
+                   eta, w, inrisk, SD, a)  # fmt: skip
     ll0 = ll
     info_o[:, :] = info
     if not np.isfinite(ll):
@@ -256,8 +257,8 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         for _h in range(_MAX_HALVING):
             for j in range(p):
                 cand[j] = beta[j] + f * delta[j]
-            llc = eval_work(Xs, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic,
-                            eta, w, inrisk, vec, mat)  # fmt: skip
+            llc = eval_work(Z, p, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic,
+                            eta, w, inrisk, SD, a)  # fmt: skip
             if np.isfinite(llc) and llc >= ll - _NOISE * max(1.0, abs(ll)):
                 accepted = True
                 break

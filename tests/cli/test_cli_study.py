@@ -1,0 +1,175 @@
+"""``ppprog study``: study files end to end, and the built-in study's wiring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ppprog.report.build as report_build
+from ppprog.cli.main import EXIT_INPUT, EXIT_MISSING, EXIT_OK, main
+from ppprog.studies.result import StudyResult
+from ppprog.studies.studyfile import run_study_file
+
+STUDY = """\
+name = "cli-null"
+seed = 13
+replicates = 8
+alpha = 0.05
+generator = "resolution"
+
+[base]
+n = 60
+"resolution.log_hr.ana_high" = 0.0
+
+[grid]
+"resolution.log_hr.extent[generalized]" = [0.0, 0.7]
+
+[[estimands]]
+name = "extent[generalized]"
+
+[[methods]]
+name = "cox"
+method = "cox_baseline"
+covariates = ["extent[localized]", "extent[generalized]"]
+"""
+
+
+@pytest.fixture(scope="module")
+def study_run(tmp_path_factory) -> tuple[Path, Path]:
+    """Run the small study file once through the CLI (serial)."""
+    root = tmp_path_factory.mktemp("study")
+    path = root / "null.toml"
+    path.write_text(STUDY)
+    out = root / "out"
+    assert main(["study", "run", str(path), "--out", str(out), "--no-progress"]) == EXIT_OK
+    return path, out
+
+
+def test_run_file_writes_result_folder(study_run, capsys):
+    path, out = study_run
+    for name in ("replicates.parquet", "manifest.json", "performance.csv", "report.md",
+                 "report.html", "figures/performance.png"):  # fmt: skip
+        assert (out / name).is_file(), name
+    table = pd.read_parquet(out / "replicates.parquet")
+    # the same numbers as the Python API with the same file and seed
+    ref = run_study_file(path, progress=False).replicates
+    pd.testing.assert_frame_equal(table[ref.columns], ref, check_exact=True)
+    perf = pd.read_csv(out / "performance.csv")
+    assert set(perf["estimand"]) == {"extent[localized]", "extent[generalized]"}
+    assert (perf["n_total"] == 8).all()
+    md = (out / "report.md").read_text()
+    assert "Simulation study 'cli-null'" in md
+    assert "figures/performance.png" in md
+
+
+def test_summarize_saved_study(study_run, tmp_path, capsys):
+    _, out = study_run
+    csv = tmp_path / "perf.csv"
+    assert main(["study", "summarize", str(out), "--out", str(csv)]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert text.startswith("Study 'cli-null': 8 replicates per scenario")
+    expected = StudyResult.load(out).summary
+    got = pd.read_csv(csv)
+    pd.testing.assert_series_equal(got["bias"], expected["bias"].reset_index(drop=True),
+                                   check_exact=False, rtol=1e-12)  # fmt: skip
+
+
+def test_report_rebuilds(study_run, capsys):
+    _, out = study_run
+    (out / "report.md").unlink()
+    assert main(["study", "report", str(out)]) == EXIT_OK
+    assert (out / "report.md").read_text().startswith("# Simulation study 'cli-null'")
+
+
+def test_rerun_resumes_from_chunks(study_run, capsys):
+    path, out = study_run
+    before = pd.read_parquet(out / "replicates.parquet")
+    assert main(["study", "run", str(path), "--out", str(out), "--no-progress"]) == EXIT_OK
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "replicates.parquet"), before)
+
+
+def test_invalid_study_file_lists_problems(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        STUDY.replace("seed = 13", 'seed = "thirteen"').replace("cox_baseline", "no_such")
+    )
+    assert main(["study", "run", str(path), "--out", str(tmp_path / "o")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "seed" in err
+    assert "no_such" in err
+    assert "Traceback" not in err
+
+
+def test_unparseable_study_file(tmp_path, capsys):
+    path = tmp_path / "broken.toml"
+    path.write_text("name = \n")
+    assert main(["study", "run", str(path)]) == EXIT_INPUT
+    assert "broken.toml" in capsys.readouterr().err
+
+
+def test_bad_replicates(tmp_path, capsys):
+    assert main(["study", "run", "--replicates", "0"]) == EXIT_INPUT
+    assert "--replicates must be at least 1" in capsys.readouterr().err
+
+
+@pytest.fixture
+def claims_calls(monkeypatch, tmp_path):
+    """Replace the built-in study run by a recorder (the run itself is tested in tests/report)."""
+    calls = []
+
+    def fake(*, out, **options):
+        calls.append({"out": Path(out), **options})
+        return Path(out)
+
+    monkeypatch.setattr(report_build, "run_claims_report", fake)
+    monkeypatch.chdir(tmp_path)
+    return calls
+
+
+def test_bare_study_runs_builtin(claims_calls, capsys):
+    assert main(["study"]) == EXIT_OK
+    (call,) = claims_calls
+    assert call["out"] == Path("ppprog-report")
+    assert call["spec"] is None
+    assert call["quick"] is False
+    assert call["scheduler"] is None
+    assert "report written to ppprog-report/" in capsys.readouterr().out
+
+
+def test_study_run_options_reach_builtin(claims_calls):
+    argv = ["study", "run", "--quick", "--replicates", "5", "--workers", "2", "--seed", "3",
+            "--scheduler", "tcp://127.0.0.1:8786", "--out", "rep", "--no-progress"]  # fmt: skip
+    assert main(argv) == EXIT_OK
+    (call,) = claims_calls
+    assert call == {"out": Path("rep"), "spec": None, "quick": True, "replicates": 5, "workers": 2,
+                    "scheduler": "tcp://127.0.0.1:8786", "seed": 3, "chunk_size": None,
+                    "progress": False}  # fmt: skip
+
+
+def test_claims_settings_file_goes_to_builtin(claims_calls, tmp_path):
+    from ppprog._core.resources import data_path
+
+    spec = str(data_path("studies", "claims.toml"))
+    assert main(["study", "run", spec, "--quick"]) == EXIT_OK
+    assert claims_calls[0]["spec"] == spec
+
+
+def test_summarize_claims_folder(tmp_path, capsys):
+    folder = tmp_path / "claims"
+    (folder / "tables").mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"study": "report-claims"}))
+    pd.DataFrame({"n": [100, 400], "power": [0.25, 0.8125]}).to_csv(
+        folder / "tables" / "power.csv", index=False
+    )
+    assert main(["study", "summarize", str(folder)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("power")
+    assert "0.8125" in out
+
+
+def test_summarize_folder_without_manifest(tmp_path, capsys):
+    assert main(["study", "summarize", str(tmp_path)]) == EXIT_MISSING
+    assert "holds no manifest.json" in capsys.readouterr().err
