@@ -27,7 +27,14 @@ from ppprog._core.rng import stream
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.simulate import processes as pr
 from ppprog.simulate._invert import invert_piecewise
-from ppprog.simulate.spec import STRATEGIES, CohortSpec, OnsetSpec, ResolutionSpec, design_columns
+from ppprog.simulate.spec import (
+    STRATEGIES,
+    CohortSpec,
+    OnsetSpec,
+    ResolutionSpec,
+    _columns,
+    design_columns,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -340,16 +347,12 @@ def generate(
     )
 
 
-def _common(model: OnsetSpec | ResolutionSpec, u: Mapping[str, FloatArray]) -> dict[str, Any]:
-    return pr.draw_population(model.population, u)
-
-
 def _onset(model: OnsetSpec, u: Mapping[str, FloatArray], shape: tuple[int, int]) -> dict[str, Any]:
-    cov = _common(model, u)
+    cov = pr.draw_population(model.population, u)
     agents = list(model.population.agent)
     path = pr.draw_ana(model.ana, cov["agent"], agents, u)
     cov["ana_titer0"] = path["titer0"]
-    names = design_columns_for(model, "onset")
+    names = _columns("onset", model.population)[0]
     design = pr.baseline_design(model.population, cov, names)
     p_sus = pr.logistic_probability(
         model.susceptible.intercept, model.susceptible.log_or, design, shape
@@ -374,13 +377,13 @@ def _onset(model: OnsetSpec, u: Mapping[str, FloatArray], shape: tuple[int, int]
 def _resolution(
     model: ResolutionSpec, u: Mapping[str, FloatArray], shape: tuple[int, int]
 ) -> dict[str, Any]:
-    cov = _common(model, u)
+    cov = pr.draw_population(model.population, u)
     cov["extent"] = pr.categorical(model.extent, u["extent"])
     keys = sorted(model.ana_titer)
     codes = pr.categorical({k: model.ana_titer[k] for k in keys}, u["ana0"])
     cov["ana_titer"] = np.asarray(keys, dtype=np.float64)[codes]
     cov["ana_high"] = cov["ana_titer"] >= model.ana_threshold
-    names = design_columns_for(model, "resolution")
+    names = _columns("resolution", model.population)[0]
     design = pr.baseline_design(model.population, cov, names)
     p_cure = pr.logistic_probability(model.cure.intercept, model.cure.log_or, design, shape)
     cured = u["latent"] < p_cure
@@ -407,13 +410,6 @@ def _resolution(
         "segments": segs,
         "extra": extra,
     }
-
-
-def design_columns_for(model: OnsetSpec | ResolutionSpec, endpoint: str) -> list[str]:
-    """Baseline design columns of a model (without building a CohortSpec)."""
-    from ppprog.simulate.spec import _columns
-
-    return _columns(endpoint, model.population)[0]
 
 
 def _invert(

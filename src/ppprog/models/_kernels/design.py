@@ -153,7 +153,8 @@ def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata): 
     tuple
         ``(Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd)``: rows
         sorted by (stratum, stop) with covariates centred at their mean over
-        valid rows; ``sidx`` orders the sorted rows by (stratum, start);
+        valid rows; ``sidx`` orders the sorted rows by (stratum, start)
+        (``start_s`` and ``sidx`` are empty without entry times);
         ``rows`` maps sorted rows to input rows; ``sd`` is each column's
         standard deviation (for step scaling).
     """
@@ -162,14 +163,16 @@ def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata): 
     for i in range(n):
         if mask[i]:
             m += 1
-    idx = np.empty(m, np.int64)
-    k = 0
-    for i in range(n):
-        if mask[i]:
-            idx[k] = i
-            k += 1
-    order = _stable_order(stop[idx], strata[idx], has_strata)
-    rows = idx[order]
+    if m == n:
+        rows = _stable_order(stop, strata, has_strata)
+    else:
+        idx = np.empty(m, np.int64)
+        k = 0
+        for i in range(n):
+            if mask[i]:
+                idx[k] = i
+                k += 1
+        rows = idx[_stable_order(stop[idx], strata[idx], has_strata)]
     means = np.zeros(p)
     for i in range(m):
         for j in range(p):
@@ -188,9 +191,10 @@ def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata): 
     stop_s = stop[rows]
     event_s = event[rows]
     strata_s = strata[rows]
-    start_s = start[rows]
     if has_start:
+        start_s = start[rows]
         sidx = _stable_order(start_s, strata_s, has_strata)
-    else:
-        sidx = np.arange(m)
+    else:  # unused without entry times
+        start_s = np.empty(0)
+        sidx = np.empty(0, np.int64)
     return Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd

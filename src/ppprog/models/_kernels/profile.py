@@ -5,10 +5,12 @@ log-likelihood ``l_hat``, the profile is ``l_p(v) = max over b_-j of l(v, b_-j)`
 and the bounds solve ``g(v) = 2 (l_hat - l_p(v)) - crit = 0`` on each side of
 ``b_hat``, with ``crit`` the ``1 - alpha`` quantile of chi-square(1).
 
-Search per bound: start one Wald half-width from ``b_hat`` (or one standard
-deviation of the covariate when the Wald SE is unusable), double the distance
-until ``g > 0`` (the bound is then bracketed), and solve with
-:func:`scipy.optimize.brentq`. If ``g`` has not turned positive once the
+Search per bound, on the signed-root scale ``sqrt(2 (l_hat - l_p(v)))``
+(nearly linear in v): start one Wald half-width from ``b_hat`` (or one unit
+``1/sd`` of the covariate when the Wald SE is unusable), move outwards by
+linear extrapolation of the signed root to ``sqrt(crit)`` (at least 1.25x,
+at most 4x the distance per step) until it is passed (the bound is then
+bracketed), and solve with :func:`scipy.optimize.brentq`. If ``g`` has not turned positive once the
 distance exceeds ``cap`` (in standard deviations of the covariate), or the
 constrained fit fails on the way out (after up to six retries half-way back
 towards the last good point), the bound is reported as
@@ -84,7 +86,10 @@ class _Profile:
             self.failed = code if code != FitStatus.CONVERGED else int(FitStatus.NOT_FINITE)
             return math.nan
         self.seen.append((v, np.asarray(beta, dtype=np.float64)))
-        return 2.0 * (self.l_hat - ll) - self.crit
+        # signed-root scale: sqrt(deviance) is close to linear in v, so Brent's
+        # interpolation steps land near the root in a few fits; same root as
+        # deviance - crit.
+        return math.sqrt(max(0.0, 2.0 * (self.l_hat - ll))) - math.sqrt(self.crit)
 
 
 def profile_bound(
@@ -145,7 +150,9 @@ def profile_bound(
             break
         if abs(v - b0) >= cap:
             return ProfileBound(side * math.inf, FitStatus.PROFILE_NOT_CLOSED, g.n_fits)
-        inner, h = v, 2.0 * abs(v - b0)
+        inner, d = v, abs(v - b0)
+        r = gv + math.sqrt(crit)  # extrapolate the near-linear signed root to the target
+        h = d * (min(4.0, max(1.25, 1.1 * math.sqrt(crit) / r)) if r > 0.0 else 2.0)
     else:
         return ProfileBound(
             side * math.inf, FitStatus(g.failed or FitStatus.PROFILE_NOT_CLOSED), g.n_fits
