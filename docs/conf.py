@@ -39,6 +39,7 @@ nb_execution_show_tb = True  # and the log shows its traceback
 nb_execution_timeout = 600
 nb_execution_in_temp = True  # tutorials write their files into a scratch folder
 nb_merge_streams = True
+nb_render_markdown_format = "myst"  # Markdown outputs (tables) render like the pages
 # Every notebook runs on the "python3" kernel. jupyter_client starts that kernel with the
 # interpreter running Sphinx (it replaces the spec's bare "python" by sys.executable), i.e.
 # the project's .venv python on a fresh `make docs`; no kernelspec has to be installed.

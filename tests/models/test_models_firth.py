@@ -238,7 +238,9 @@ def test_batched_equals_single_with_padding_mask():
             sg,
             True,
         )
-    batch = cox_firth_batch(X, t, d, start=t0, mask=m, strata=s, ties="efron", profile=True)
+    batch = cox_firth_batch(
+        X, t, d, start=t0, mask=m, strata=s, ties="efron", profile=True, names=COLS
+    )
     assert (batch.status == FitStatus.CONVERGED).all()
     for r, (Xr, stop, event, start, sg) in enumerate(sets):
         df = _frame(Xr, stop, event, start, sg)
@@ -252,6 +254,7 @@ def test_batched_equals_single_with_padding_mask():
         np.testing.assert_allclose(batch.lower[r], ci["lower"], rtol=1e-8, atol=1e-9)
         np.testing.assert_allclose(batch.upper[r], ci["upper"], rtol=1e-8, atol=1e-9)
     assert batch.summary.shape == (R * 3, 7)
+    assert batch.summary["covariate"].tolist() == COLS * R
     assert "3 replicates" in str(batch)
 
 
@@ -268,6 +271,9 @@ def test_batch_status_per_replicate_and_no_warnings():
     np.testing.assert_allclose(res.lower[0], res.params[0] - z * res.se[0])
     with pytest.raises(ModelError, match="time has shape"):
         cox_firth_batch(Xb, stop[:5], event)
+    with pytest.raises(ModelError, match="names has 2 labels for 3"):
+        cox_firth_batch(Xb, stop, event, names=["a", "b"])
+    assert "x0" in str(res)
 
 
 # ------------------------------------------------------------------ simulation
@@ -352,3 +358,32 @@ def test_profile_on_a_large_scale_covariate_closes():
     assert lhat == pytest.approx(fit.loglik - math.log(1000.0), abs=1e-10)
     dev = _oracle_profile_deviance(up, 0, lhat, Xs, stop, g, efron=True)
     assert dev == pytest.approx(crit, abs=1e-6)
+
+
+@pytest.mark.parametrize("ties", ["breslow", "efron"])
+def test_penalty_off_equals_ordinary_cox_ph_on_counting_process_strata(ties):
+    """Penalty weight 0 in the Firth kernel = ppprog's ordinary cox_ph (separate code)."""
+    from ppprog.models.cox import cox_ph
+
+    X, stop, event, start, sg = make_data(40, 60, ties=True, entry=True, strata=True)
+    df = _frame(X, stop, event, start, sg)
+    ref = cox_ph(df, duration="t", event="d", covariates=COLS, start="t0", strata="site", ties=ties)
+    codes = pd.factorize(df["site"], sort=True)[0].astype(np.int64)
+    prep = K.prepare(X, start, stop, event.astype(bool), codes, np.ones(60, bool))
+    beta, ll, info, _, code = K.newton(
+        prep[:7],
+        prep[7],
+        np.zeros(3),
+        np.ones(3, bool),
+        ties == "efron",
+        0.0,
+        100,
+        1e-12,
+        1e-9,
+        0.5,
+        20,
+    )
+    assert code == FitStatus.CONVERGED
+    np.testing.assert_allclose(beta, ref.params, rtol=1e-9, atol=1e-11)
+    assert ll == pytest.approx(ref.loglik, rel=1e-12)
+    np.testing.assert_allclose(np.sqrt(np.diag(np.linalg.inv(info))), ref.se, rtol=1e-9)

@@ -231,7 +231,10 @@ def _result(d, out, status, covs, ties, alpha, robust, cluster, call) -> CoxResu
     except np.linalg.LinAlgError:
         score = np.nan
     rob = rob_se = None
-    if robust and np.all(np.isfinite(vcov)):
+    notes = _notes(d, ties, robust, cluster, int(out.n_used[0]))
+    if robust and not np.all(np.isfinite(vcov)):
+        notes += ("robust SE not computed: no finite model-based variance",)
+    elif robust:
         resid = score_residuals(d.start, d.stop, d.event, d.X, beta, strata=d.strata, ties=ties)
         rv = robust_vcov(resid, vcov, d.cluster)
         rob = pd.DataFrame(rv, index=idx, columns=idx)
@@ -249,7 +252,7 @@ def _result(d, out, status, covs, ties, alpha, robust, cluster, call) -> CoxResu
         n_events=int(out.n_events[0]),
         n_iter=int(out.n_iter[0]),
         status=status,
-        notes=_notes(d, ties, robust, cluster, int(out.n_used[0])),
+        notes=notes,
         ties=ties,
         alpha=alpha,
         call=call,

@@ -331,6 +331,7 @@ def cox_firth_batch(
     ties: str = "breslow",
     alpha: float = 0.05,
     profile: bool = False,
+    names: Sequence[str] | None = None,
     max_iter: int = 100,
     tol: float = 1e-10,
 ) -> FirthBatchResult:
@@ -356,6 +357,8 @@ def cox_firth_batch(
         1 - confidence level.
     profile : bool, optional
         Profile penalized-likelihood intervals (slower) instead of Wald.
+    names : sequence of str, optional
+        Covariate labels for the summary (default ``x0, x1, ...``).
     max_iter : int, optional
         Newton-Raphson iterations allowed.
     tol : float, optional
@@ -398,6 +401,8 @@ def cox_firth_batch(
         else _batch_array(strata, "strata", shape, np.int64)
     )
     _check_batch(Xa, sp, ev, st, mk, start is not None)
+    if names is not None and len(names) != Xa.shape[2]:
+        raise ModelError(f"names has {len(names)} labels for {Xa.shape[2]} covariates")
     options = FirthOptions(max_iter=max_iter, tol=tol)
     evb = ev.astype(np.bool_)
     beta, lpen, lnull, info, n_iter, status = _fit_arrays(Xa, st, sp, evb, sg, mk, efron, options)
@@ -420,6 +425,7 @@ def cox_firth_batch(
         params=beta, se=se, loglik=lpen, loglik_null=lnull, status=status, n_iter=n_iter,
         lower=lower, upper=upper, bound_status=bound_status,
         ci_method="profile" if profile else "wald", alpha=alpha, ties=ties,
+        names=tuple(names) if names is not None else (),
     )  # fmt: skip
 
 

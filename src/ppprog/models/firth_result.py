@@ -311,6 +311,8 @@ class FirthBatchResult:
         1 - confidence level.
     ties : str
         Tie handling.
+    names : tuple of str
+        Covariate labels (``x0, x1, ...`` unless given).
     """
 
     params: FloatArray
@@ -325,6 +327,11 @@ class FirthBatchResult:
     ci_method: str
     alpha: float
     ties: str
+    names: tuple[str, ...] = ()
+
+    def _labels(self) -> tuple[str, ...]:
+        p = self.params.shape[1]
+        return self.names if len(self.names) == p else tuple(f"x{j}" for j in range(p))
 
     @property
     def converged(self) -> Any:
@@ -338,7 +345,7 @@ class FirthBatchResult:
 
         R, p = self.params.shape
         return pd.DataFrame(
-            {"replicate": np.repeat(np.arange(R), p), "covariate": np.tile(np.arange(p), R),
+            {"replicate": np.repeat(np.arange(R), p), "covariate": np.tile(np.array(self._labels(), dtype=object), R),
              "coef": self.params.ravel(), "se": self.se.ravel(), "lower": self.lower.ravel(),
              "upper": self.upper.ravel(), "status": np.repeat(self.status, p)},
         )  # fmt: skip
@@ -355,6 +362,7 @@ class FirthBatchResult:
                 rows,
                 title=f"Firth Cox batch: {R} replicates, {p} covariates, {self.ties} ties, {self.ci_method} CIs",
             ),
-            "mean estimate over converged replicates: " + ", ".join(fmt_num(m) for m in mean),
+            "mean estimate over converged replicates: "
+            + ", ".join(f"{n} {fmt_num(m)}" for n, m in zip(self._labels(), mean)),
         ]
         return "\n".join(lines)

@@ -126,11 +126,12 @@ def _limits(frames: Sequence[pd.DataFrame], ref: float) -> tuple[float, float]:
 
 
 def _draw_row(ax: Axes, y: float, row: pd.Series, color: str, marker: str,
-              xlim: tuple[float, float]) -> None:  # fmt: skip
+              xlim: tuple[float, float], ref: float) -> None:  # fmt: skip
     hr, lo, hi = row["hr"], row["lower"], row["upper"]
     if hr == math.inf or hr == 0.0:
+        # a diverging estimate: an arrow from "no effect" to the edge, no point
         edge = xlim[1] if hr == math.inf else xlim[0]
-        ax.annotate("", xy=(edge, y), xytext=(math.sqrt(xlim[0] * xlim[1]), y),
+        ax.annotate("", xy=(edge, y), xytext=(ref, y),
                     arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "ls": "--"})  # fmt: skip
         return
     if not (math.isfinite(hr) and hr > 0):
@@ -200,7 +201,7 @@ def plot_forest(
                 continue
             y = -(i + offsets[j])
             row = frame.loc[cov]
-            _draw_row(ax, y, row, color, marker, xlim)
+            _draw_row(ax, y, row, color, marker, xlim, ref)
             if annotate:
                 ax.annotate(_label_text(row, status[j]), xy=(1.02, y), xycoords=("axes fraction", "data"),
                             va="center", fontsize=8, color=color if k > 1 else "black")  # fmt: skip

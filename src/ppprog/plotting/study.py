@@ -278,6 +278,7 @@ def _grid_ticks(ax: Axes, values: Sequence[float]) -> None:
     ax.tick_params(axis="x", labelrotation=45 if len(values) > 4 else 0, labelsize=8)
 
 
+_DENSE = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 1.75, 2.0)
 _NICE = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 50.0, 100.0)
 
 
@@ -290,6 +291,8 @@ def _plain_log_ticks(ax: Axes) -> None:
             continue
         lo, hi = min(lim), max(lim)
         ticks = [t for t in _NICE if lo <= t <= hi]
+        if len(ticks) < 3:
+            ticks = [t for t in _DENSE if lo <= t <= hi]
         if hi / max(lo, 1e-12) > 1e3:
             ticks = [t for t in ticks if t in (0.1, 1.0, 10.0, 100.0)]
         if len(ticks) >= 2:

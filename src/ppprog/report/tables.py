@@ -42,6 +42,8 @@ def fmt_value(x: object, digits: int = 3) -> str:
         return str(int(x))
     if isinstance(x, (float, np.floating)):
         xf = float(x)
+        if math.isfinite(xf) and 1e3 <= abs(xf) < 1e9:
+            return f"{float(f'{xf:.{max(digits, 1)}g}'):.0f}"  # 5130, not 5.13e+03
         if math.isfinite(xf) and xf == round(xf) and abs(xf) < 1e6 and digits >= 3:
             return str(int(round(xf))) if abs(xf) >= 1 or xf == 0 else fmt_num(xf, digits)
         return fmt_num(xf, digits)

@@ -137,6 +137,27 @@ def _stable_order(key: FloatArray, strata: IntArray, has_strata: bool) -> IntArr
 
 
 @njit(cache=True, error_model="numpy")
+def _sorted_valid_rows(
+    stop: FloatArray, strata: IntArray, mask: BoolArray, has_strata: bool
+) -> IntArray:
+    """Indices of the valid rows, ordered by (stratum, stop)."""
+    n = stop.shape[0]
+    m = 0
+    for i in range(n):
+        if mask[i]:
+            m += 1
+    if m == n:
+        return _stable_order(stop, strata, has_strata)
+    idx = np.empty(m, np.int64)
+    k = 0
+    for i in range(n):
+        if mask[i]:
+            idx[k] = i
+            k += 1
+    return idx[_stable_order(stop[idx], strata[idx], has_strata)]
+
+
+@njit(cache=True, error_model="numpy")
 def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata):  # noqa: ANN001, ANN201
     """Sort and centre one replicate's valid rows.
 
@@ -158,21 +179,9 @@ def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata): 
         ``rows`` maps sorted rows to input rows; ``sd`` is each column's
         standard deviation (for step scaling).
     """
-    n, p = X.shape
-    m = 0
-    for i in range(n):
-        if mask[i]:
-            m += 1
-    if m == n:
-        rows = _stable_order(stop, strata, has_strata)
-    else:
-        idx = np.empty(m, np.int64)
-        k = 0
-        for i in range(n):
-            if mask[i]:
-                idx[k] = i
-                k += 1
-        rows = idx[_stable_order(stop[idx], strata[idx], has_strata)]
+    p = X.shape[1]
+    rows = _sorted_valid_rows(stop, strata, mask, has_strata)
+    m = rows.shape[0]
     means = np.zeros(p)
     for i in range(m):
         for j in range(p):

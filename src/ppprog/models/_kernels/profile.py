@@ -64,7 +64,13 @@ class ProfileBound:
 
 
 class _Profile:
-    """Memoized profile deviance g(v) with warm starts from the nearest v."""
+    """Memoized signed-root profile deviance, warm-started from the nearest fit.
+
+    ``g(v) = sqrt(2 (l_hat - l_p(v))) - sqrt(crit)``: the signed root is close
+    to linear in v, so Brent's interpolation lands near the root in a few fits
+    (same root as ``deviance - crit``). Values are cached by v, so the bracket
+    ends Brent re-evaluates cost nothing, and ``g(b_hat) = -sqrt(crit)``.
+    """
 
     def __init__(
         self, fit: ConstrainedFit, j: int, beta_hat: FloatArray, l_hat: float, crit: float
@@ -72,12 +78,16 @@ class _Profile:
         self.fit = fit
         self.j = j
         self.l_hat = l_hat
-        self.crit = crit
+        self.root_crit = math.sqrt(crit)
         self.seen: list[tuple[float, FloatArray]] = [(float(beta_hat[j]), beta_hat.copy())]
+        self.cache: dict[float, float] = {float(beta_hat[j]): -self.root_crit}
         self.n_fits = 0
         self.failed = 0
 
     def __call__(self, v: float) -> float:
+        v = float(v)
+        if v in self.cache:
+            return self.cache[v]
         start = min(self.seen, key=lambda s: abs(s[0] - v))[1].copy()
         start[self.j] = v
         self.n_fits += 1
@@ -86,10 +96,9 @@ class _Profile:
             self.failed = code if code != FitStatus.CONVERGED else int(FitStatus.NOT_FINITE)
             return math.nan
         self.seen.append((v, np.asarray(beta, dtype=np.float64)))
-        # signed-root scale: sqrt(deviance) is close to linear in v, so Brent's
-        # interpolation steps land near the root in a few fits; same root as
-        # deviance - crit.
-        return math.sqrt(max(0.0, 2.0 * (self.l_hat - ll))) - math.sqrt(self.crit)
+        out = math.sqrt(max(0.0, 2.0 * (self.l_hat - ll))) - self.root_crit
+        self.cache[v] = out
+        return out
 
 
 def profile_bound(
@@ -151,8 +160,8 @@ def profile_bound(
         if abs(v - b0) >= cap:
             return ProfileBound(side * math.inf, FitStatus.PROFILE_NOT_CLOSED, g.n_fits)
         inner, d = v, abs(v - b0)
-        r = gv + math.sqrt(crit)  # extrapolate the near-linear signed root to the target
-        h = d * (min(4.0, max(1.25, 1.1 * math.sqrt(crit) / r)) if r > 0.0 else 2.0)
+        r = gv + g.root_crit  # extrapolate the near-linear signed root to the target
+        h = d * (min(4.0, max(1.25, 1.1 * g.root_crit / r)) if r > 0.0 else 2.0)
     else:
         return ProfileBound(
             side * math.inf, FitStatus(g.failed or FitStatus.PROFILE_NOT_CLOSED), g.n_fits

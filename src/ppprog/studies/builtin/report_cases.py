@@ -107,10 +107,11 @@ def _endpoint_sentence(rows: pd.DataFrame) -> str:
 def _texts(table: pd.DataFrame, fits: pd.DataFrame) -> tuple[str, str]:
     statuses = ", ".join(sorted(set(fits["status"])))
     sentences = [_endpoint_sentence(g) for _, g in table.groupby("endpoint", sort=False)]
-    shared = [
-        c for c, col in (("generalized pustular extent", "pustular_extent"), ("the same ANA category", "ana_at_onset"))
-        if table[col].nunique() == 1
-    ]  # fmt: skip
+    shared = []
+    if (table["pustular_extent"] == "generalized").all():
+        shared.append("generalized pustular extent")
+    if table["ana_at_onset"].isin(_HIGH).all():
+        shared.append("a moderate-to-high ANA titer at onset")
     text = (
         " ".join(sentences)
         + (

@@ -54,6 +54,7 @@ __all__ = [
     "build_studies",
     "power_table",
     "requirement_table",
+    "inputs_table",
 ]
 
 _EFFECT_PATH = {
@@ -280,3 +281,34 @@ def _crossing(n: np.ndarray, power: np.ndarray, target: float) -> tuple[float, s
         return float("nan"), f"{n[0]:.0f} or fewer"
     x0, x1, y0, y1 = math.log(n[j - 1]), math.log(n[j]), power[j - 1], power[j]
     return float(math.exp(x0 + (target - y0) * (x1 - x0) / (y1 - y0))), "interpolated"
+
+
+def inputs_table(settings: Mapping[str, Any]) -> pd.DataFrame:
+    """The generator inputs the section-4 text quotes (from the specs actually used).
+
+    Parameters
+    ----------
+    settings : mapping
+        Loaded settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per endpoint: ``follow_up_months`` (administrative), ``never_resolve``
+        (cure fraction at all covariates 0, resolution only), ``exposed_share``
+        (generalized share, resolution only).
+    """
+    from scipy.special import expit
+
+    rows = []
+    for endpoint in ("onset", "resolution"):
+        spec = cohort_spec(endpoint, settings["requirements"][endpoint].get("spec_changes", {}))
+        row: dict[str, Any] = {
+            "endpoint": endpoint,
+            "follow_up_months": spec.censoring.administrative,
+        }
+        if spec.resolution is not None:
+            row["never_resolve"] = float(expit(spec.resolution.cure.intercept))
+            row["exposed_share"] = float(spec.resolution.extent["generalized"])
+        rows.append(row)
+    return pd.DataFrame(rows)

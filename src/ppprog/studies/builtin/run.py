@@ -139,6 +139,7 @@ def _summaries(
             results[f"publication_{side}"], settings, side=side
         )
     tables["immortal_time"] = immortal_time.summarize(results["immortal_time"])
+    tables["requirements_inputs"] = requirements.inputs_table(settings)
     for endpoint in ("onset", "resolution"):
         pw = requirements.power_table(
             results[f"requirements_{endpoint}"].replicates, endpoint, alpha=alpha

@@ -2,9 +2,10 @@
 
 Each replicate is a cohort of infliximab starters drawn from the onset
 generator under the null (ANA does not change the onset hazard). Its cases
-are i.i.d., so its first two cases (in subject order) are a random "report of
-two cases". The method records whether both were ANA-high at onset, the share
-of all its cases that were, and the number of cases. The exact values come
+are i.i.d., so its cases taken two at a time in subject order are independent
+random "reports of two cases". The method records the share of those reports
+whose cases were both ANA-high at onset, the share of all its cases that
+were, and the number of cases. The exact values come
 from :mod:`ppprog.studies.builtin.ana_exact`.
 """
 
@@ -24,11 +25,7 @@ from ppprog.simulate.cohort import CohortBatch, generate
 from ppprog.simulate.spec import CohortSpec
 from ppprog.studies.builtin.ana_exact import case_ana_high_probability
 from ppprog.studies.builtin.common import cohort_spec, section_seed, value_at
-from ppprog.studies.builtin.two_cases import (
-    estimate_pairs,
-    likelihood_ratio,
-    two_case_table,
-)
+from ppprog.studies.builtin.two_cases import likelihood_ratio, two_case_table
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.methods import Method, estimates_frame
 
@@ -80,7 +77,11 @@ def two_case_generator(
 
 
 def two_case_method(data: TwoCaseData) -> pd.DataFrame:
-    """Per replicate: both first cases ANA-high (0/1), share of cases ANA-high, case count.
+    """Per replicate: share of two-case reports all ANA-high, share of cases ANA-high, count.
+
+    A cohort's cases, taken ``n_cases`` at a time in subject order, form
+    ``floor(m / n_cases)`` disjoint simulated reports; subjects are i.i.d., so
+    these reports are independent draws of "a report of ``n_cases`` cases".
 
     Parameters
     ----------
@@ -90,26 +91,29 @@ def two_case_method(data: TwoCaseData) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The runner's method format with estimands ``all_positive``,
-        ``case_positive_share`` and ``n_cases``.
+        The runner's method format with estimands ``all_positive`` (share of
+        the replicate's reports whose cases are all ANA-high at onset),
+        ``case_positive_share`` and ``n_cases``; a cohort with fewer cases than
+        a report needs has status ``no_events`` for the first two.
     """
     b = data.batch
+    k = data.n_cases
     high = value_at(b.breaks, b.segments["ana_high"], b.time) > 0.5
     r = b.time.shape[0]
     est = np.full((r, 3), np.nan)
     se = np.full((r, 3), np.nan)
     status = np.zeros((r, 3), dtype=np.int64)
     for i in range(r):
-        cases = np.flatnonzero(b.event[i])
-        m = cases.size
+        h = high[i, np.flatnonzero(b.event[i])]
+        m = h.size
         est[i, 2] = m
-        if m < data.n_cases:
+        if m < k:
             status[i, :2] = FitStatus.NO_EVENTS
             continue
-        est[i, 0] = float(np.all(high[i, cases[: data.n_cases]]))
-        share = float(high[i, cases].mean())
-        est[i, 1] = share
-        se[i, 1] = np.sqrt(share * (1.0 - share) / m)
+        reports = h[: (m // k) * k].reshape(-1, k).all(axis=1)
+        est[i, 0] = float(reports.mean())
+        est[i, 1] = float(h.mean())
+        se[i, 1] = np.sqrt(est[i, 1] * (1.0 - est[i, 1]) / m)
     return estimates_frame(
         ["all_positive", "case_positive_share", "n_cases"], est, se,
         lower=np.full_like(est, np.nan), upper=np.full_like(est, np.nan),
@@ -220,12 +224,8 @@ def summarize(table: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, pd.
     ):
         sub = table[(table["estimand"] == name) & (table["status"] == "converged")]
         x = sub["estimate"].to_numpy(float)
-        if name == "all_positive":
-            pe = estimate_pairs(x)
-            mean, mcse, z = pe.estimate, pe.mcse, pe.z_against(exact)
-        else:
-            mean, mcse = float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
-            z = (mean - exact) / mcse
+        mean, mcse = float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
+        z = (mean - exact) / mcse
         rows.append({"estimand": name, "quantity": what, "exact": exact, "simulated": mean, "mcse": mcse,
                      "z": z, "replicates": int(x.size)})  # fmt: skip
     n_cases = table.loc[table["estimand"] == "n_cases", "estimate"].to_numpy(float)
