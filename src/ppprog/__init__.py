@@ -26,6 +26,10 @@ from ppprog._core.errors import (
     ValidationError,
 )
 from ppprog._version import __version__
+from ppprog.models.cox import cox_ph
+from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
+from ppprog.models.cox_result import CoxResult
+from ppprog.models.firth import cox_firth, cox_firth_batch
 from ppprog.models.km import KMResult, kaplan_meier
 from ppprog.models.logrank import LogRankResult, logrank_test
 from ppprog.models.status import FitOutcome, FitStatus
@@ -44,6 +48,17 @@ from ppprog.records import (
 from ppprog.records.io import read_cases, write_cases
 from ppprog.records.parse import parse_duration, parse_titer
 from ppprog.records.validate import validate
+from ppprog.simulate import CohortBatch, CohortSpec, OnsetSpec, ResolutionSpec, generate
+from ppprog.studies import (
+    Estimand,
+    Method,
+    Study,
+    StudyResult,
+    load_study,
+    run_study,
+    run_study_file,
+)
+from ppprog.studies.dgm_check import CheckReport, check
 from ppprog.tables import check_counting_process, counting_process, onset_table, resolution_table
 
 __all__ = [
@@ -85,4 +100,26 @@ __all__ = [
     "LogRankResult",
     "FitStatus",
     "FitOutcome",
+    "cox_ph",
+    "CoxResult",
+    "cox_ph_batch",
+    "CoxBatchResult",
+    "cox_firth",
+    "cox_firth_batch",
+    # simulate
+    "CohortSpec",
+    "OnsetSpec",
+    "ResolutionSpec",
+    "CohortBatch",
+    "generate",
+    # studies
+    "Study",
+    "Estimand",
+    "Method",
+    "StudyResult",
+    "run_study",
+    "load_study",
+    "run_study_file",
+    "check",
+    "CheckReport",
 ]

@@ -31,14 +31,14 @@ def register(sub: Any) -> None:
     v.set_defaults(handler=_validate)
 
     s = cs.add_parser("show", help="print a readable timeline of each case")
-    s.add_argument("path", metavar="FILE")
+    s.add_argument("path", metavar="FILE", help="YAML case file or table folder")
     s.add_argument(
         "--case", dest="case_ids", action="append", metavar="ID", help="only this case (repeatable)"
     )
     s.set_defaults(handler=_show)
 
     t = cs.add_parser("table", help="write a survival table built from the cases")
-    t.add_argument("path", metavar="FILE")
+    t.add_argument("path", metavar="FILE", help="YAML case file or table folder")
     t.add_argument("--kind", choices=["resolution", "onset", "counting"], default="resolution")
     t.add_argument(
         "--endpoint",
