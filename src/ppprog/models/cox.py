@@ -216,7 +216,8 @@ def cox_ph(
     if not status.converged:
         warnings.warn(f"cox_ph: {status}", FitWarning, stacklevel=2)
     call = f"cox_ph(duration={duration!r}, event={event!r}, covariates={covs}" + (
-        f", start={start!r}" if start else "") + (f", strata={strata_l}" if strata_l else "") + f", ties={ties!r})"  # fmt: skip
+        f", start={start!r}" if start else "") + (f", strata={strata_l}" if strata_l else "") + (
+        f", cluster={cluster_l}" if cluster_l else "") + (", robust=True" if robust else "") + f", ties={ties!r})"  # fmt: skip
     return _result(d, out, status, covs, ties, alpha, robust or bool(cluster_l), cluster_l, call)
 
 
