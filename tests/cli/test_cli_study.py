@@ -173,3 +173,11 @@ def test_summarize_claims_folder(tmp_path, capsys):
 def test_summarize_folder_without_manifest(tmp_path, capsys):
     assert main(["study", "summarize", str(tmp_path)]) == EXIT_MISSING
     assert "holds no manifest.json" in capsys.readouterr().err
+
+
+def test_options_before_or_after_run(claims_calls):
+    assert main(["study", "--quick", "--seed", "4", "run", "--out", "r2"]) == EXIT_OK
+    (call,) = claims_calls
+    assert call["quick"] is True
+    assert call["seed"] == 4
+    assert call["out"] == Path("r2")

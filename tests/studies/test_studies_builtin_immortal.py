@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ppprog._core.errors import SpecError
 from ppprog.studies.builtin.immortal_time import (
@@ -82,3 +84,32 @@ def test_naive_encoding_is_biased_toward_protracted_and_time_varying_is_not() ->
     for enc in ("time-varying", "landmark"):
         mean, mcse = res[enc]
         assert abs(mean) < 3.5 * mcse, (enc, mean, mcse)
+
+
+@st.composite
+def _courses(draw):  # noqa: ANN001, ANN202
+    n = draw(st.integers(1, 6))
+    k = draw(st.integers(0, 3))
+    times = draw(st.lists(st.floats(1.0, 50.0), min_size=n, max_size=n))
+    events = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    sw = np.full((1, n, max(k, 1)), np.nan)
+    for i, t in enumerate(times):
+        m = draw(st.integers(0, k))
+        cuts = sorted(draw(st.lists(st.floats(0.01, 0.99), min_size=m, max_size=m, unique=True)))
+        sw[0, i, :m] = [c * t for c in cuts]
+    return np.array([times]), np.array([events]), sw
+
+
+@given(_courses())
+def test_time_varying_rows_tile_every_course(course) -> None:  # noqa: ANN001
+    time, event, sw = course
+    d = time_varying_design(time, event, sw)
+    m = d.mask[0]
+    subject = np.repeat(np.arange(time.shape[1]), sw.shape[2] + 1)[m]
+    length = np.bincount(subject, weights=(d.stop[0] - d.start[0])[m], minlength=time.shape[1])
+    np.testing.assert_allclose(length, time[0], rtol=1e-12)
+    assert d.event[0][m].sum() == event.sum()
+    np.testing.assert_array_equal(
+        np.bincount(subject, minlength=time.shape[1]), switch_counts(sw)[0] + 1
+    )
+    assert np.all(d.stop[0][m] > d.start[0][m])

@@ -105,3 +105,12 @@ def test_report_cases_section(quick_run) -> None:  # noqa: ANN001
     assert set(rc.fits["status"]) <= {"no_events", "singular_information"}
     assert math.isclose(float(rc.km["complete resolution"].table["survival"].min()), 1.0)
     assert np.isfinite(rc.table["months"]).all()
+
+
+def test_summary_and_text(quick_run) -> None:  # noqa: ANN001
+    result, _ = quick_run
+    summary = result.summary
+    assert set(summary["section"]) >= {"two cases", "publication", "switches"}
+    check = result.tables["two_cases_check"]
+    assert summary["value"].iloc[0] == check["simulated"].iloc[0]
+    assert "Built-in study of the report's claims" in str(result)

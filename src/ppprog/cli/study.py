@@ -59,8 +59,9 @@ def register(sub: Any) -> None:
     r = ss.add_parser("run", help="run a study file, or the built-in study without FILE",
                       description="Run a study file (TOML/YAML) or, without FILE, the built-in "
                       "study of the report's claims.")  # fmt: skip
-    r.add_argument("file", nargs="?", metavar="FILE", help="study file (.toml, .yaml)")
-    _run_options(r)
+    r.add_argument("file", nargs="?", default=argparse.SUPPRESS, metavar="FILE",
+                   help="study file (.toml, .yaml)")  # fmt: skip
+    _run_options(r, inherit=True)
     r.set_defaults(handler=_run)
 
     s = ss.add_parser("summarize", help="print the performance summary of a saved study")
@@ -73,19 +74,30 @@ def register(sub: Any) -> None:
     b.set_defaults(handler=_report)
 
 
-def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quick", action="store_true",
+def _run_options(p: argparse.ArgumentParser, *, inherit: bool = False) -> None:
+    """Add the run options; with ``inherit``, unset options keep the group's values.
+
+    ``ppprog study --quick run`` and ``ppprog study run --quick`` both work: the
+    ``run`` parser's defaults are suppressed so they do not overwrite options
+    given before the action.
+    """
+
+    def d(value: object) -> object:
+        return argparse.SUPPRESS if inherit else value
+
+    p.add_argument("--quick", action="store_true", default=d(False),
                    help="built-in study: small numbers for tests and CI (seconds)")  # fmt: skip
-    p.add_argument("--replicates", type=int, default=None, help="replicates per scenario")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--replicates", type=int, default=d(None), help="replicates per scenario")
+    p.add_argument("--workers", type=int, default=d(None),
                    help="local worker processes (built-in default: all cores; file default: 1)")  # fmt: skip
-    p.add_argument("--scheduler", default=None, metavar="ADDR",
+    p.add_argument("--scheduler", default=d(None), metavar="ADDR",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")  # fmt: skip
-    p.add_argument("--seed", type=int, default=None, help="root seed (default: the file's)")
-    p.add_argument("--chunk-size", type=int, default=None, help="replicates per chunk")
-    p.add_argument("--out", default=None, metavar="DIR",
+    p.add_argument("--seed", type=int, default=d(None), help="root seed (default: the file's)")
+    p.add_argument("--chunk-size", type=int, default=d(None), help="replicates per chunk")
+    p.add_argument("--out", default=d(None), metavar="DIR",
                    help=f"output folder (default {_DEFAULT_OUT}/, or ppprog-study-NAME/ for a file)")  # fmt: skip
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--no-progress", action="store_true", default=d(False),
+                   help="hide the progress bar")  # fmt: skip
 
 
 def _check_positive(args: argparse.Namespace) -> None:

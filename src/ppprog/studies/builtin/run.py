@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ppprog._core.fmt import text_table
 from ppprog._core.versions import versions
 from ppprog.studies.builtin import immortal_time, publication, requirements, two_cases_study
 from ppprog.studies.builtin.settings import load_settings
@@ -65,6 +66,32 @@ class ClaimsResult:
     replicates: pd.DataFrame
     report_cases: Any
     manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Headline numbers: ``section, item, value, mcse`` (MC SE where simulated)."""
+        rows: list[dict[str, Any]] = []
+        for r in self.tables["two_cases_check"].itertuples():
+            rows.append({"section": "two cases", "item": f"{r.quantity} (exact {r.exact:.4g})",
+                         "value": r.simulated, "mcse": r.mcse})  # fmt: skip
+        for r in self.tables["publication_resolution"].itertuples():
+            rows.append({"section": "publication", "item": f"HR {r.series}, {r.label}",
+                         "value": r.hr, "mcse": r.hr * r.bias_mcse})  # fmt: skip
+        for r in self.tables["immortal_time"].itertuples():
+            rows.append({"section": "switches", "item": f"bias {r.label}", "value": r.bias,
+                         "mcse": r.bias_mcse})  # fmt: skip
+        for end in ("onset", "resolution"):
+            for r in self.tables[f"requirements_{end}"].itertuples():
+                rows.append({"section": f"requirements {end}",
+                             "item": f"patients for power at HR {r.hr:g} (formula)",
+                             "value": r.n_formula, "mcse": float("nan")})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def __str__(self) -> str:
+        frame = self.summary
+        rows = [[r.section, r.item, r.value, r.mcse] for r in frame.itertuples()]
+        title = f"Built-in study of the report's claims ({self.manifest.get('timings_s', {}).get('total', float('nan')):.0f} s)"
+        return text_table(["section", "item", "value", "MC SE"], rows, title=title)
 
 
 def build_section_studies(settings: Mapping[str, Any]) -> dict[str, Study]:
