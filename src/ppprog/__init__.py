@@ -58,6 +58,7 @@ from ppprog.studies import (
     run_study,
     run_study_file,
 )
+from ppprog.studies.builtin import ClaimsResult, run_claims_study
 from ppprog.studies.dgm_check import CheckReport, check
 from ppprog.tables import check_counting_process, counting_process, onset_table, resolution_table
 
@@ -122,4 +123,6 @@ __all__ = [
     "run_study_file",
     "check",
     "CheckReport",
+    "run_claims_study",
+    "ClaimsResult",
 ]

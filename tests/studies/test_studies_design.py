@@ -212,3 +212,10 @@ def test_run_study_file_maps_cli_options(tmp_path, monkeypatch) -> None:
     seen.clear()
     run_study_file(path, replicates=3, workers=None, scheduler="tcp://h:8786")
     assert seen == {"backend": "tcp://h:8786", "replicates": 3}
+
+
+def test_listed_scenarios_without_grid_add_no_empty_scenario() -> None:
+    listed = _study(grid={}, scenarios_listed=[{"n": 30}, {"n": 60}]).scenarios
+    assert [s.params["n"] for s in listed] == [30, 60]
+    assert [s.index for s in listed] == [0, 1]
+    assert len(_study(grid={}).scenarios) == 1

@@ -209,9 +209,15 @@ class Study:
 
     @property
     def scenarios(self) -> tuple[Scenario, ...]:
-        """The scenarios: the grid's combinations, then the listed ones."""
+        """The scenarios: the grid's combinations, then the listed ones.
+
+        With no grid, the base alone is a scenario only when nothing is listed.
+        """
         keys = list(self.grid)
-        combos = itertools.product(*(list(self.grid[k]) for k in keys)) if keys else [()]
+        if keys:
+            combos: Any = itertools.product(*(list(self.grid[k]) for k in keys))
+        else:
+            combos = [] if self.scenarios_listed else [()]
         params = [{**self.base, **dict(zip(keys, c))} for c in combos]
         params += [{**self.base, **dict(s)} for s in self.scenarios_listed]
         return tuple(Scenario(i, p) for i, p in enumerate(params))
