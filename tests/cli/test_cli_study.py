@@ -181,3 +181,14 @@ def test_options_before_or_after_run(claims_calls):
     assert call["quick"] is True
     assert call["seed"] == 4
     assert call["out"] == Path("r2")
+
+
+def test_report_of_incomplete_claims_folder(tmp_path, capsys):
+    folder = tmp_path / "claims"
+    (folder / "tables").mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"study": "report-claims", "settings": {}}))
+    pd.DataFrame({"section": ["x"]}).to_parquet(folder / "replicates.parquet")
+    assert main(["study", "report", str(folder)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "cannot rebuild the report" in err
+    assert "Traceback" not in err

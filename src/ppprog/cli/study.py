@@ -246,7 +246,13 @@ def _report(args: argparse.Namespace) -> int:
     if _is_claims(manifest):
         from ppprog.report.build import write_claims_report
 
-        write_claims_report(_load_claims(folder, manifest), folder)
+        try:
+            write_claims_report(_load_claims(folder, manifest), folder)
+        except KeyError as exc:  # a folder written by another version of the study
+            raise PpprogError(
+                f"{folder}: cannot rebuild the report, the saved results lack {exc}; "
+                f"rerun 'ppprog study run --out {folder}'"
+            ) from None
     else:
         from ppprog.studies.result import StudyResult
 
