@@ -250,3 +250,18 @@ def test_result_is_frozen_and_notes(rossi):
         fit.loglik = 0.0  # type: ignore[misc]
     assert fit.notes[0] == "ties: efron"
     assert list(fit.tests.columns) == ["statistic", "df", "p"]
+
+
+def test_no_events_gives_status_and_no_tests() -> None:
+    import pandas as pd
+
+    from ppprog._core.errors import FitWarning
+    from ppprog.models.status import FitStatus
+
+    df = pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [0, 0, 0], "x": [0.0, 1.0, 0.5]})
+    with pytest.warns(FitWarning, match="no_events"):
+        fit = cox_ph(df, duration="t", event="e", covariates=["x"])
+    assert fit.status.code is FitStatus.NO_EVENTS
+    assert fit.tests["statistic"].isna().all()
+    assert fit.tests["p"].isna().all()
+    assert "test=NA" in str(fit)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ppprog._core.errors import PpprogError
+from ppprog._core.errors import FitWarning, PpprogError
 from ppprog.cli._io import print_json, read_frame, write_frame
 
 __all__ = ["register", "load_table"]
@@ -144,19 +145,22 @@ def _cox(args: argparse.Namespace) -> int:
     covs = [c.strip() for c in args.covariates.split(",") if c.strip()]
     for c in [tcol, args.event, *covs] + [x for x in (start, args.strata, args.cluster) if x]:
         _column(df, c, "required", args.path)
-    fit = cox_ph(
-        df,
-        duration=tcol,
-        event=args.event,
-        covariates=covs,
-        start=start,
-        ties=args.ties,
-        strata=args.strata,
-        cluster=args.cluster,
-        robust=args.robust or args.cluster is not None,
-        penalty="firth" if args.firth else None,
-        alpha=args.alpha,
-    )
+    # the fit's status is printed with the result; the library warning would repeat it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)
+        fit = cox_ph(
+            df,
+            duration=tcol,
+            event=args.event,
+            covariates=covs,
+            start=start,
+            ties=args.ties,
+            strata=args.strata,
+            cluster=args.cluster,
+            robust=args.robust or args.cluster is not None,
+            penalty="firth" if args.firth else None,
+            alpha=args.alpha,
+        )
     if args.out:
         write_frame(fit.summary.reset_index(), args.out)
     if args.json:

@@ -203,6 +203,8 @@ class CoxResult:
         except np.linalg.LinAlgError:
             wald = math.nan
         stat = np.array([2 * (self.loglik - self.loglik_null), wald, self.score_stat])
+        if self.status.code in (FitStatus.NO_EVENTS, FitStatus.SINGULAR_INFORMATION):
+            stat = np.full(3, math.nan)  # nothing was estimated: no test either
         k = self.df
         return pd.DataFrame(
             {"statistic": stat, "df": [k] * 3, "p": stats.chi2.sf(stat, k)},
