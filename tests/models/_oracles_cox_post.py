@@ -52,28 +52,32 @@ def _at_risk(start, stop, i, t):
     return lo < t <= stop[i]
 
 
+def _event_sets(start, stop, event, strata):
+    """Per stratum and distinct event time ``t``: ``(t, rows at risk, rows dying at t)``."""
+    for rows in _rows(len(stop), strata):
+        for t in sorted({stop[i] for i in rows if event[i]}):
+            risk = [i for i in rows if _at_risk(start, stop, i, t)]
+            yield t, risk, [i for i in risk if event[i] and stop[i] == t]
+
+
 def weighted_score(start, stop, event, X, beta, w, strata=None, ties="efron"):
     """Score vector of the case-weighted partial likelihood (R's weighting); complex-safe."""
-    n, p = X.shape
+    p = X.shape[1]
     u = np.zeros(p, dtype=complex)
-    for rows in _rows(n, strata):
-        times = sorted({stop[i] for i in rows if event[i]})
-        for t in times:
-            risk = [i for i in rows if _at_risk(start, stop, i, t)]
-            dead = [i for i in risk if event[i] and stop[i] == t]
-            d = len(dead)
-            r = {i: w[i] * np.exp(X[i] @ beta) for i in risk}
-            s0 = sum(r[i] for i in risk)
-            s1 = sum(r[i] * X[i] for i in risk)
-            d0 = sum(r[i] for i in dead)
-            d1 = sum(r[i] * X[i] for i in dead)
-            wbar = sum(w[i] for i in dead) / d
-            u = u + sum(w[i] * X[i] for i in dead)
-            if ties == "efron":
-                for m in range(d):
-                    u = u - wbar * (s1 - m / d * d1) / (s0 - m / d * d0)
-            else:
-                u = u - d * wbar * s1 / s0
+    for _t, risk, dead in _event_sets(start, stop, event, strata):
+        d = len(dead)
+        r = {i: w[i] * np.exp(X[i] @ beta) for i in risk}
+        s0 = sum(r[i] for i in risk)
+        s1 = sum(r[i] * X[i] for i in risk)
+        d0 = sum(r[i] for i in dead)
+        d1 = sum(r[i] * X[i] for i in dead)
+        wbar = sum(w[i] for i in dead) / d
+        u = u + sum(w[i] * X[i] for i in dead)
+        if ties == "efron":
+            for m in range(d):
+                u = u - wbar * (s1 - m / d * d1) / (s0 - m / d * d0)
+        else:
+            u = u - d * wbar * s1 / s0
     return u
 
 
@@ -95,29 +99,25 @@ def loglik_tv(theta, start, stop, event, X, strata=None, ties="efron", cols=(), 
     ``theta`` is ``(beta, gamma)``, of length ``p + len(cols)``; ``g`` maps an event
     time to the transformed time.  Complex-safe.
     """
-    n, p = X.shape
+    p = X.shape[1]
     beta = theta[:p]
     ll = 0.0
-    for rows in _rows(n, strata):
-        times = sorted({stop[i] for i in rows if event[i]})
-        for t in times:
-            risk = [i for i in rows if _at_risk(start, stop, i, t)]
-            dead = [i for i in risk if event[i] and stop[i] == t]
-            d = len(dead)
-            eta = {}
-            for i in risk:
-                e = X[i] @ beta
-                for m, c in enumerate(cols):
-                    e = e + theta[p + m] * X[i, c] * g(t)
-                eta[i] = e
-            ll = ll + sum(eta[i] for i in dead)
-            s0 = sum(np.exp(eta[i]) for i in risk)
-            d0 = sum(np.exp(eta[i]) for i in dead)
-            if ties == "efron":
-                for m in range(d):
-                    ll = ll - np.log(s0 - m / d * d0)
-            else:
-                ll = ll - d * np.log(s0)
+    for t, risk, dead in _event_sets(start, stop, event, strata):
+        d = len(dead)
+        eta = {}
+        for i in risk:
+            e = X[i] @ beta
+            for m, c in enumerate(cols):
+                e = e + theta[p + m] * X[i, c] * g(t)
+            eta[i] = e
+        ll = ll + sum(eta[i] for i in dead)
+        s0 = sum(np.exp(eta[i]) for i in risk)
+        d0 = sum(np.exp(eta[i]) for i in dead)
+        if ties == "efron":
+            for m in range(d):
+                ll = ll - np.log(s0 - m / d * d0)
+        else:
+            ll = ll - d * np.log(s0)
     return ll
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _aml_reference import REF, aml
 from _oracles_km import km_oracle, quantile_oracle
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,19 +24,7 @@ from ppprog.models._kernels.km import (
 )
 from ppprog.models.km import TABLE_COLUMNS, kaplan_meier
 
-REF = json.loads(
-    (Path(__file__).parents[1] / "reference" / "r_survival_aml_printed.json").read_text()
-)
 TOL = 1e-10
-
-
-def _aml() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    t, s, g = [], [], []
-    for name, d in REF["data"].items():
-        t += d["time"]
-        s += d["status"]
-        g += [name] * len(d["time"])
-    return np.array(t, float), np.array(s), np.array(g)
 
 
 def _random_data(seed: int, n: int = 80, ties: bool = True, entry: bool = False):
@@ -55,7 +44,7 @@ def _random_data(seed: int, n: int = 80, ties: bool = True, entry: bool = False)
 
 
 def test_aml_matches_r_summary_survfit():
-    t, s, g = _aml()
+    t, s, g = aml()
     fit = kaplan_meier(t, s, group=g)  # default conf_type "log" as R
     for name in REF["data"]:
         rows = REF["summary_survfit"][name]
@@ -74,7 +63,7 @@ def test_aml_matches_r_summary_survfit():
 
 
 def test_aml_matches_r_print_survfit_medians():
-    t, s, g = _aml()
+    t, s, g = aml()
     summ = kaplan_meier(t, s, group=g).summary
     for name in REF["data"]:
         r = REF["print_survfit"][name]
@@ -88,7 +77,7 @@ def test_aml_matches_r_print_survfit_medians():
 
 
 def test_str_looks_like_print_survfit():
-    t, s, g = _aml()
+    t, s, g = aml()
     text = str(kaplan_meier(t, s, group=g))
     assert "0.95LCL" in text
     assert "Nonmaintained" in text
@@ -323,7 +312,7 @@ def test_validation_errors_name_the_parameter(kwargs, match):
 
 
 def test_grouped_accessors_point_to_curve():
-    t, s, g = _aml()
+    t, s, g = aml()
     fit = kaplan_meier(t, s, group=pd.Series(g))
     with pytest.raises(ModelError, match="curve"):
         _ = fit.median

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _aml_reference import REF, aml
 from _oracles_km import logrank_oracle
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,19 +17,7 @@ from ppprog._core.errors import ModelError
 from ppprog.models._kernels.logrank import logrank_batch, logrank_chisq, logrank_sums
 from ppprog.models.logrank import logrank_test
 
-REF = json.loads(
-    (Path(__file__).parents[1] / "reference" / "r_survival_aml_printed.json").read_text()
-)
 TOL = 1e-10
-
-
-def _aml():
-    t, s, g = [], [], []
-    for name, d in REF["data"].items():
-        t += d["time"]
-        s += d["status"]
-        g += [name] * len(d["time"])
-    return np.array(t, float), np.array(s), np.array(g)
 
 
 def _random(seed: int, n: int = 120, k: int = 3, n_strata: int = 2, entry: bool = False):
@@ -47,7 +36,7 @@ def _random(seed: int, n: int = 120, k: int = 3, n_strata: int = 2, entry: bool 
 
 
 def test_aml_matches_r_survdiff():
-    t, s, g = _aml()
+    t, s, g = aml()
     res = logrank_test(t, s, g)
     r = REF["survdiff"]
     np.testing.assert_array_equal(res.n, r["N"])
@@ -321,7 +310,7 @@ def test_lung_stratified_8_groups_matches_r_survdiff():
 
 def test_aml3_dummy_group_with_zero_expected_is_dropped():
     # tests/difftest.Rout.save: adding 7 early-censored "Dummy" subjects leaves chisq and df
-    t, s, g = _aml()
+    t, s, g = aml()
     t3 = np.concatenate([t, [1, 2, 2, 3, 3, 3, 4]])
     s3 = np.concatenate([s, [0] * 7])
     g3 = np.concatenate([g, ["Dummy"] * 7])

@@ -8,7 +8,7 @@ user fixing a hand-curated file sees every problem in one pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "AssumptionWarning",
     "Problem",
     "ProblemReport",
+    "field_line",
 ]
 
 
@@ -100,6 +101,35 @@ class Problem:
             loc += f":{self.line}"
         case = f" case {self.case_id!r}" if self.case_id is not None else ""
         return f"{loc}:{case} {self.field}: {self.message}"
+
+
+def field_line(lines: Mapping[str, int] | None, field: str) -> int | None:
+    """Line of ``field``, or of its nearest enclosing path, in a field-to-line map.
+
+    ``"treatments[1].stop"`` tries ``treatments[1].stop``, ``treatments[1]``,
+    ``treatments`` and last the whole-record key ``""``.
+
+    Parameters
+    ----------
+    lines : mapping of str to int, optional
+        1-based line of each dotted field path of a file.
+    field : str
+        Dotted path of the field (as :attr:`Problem.field`).
+
+    Returns
+    -------
+    int or None
+        None when neither the field nor any enclosing path is in ``lines``.
+    """
+    if not lines:
+        return None
+    key = field
+    while key:
+        if key in lines:
+            return lines[key]
+        cut = max(key.rfind("."), key.rfind("["))
+        key = key[:cut] if cut > 0 else ""
+    return lines.get("")
 
 
 @dataclass

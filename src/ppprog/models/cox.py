@@ -60,6 +60,28 @@ def _check_columns(data: Any, needed: list[str]) -> None:
         raise ModelError("data has no rows")
 
 
+def _check_ties(ties: str) -> bool:
+    """Raise unless ``ties`` is ``"efron"`` or ``"breslow"``; True for Efron."""
+    if ties not in ("efron", "breslow"):
+        raise ModelError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    return ties == "efron"
+
+
+def _check_model_columns(
+    data: Any,
+    duration: str,
+    event: str,
+    covs: list[str],
+    start: str | None,
+    strata: list[str],
+    cluster: list[str],
+) -> None:
+    """At least one covariate, and every model column present in a non-empty frame."""
+    if not covs:
+        raise ModelError("covariates: at least one column is needed")
+    _check_columns(data, [duration, event, *covs, *([start] if start else []), *strata, *cluster])
+
+
 def _labels(data: pd.DataFrame, cols: list[str], what: str) -> tuple[np.ndarray, tuple]:
     frame = data[cols]
     bad = frame.isna().any(axis=1).to_numpy()
@@ -194,13 +216,8 @@ def cox_ph(
     """
     covs, strata_l, cluster_l = _as_list(covariates), _as_list(strata), _as_list(cluster)
     # Default ties: Efron, as R's coxph (SAS PHREG and Stata stcox default to Breslow).
-    if ties not in ("efron", "breslow"):
-        raise ModelError(f"ties must be 'efron' or 'breslow', got {ties!r}")
-    if not covs:
-        raise ModelError("covariates: at least one column is needed")
-    _check_columns(
-        data, [duration, event, *covs, *([start] if start else []), *strata_l, *cluster_l]
-    )
+    _check_ties(ties)
+    _check_model_columns(data, duration, event, covs, start, strata_l, cluster_l)
     if penalty is not None:
         return _firth(
             data, duration, event, covs, start, ties, strata, alpha, penalty, robust or cluster_l

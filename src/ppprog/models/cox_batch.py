@@ -21,6 +21,7 @@ from ppprog._core.errors import ModelError
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.design import CoxDesign
 from ppprog.models._kernels.newton import newton_fit
+from ppprog.models.cox import _check_ties
 from ppprog.models.cox_result import cox_outcome
 from ppprog.models.status import FitOutcome, FitStatus
 
@@ -191,8 +192,7 @@ def cox_ph_batch(
     >>> fit.params.shape, bool(fit.converged.all())
     ((4, 2), True)
     """
-    if ties not in ("efron", "breslow"):
-        raise ModelError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    _check_ties(ties)
     try:
         d = CoxDesign.from_arrays(X, time, event, start=start, strata=strata, mask=mask)
     except ValueError as e:

@@ -37,7 +37,7 @@ from ppprog._core.errors import FitWarning, ModelError
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels import firth as _k
 from ppprog.models._kernels.profile import profile_interval
-from ppprog.models.cox import _as_list, _check_columns, _frame_to_data
+from ppprog.models.cox import _as_list, _check_model_columns, _check_ties, _frame_to_data
 from ppprog.models.firth_result import FirthBatchResult, FirthResult, ProfileTable
 from ppprog.models.status import FitOutcome, FitStatus
 
@@ -104,12 +104,6 @@ class _Replicate:
         return float(lpen), beta, int(code)
 
 
-def _check_ties(ties: str) -> bool:
-    if ties not in ("breslow", "efron"):
-        raise ModelError(f"ties must be 'breslow' or 'efron', got {ties!r}")
-    return ties == "efron"
-
-
 def _inverse(info: FloatArray) -> FloatArray:
     try:
         np.linalg.cholesky(info)
@@ -163,9 +157,7 @@ def _fit_arrays(X, start, stop, event, strata, mask, efron, options):  # noqa: A
 def _frame_arrays(data, duration, event, covariates, start, strata):  # noqa: ANN001, ANN202
     """Validate the model columns with the ordinary Cox front end's checks; never drop a row."""
     covs, strata_l = _as_list(covariates), _as_list(strata)
-    if not covs:
-        raise ModelError("covariates: at least one column is needed")
-    _check_columns(data, [duration, event, *covs, *([start] if start else []), *strata_l])
+    _check_model_columns(data, duration, event, covs, start, strata_l, [])
     d = _frame_to_data(data, duration, event, covs, start, strata_l, [])
     n = d.stop.size
     st = np.full(n, -np.inf) if d.start is None else d.start

@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from ppprog._core.errors import ParseError, Problem, ProblemReport
+from ppprog._core.errors import ParseError, Problem, ProblemReport, field_line
 from ppprog.records.case import (
     AnaMeasurement,
     Case,
@@ -62,12 +62,7 @@ class _Ctx:
         self.problems: list[Problem] = []
 
     def add(self, path: str, message: str) -> None:
-        line = self.lines.get(path)
-        key = path
-        while line is None and key:
-            cut = max(key.rfind("."), key.rfind("["))
-            key = key[:cut] if cut > 0 else ""
-            line = self.lines.get(key)
+        line = field_line(self.lines, path)
         self.problems.append(Problem(self.file, self.case_id, path, message, line))
 
 

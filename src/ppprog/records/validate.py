@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from enum import Enum
 
-from ppprog._core.errors import Problem, ProblemReport
+from ppprog._core.errors import Problem, ProblemReport, field_line
 from ppprog.records.case import (
     AnaMeasurement,
     Case,
@@ -388,18 +388,6 @@ def rule_outcomes(case: Case) -> list[Problem]:
 RULES: tuple[Rule, ...] = (rule_types, rule_times, rule_treatments, rule_outcomes)
 
 
-def _line(lines: Mapping[str, int] | None, field: str) -> int | None:
-    if not lines:
-        return None
-    key = field
-    while key:
-        if key in lines:
-            return lines[key]
-        cut = max(key.rfind("."), key.rfind("["))
-        key = key[:cut] if cut > 0 else ""
-    return lines.get("")
-
-
 def validate(
     cases: Iterable[Case],
     *,
@@ -435,5 +423,5 @@ def validate(
             )  # noqa: E501
         else:
             seen[case.case_id] = k
-        report.extend(replace(p, file=file, line=_line(lm, p.field)) for p in found)
+        report.extend(replace(p, file=file, line=field_line(lm, p.field)) for p in found)
     return report

@@ -153,14 +153,9 @@ def cumhaz_piecewise(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -
         ``H(t)`` for every subject and time.
     """
     t = np.asarray(t, dtype=np.float64)
-    h_left, mult, before, _ = segment_cumhaz(breaks, log_mult, cumhaz)
     # segment index of each time: number of breaks <= t
     k = np.sum(breaks[..., None, :] <= t[:, None], axis=-1)  # (..., T)
-    hl = np.take_along_axis(h_left, k, axis=-1)
-    bef = np.take_along_axis(before, k, axis=-1)
-    mk = np.take_along_axis(mult, k, axis=-1)
-    h0t = cumhaz(t)
-    return bef + mk * (h0t - hl)
+    return _cumhaz_in_segment(k, cumhaz(t), breaks, log_mult, cumhaz)
 
 
 def cumhaz_at(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -> Array:
@@ -183,12 +178,19 @@ def cumhaz_at(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -> Array
         ``H(t)``.
     """
     t = np.asarray(t, dtype=np.float64)
-    h_left, mult, before, _ = segment_cumhaz(breaks, log_mult, cumhaz)
     k = np.sum(breaks <= t[..., None], axis=-1)[..., None]
-    hl = np.take_along_axis(h_left, k, axis=-1)[..., 0]
-    bef = np.take_along_axis(before, k, axis=-1)[..., 0]
-    mk = np.take_along_axis(mult, k, axis=-1)[..., 0]
-    return bef + mk * (cumhaz(t) - hl)
+    return _cumhaz_in_segment(k, cumhaz(t)[..., None], breaks, log_mult, cumhaz)[..., 0]
+
+
+def _cumhaz_in_segment(
+    k: Array, h0t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz
+) -> Array:
+    """``H`` where segment ``k`` holds baseline cumulative hazard ``h0t``."""
+    h_left, mult, before, _ = segment_cumhaz(breaks, log_mult, cumhaz)
+    hl = np.take_along_axis(h_left, k, axis=-1)
+    bef = np.take_along_axis(before, k, axis=-1)
+    mk = np.take_along_axis(mult, k, axis=-1)
+    return bef + mk * (h0t - hl)
 
 
 @njit(cache=True)

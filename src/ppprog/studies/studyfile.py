@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ppprog._core.errors import ParseError, Problem, ProblemReport, SpecError
+from ppprog._core.errors import ParseError, Problem, ProblemReport, SpecError, field_line
 from ppprog.studies.design import Study
 from ppprog.studies.result import StudyResult
 
@@ -131,16 +131,6 @@ def _toml_lines(text: str) -> dict[str, int]:
     return out
 
 
-def _locate(field: str, lines: Mapping[str, int]) -> int | None:
-    probe = field
-    while probe:
-        if probe in lines:
-            return lines[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        probe = probe[:cut] if cut > 0 else ""
-    return None
-
-
 def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> None:
     for k in d:
         if k not in _TOP:
@@ -211,7 +201,7 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         rep.extend(pr for pr in study.problems() if pr.field not in seen)
     located = ProblemReport()
     located.extend(
-        Problem(str(p), None, pr.field, pr.message, _locate(pr.field, lines)) for pr in rep
+        Problem(str(p), None, pr.field, pr.message, field_line(lines, pr.field)) for pr in rep
     )
     located.raise_if_any()
     assert study is not None

@@ -46,45 +46,43 @@ __all__ = [
 
 ID = "id"
 
+# Patient and treatment columns at the end of the onset table and of the baseline columns.
+_PATIENT_COLUMNS: dict[str, str] = {
+    "age": "float64",
+    "sex": "object",
+    "disease": "object",
+    "de_novo": "boolean",
+    "agent": "object",
+}
+
+# Outcome columns opening the one-row-per-subject tables.
+_OUTCOME_COLUMNS: dict[str, str] = {
+    "id": "object",
+    "time": "float64",
+    "event": "int64",
+    "time_low": "float64",
+    "time_high": "float64",
+    "time_approximate": "bool",
+}
+
 #: Baseline covariates shared by the resolution and counting-process tables.
 BASELINE_COLUMNS: dict[str, str] = {
     "onset_day": "float64",
     "ana_log2_onset": "float64",
     "ana_category_onset": "object",
     "pustular_extent": "object",
-    "age": "float64",
-    "sex": "object",
-    "disease": "object",
-    "de_novo": "boolean",
-    "agent": "object",
+    **_PATIENT_COLUMNS,
 }
 
 #: ``resolution_table``: one row per case, time from onset to the endpoint.
-RESOLUTION_COLUMNS: dict[str, str] = {
-    "id": "object",
-    "time": "float64",
-    "event": "int64",
-    "time_low": "float64",
-    "time_high": "float64",
-    "time_approximate": "bool",
-    **BASELINE_COLUMNS,
-}
+RESOLUTION_COLUMNS: dict[str, str] = {**_OUTCOME_COLUMNS, **BASELINE_COLUMNS}
 
 #: ``onset_table``: one row per treated patient, time from index to onset.
 ONSET_COLUMNS: dict[str, str] = {
-    "id": "object",
-    "time": "float64",
-    "event": "int64",
-    "time_low": "float64",
-    "time_high": "float64",
-    "time_approximate": "bool",
+    **_OUTCOME_COLUMNS,
     "ana_log2_index": "float64",
     "ana_category_index": "object",
-    "age": "float64",
-    "sex": "object",
-    "disease": "object",
-    "de_novo": "boolean",
-    "agent": "object",
+    **_PATIENT_COLUMNS,
 }
 
 #: Time-varying columns by option name of ``counting_process(time_varying=...)``.

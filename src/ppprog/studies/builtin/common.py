@@ -7,6 +7,8 @@ replicate axis) and returns the runner's tidy method format
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,13 +18,15 @@ import pandas as pd
 from ppprog._core.rng import seed_sequence, stream
 from ppprog._core.typing import BoolArray, FloatArray
 from ppprog.models.status import FitStatus
-from ppprog.simulate.cohort import CohortBatch
+from ppprog.simulate.cohort import CohortBatch, generate
 from ppprog.simulate.spec import CohortSpec
+from ppprog.studies.builtin_methods import _events
 from ppprog.studies.methods import estimates_frame
 
 __all__ = [
     "section_seed",
     "cohort_spec",
+    "generate_cohorts",
     "extra_uniforms",
     "value_at",
     "cox_rows",
@@ -80,6 +84,43 @@ def cohort_spec(endpoint: str, changes: Mapping[str, Any] | None = None) -> Coho
     return spec.replace(dict(changes)) if changes else spec
 
 
+@functools.lru_cache(maxsize=64)
+def _cached_spec(endpoint: str, changes_json: str) -> CohortSpec:
+    return cohort_spec(endpoint, json.loads(changes_json))
+
+
+def generate_cohorts(
+    endpoint: str,
+    params: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    *,
+    replicates: int,
+    seed: int,
+    scenario: int,
+    first_replicate: int,
+) -> CohortBatch:
+    """Cohorts of ``params["n"]`` subjects from :func:`cohort_spec` (specs cached per process).
+
+    Parameters
+    ----------
+    endpoint : {"onset", "resolution"}
+        Which cohort.
+    params : mapping
+        Scenario parameters; ``n`` is the cohort size.
+    changes : mapping
+        Dotted-path spec changes (JSON-serializable; the cache key).
+    replicates, seed, scenario, first_replicate : int
+        As for :func:`ppprog.simulate.cohort.generate`.
+
+    Returns
+    -------
+    CohortBatch
+    """
+    spec = _cached_spec(endpoint, json.dumps(dict(changes), sort_keys=True))
+    return generate(spec, int(params["n"]), replicates, seed, scenario=scenario,
+                    first_replicate=first_replicate)  # fmt: skip
+
+
 def extra_uniforms(batch: CohortBatch, k: int, n: int) -> FloatArray:
     """Uniforms ``(k, R, n)`` for draws beyond the generator's (publication, features).
 
@@ -135,6 +176,21 @@ def _status_codes(result: Any, r: int) -> np.ndarray:
     return status.astype(np.int64).reshape(r)
 
 
+def _fit_rows(
+    names: Sequence[str],
+    res: Any,
+    r: int,
+    event: BoolArray,
+    mask: BoolArray | None,
+    level: float,
+) -> pd.DataFrame:
+    """Wald rows of a batched fit, with its status codes and the events used."""
+    return estimates_frame(
+        list(names), res.params, res.se, level=level, status=_status_codes(res, r),
+        n_events=_events(event, mask),
+    )  # fmt: skip
+
+
 def cox_rows(
     names: Sequence[str],
     X: FloatArray,
@@ -171,11 +227,7 @@ def cox_rows(
     from ppprog.models.cox_batch import cox_ph_batch
 
     res = cox_ph_batch(X, stop, event, start=start, mask=mask, ties="efron")
-    r = X.shape[0]
-    n_ev = _events(event, mask)
-    return estimates_frame(
-        list(names), res.params, res.se, level=level, status=_status_codes(res, r), n_events=n_ev
-    )
+    return _fit_rows(names, res, X.shape[0], event, mask, level)
 
 
 def firth_rows(
@@ -212,11 +264,7 @@ def firth_rows(
     from ppprog.models.firth import cox_firth_batch
 
     res = cox_firth_batch(X, stop, event, start=start, mask=mask, ties="efron", alpha=1.0 - level)
-    r = X.shape[0]
-    return estimates_frame(
-        list(names), res.params, res.se, level=level, status=_status_codes(res, r),
-        n_events=_events(event, mask),
-    )  # fmt: skip
+    return _fit_rows(names, res, X.shape[0], event, mask, level)
 
 
 def logrank_rows(
@@ -296,10 +344,3 @@ def count_rows(name: str, values: FloatArray) -> pd.DataFrame:
     v = np.asarray(values, dtype=float)[:, None]
     nan = np.full_like(v, np.nan)
     return estimates_frame([name], v, nan, lower=nan, upper=nan, p=nan)
-
-
-def _events(event: BoolArray, mask: BoolArray | None) -> FloatArray:
-    ev = np.asarray(event, dtype=bool)
-    if mask is not None:
-        ev = ev & np.asarray(mask, dtype=bool)
-    return ev.sum(axis=1).astype(float)

@@ -36,9 +36,14 @@ import pandas as pd
 
 from ppprog._core.errors import SpecError
 from ppprog._core.typing import BoolArray, FloatArray
-from ppprog.simulate.cohort import CohortBatch, generate
+from ppprog.simulate.cohort import CohortBatch
 from ppprog.simulate.spec import STRATEGIES
-from ppprog.studies.builtin.common import cohort_spec, count_rows, cox_rows, section_seed
+from ppprog.studies.builtin.common import (
+    count_rows,
+    cox_rows,
+    generate_cohorts,
+    section_seed,
+)
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.methods import Method
 
@@ -255,9 +260,8 @@ def switch_generator(
     SwitchData
     """
     changes = {**params["spec_changes"], "resolution.management.rate": float(params["switch_rate"])}
-    spec = cohort_spec("resolution", changes)
-    b = generate(spec, int(params["n"]), replicates, seed, scenario=scenario,
-                 first_replicate=first_replicate)  # fmt: skip
+    b = generate_cohorts("resolution", params, changes, replicates=replicates, seed=seed,
+                         scenario=scenario, first_replicate=first_replicate)  # fmt: skip
     sw = switch_times(b, params["switch_strategies"])
     return SwitchData(b.time, b.event, sw, float(params["landmark"]))
 

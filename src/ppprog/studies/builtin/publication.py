@@ -16,8 +16,6 @@ out as they are invisible to a reader of the literature).
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ppprog._core.typing import BoolArray
-from ppprog.simulate.cohort import CohortBatch, generate
+from ppprog.simulate.cohort import CohortBatch
 from ppprog.simulate.processes import categorical
 from ppprog.simulate.spec import CohortSpec
 from ppprog.studies.builtin.common import (
-    cohort_spec,
     count_rows,
     cox_rows,
     extra_uniforms,
     firth_rows,
+    generate_cohorts,
     section_seed,
     value_at,
 )
@@ -63,20 +61,9 @@ class PublishedData:
     truth: None = None
 
 
-@functools.lru_cache(maxsize=32)
-def _spec(endpoint: str, changes_json: str) -> CohortSpec:
-    return cohort_spec(endpoint, json.loads(changes_json))
-
-
 def _model(params: Mapping[str, Any]) -> ReportingModel:
     key = str(params["model_key"])
     return ReportingModel.from_mapping(key, params["models"][key])
-
-
-def _generate(params: Mapping[str, Any], endpoint: str, **kw: Any) -> CohortBatch:
-    spec = _spec(endpoint, json.dumps(params["spec_changes"], sort_keys=True))
-    return generate(spec, int(params["n"]), kw["replicates"], kw["seed"],
-                    scenario=kw["scenario"], first_replicate=kw["first_replicate"])  # fmt: skip
 
 
 def resolution_generator(
@@ -96,8 +83,8 @@ def resolution_generator(
     -------
     PublishedData
     """
-    b = _generate(params, "resolution", replicates=replicates, seed=seed, scenario=scenario,
-                  first_replicate=first_replicate)  # fmt: skip
+    b = generate_cohorts("resolution", params, params["spec_changes"], replicates=replicates,
+                         seed=seed, scenario=scenario, first_replicate=first_replicate)  # fmt: skip
     u = extra_uniforms(b, 2, b.n)
     unusual = u[1] < float(params["unusual_prevalence"])
     feats = resolution_features(
@@ -126,8 +113,8 @@ def onset_generator(
     PublishedData
         ``published`` is False for every non-case.
     """
-    b = _generate(params, "onset", replicates=replicates, seed=seed, scenario=scenario,
-                  first_replicate=first_replicate)  # fmt: skip
+    b = generate_cohorts("onset", params, params["spec_changes"], replicates=replicates,
+                         seed=seed, scenario=scenario, first_replicate=first_replicate)  # fmt: skip
     u = extra_uniforms(b, 3, b.n)
     extent = categorical(dict(params["extent"]), u[2])
     ana = value_at(b.breaks, b.segments["ana_high"], b.time) > 0.5

@@ -22,8 +22,6 @@ model. Biometrics 1983;39:499-503.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,13 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ppprog.simulate.cohort import CohortBatch, generate
+from ppprog.simulate.cohort import CohortBatch
 from ppprog.simulate.spec import CohortSpec
 from ppprog.studies.builtin.common import (
     cohort_spec,
     count_rows,
     cox_rows,
     firth_rows,
+    generate_cohorts,
     logrank_rows,
     section_seed,
 )
@@ -71,11 +70,6 @@ class PowerData:
     truth: None = None
 
 
-@functools.lru_cache(maxsize=64)
-def _spec(endpoint: str, changes_json: str) -> CohortSpec:
-    return cohort_spec(endpoint, json.loads(changes_json))
-
-
 def power_generator(
     params: Mapping[str, Any], *, replicates: int, seed: int, scenario: int, first_replicate: int
 ) -> PowerData:
@@ -94,9 +88,8 @@ def power_generator(
     """
     endpoint = str(params["endpoint"])
     changes = {**params["spec_changes"], _EFFECT_PATH[endpoint]: math.log(float(params["hr"]))}
-    spec = _spec(endpoint, json.dumps(changes, sort_keys=True))
-    b = generate(spec, int(params["n"]), replicates, seed, scenario=scenario,
-                 first_replicate=first_replicate)  # fmt: skip
+    b = generate_cohorts(endpoint, params, changes, replicates=replicates, seed=seed,
+                         scenario=scenario, first_replicate=first_replicate)  # fmt: skip
     return PowerData(b)
 
 

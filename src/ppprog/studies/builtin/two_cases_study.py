@@ -11,8 +11,6 @@ from :mod:`ppprog.studies.builtin.ana_exact`.
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ppprog.models.status import FitStatus
-from ppprog.simulate.cohort import CohortBatch, generate
-from ppprog.simulate.spec import CohortSpec
+from ppprog.simulate.cohort import CohortBatch
 from ppprog.studies.builtin.ana_exact import case_ana_high_probability
-from ppprog.studies.builtin.common import cohort_spec, section_seed, value_at
+from ppprog.studies.builtin.common import cohort_spec, generate_cohorts, section_seed, value_at
 from ppprog.studies.builtin.two_cases import likelihood_ratio, two_case_table
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.methods import Method, estimates_frame
@@ -48,11 +45,6 @@ class TwoCaseData:
     truth: None = None
 
 
-@functools.lru_cache(maxsize=32)
-def _spec(endpoint: str, changes_json: str) -> CohortSpec:
-    return cohort_spec(endpoint, json.loads(changes_json))
-
-
 def two_case_generator(
     params: Mapping[str, Any], *, replicates: int, seed: int, scenario: int, first_replicate: int
 ) -> TwoCaseData:
@@ -69,10 +61,8 @@ def two_case_generator(
     -------
     TwoCaseData
     """
-    spec = _spec("onset", json.dumps(params["spec_changes"], sort_keys=True))
-    batch = generate(
-        spec, int(params["n"]), replicates, seed, scenario=scenario, first_replicate=first_replicate
-    )
+    batch = generate_cohorts("onset", params, params["spec_changes"], replicates=replicates,
+                             seed=seed, scenario=scenario, first_replicate=first_replicate)  # fmt: skip
     return TwoCaseData(batch=batch, n_cases=int(params["n_cases"]))
 
 
