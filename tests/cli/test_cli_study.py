@@ -192,3 +192,17 @@ def test_report_of_incomplete_claims_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot rebuild the report" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_builtin_quick_run_summarize_and_rebuild(tmp_path, capsys):
+    out = tmp_path / "claims"
+    argv = ["study", "run", "--quick", "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == EXIT_OK
+    first = (out / "report.md").read_text()
+    assert main(["study", "summarize", str(out)]) == EXIT_OK
+    assert "power_onset" in capsys.readouterr().out
+    (out / "report.md").unlink()
+    assert main(["study", "report", str(out)]) == EXIT_OK
+    # rebuilt from the saved tables and replicates, without rerunning the simulation
+    assert (out / "report.md").read_text() == first
