@@ -7,20 +7,20 @@ vocabulary tokens (or None when unknown); one-hot encode them before fitting.
 
 Baseline covariates (``resolution_table`` and ``counting_process``)
 --------------------------------------------------------------------
-=================  ========  =====================================================
-column             dtype     meaning
-=================  ========  =====================================================
-onset_day          float64   day of onset from the index date
-ana_log2_onset     float64   ANA at onset (LOCF), ``log2(reciprocal / 40)``,
-                             -1 when negative, NaN when none in effect
-ana_category_onset object    negative / low / moderate / high, None when none
-pustular_extent    object    none / localized / generalized, None if unknown
-age                float64   years at the index date (NaN if unknown)
-sex                object    female / male / other
-disease            object    underlying disease token
-de_novo            boolean   True de novo, False exacerbation, <NA> unknown
-agent              object    inducing anti-TNF agent
-=================  ========  =====================================================
+==================  ========  =====================================================
+column              dtype     meaning
+==================  ========  =====================================================
+onset_day           float64   day of onset from the index date
+ana_log2_onset      float64   ANA at onset (LOCF), ``log2(reciprocal / 40)``,
+                              -1 when negative, NaN when none in effect
+ana_category_onset  object    negative / low / moderate / high, None when none
+pustular_extent     object    none / localized / generalized, None if unknown
+age                 float64   years at the index date (NaN if unknown)
+sex                 object    female / male / other
+disease             object    underlying disease token
+de_novo             boolean   True de novo, False exacerbation, <NA> unknown
+agent               object    inducing anti-TNF agent
+==================  ========  =====================================================
 
 Time-varying covariates (``counting_process``)
 ----------------------------------------------
