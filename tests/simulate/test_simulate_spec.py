@@ -143,3 +143,16 @@ def test_defaults_reproduce_the_published_figures():
     for s, p in p_cr.items():
         hr = math.exp(res.log_hr.get(f"strategy[{s}]", 0.0))
         assert 0.8 * (1 - math.exp(-12 * rate * hr)) == pytest.approx(p, abs=5e-5)
+
+
+def test_type_and_value_problems_are_reported_together():
+    d = CohortSpec.default("resolution").to_dict()
+    d["resolution"]["population"]["female"] = "lots"  # wrong type
+    d["resolution"]["population"]["smoker"] = 1.5  # out of range
+    d["censoring"]["administrative"] = -5.0  # out of range
+    with pytest.raises(SpecError) as err:
+        CohortSpec.from_dict(d)
+    fields = [p.field for p in err.value.report]
+    assert sorted(fields) == sorted(
+        ["resolution.population.female", "resolution.population.smoker", "censoring.administrative"]
+    )

@@ -122,15 +122,7 @@ class _Builder:
         if isinstance(tp, type) and issubclass(tp, BaselineHazard):
             return self._hazard(v, path)
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-            before = len(self.report)
-            kwargs = self.build(tp, v, path, base)
-            if kwargs is None or len(self.report) > before:
-                return None
-            try:
-                return tp(**kwargs)
-            except TypeError as exc:
-                self.report.add(path, str(exc))
-                return None
+            return self._dataclass(tp, v, path, base)
         if origin is dict:
             return self._mapping(tp, v, path)
         if origin is tuple:
@@ -140,6 +132,20 @@ class _Builder:
             inner = typing.get_args(tp)[0]
             return tuple(self.convert(inner, x, f"{path}[{i}]", None) for i, x in enumerate(v))
         return self._scalar(tp, v, path)
+
+    def _dataclass(self, tp: Any, v: Any, path: str, base: Any) -> Any:
+        kwargs = self.build(tp, v, path, base)
+        if kwargs is None:
+            return None
+        # fields that failed conversion hold placeholders (NaN, 0, "", None); the object
+        # is still built so that value checks can report the file's other problems too
+        try:
+            return tp(**kwargs)
+        except TypeError as exc:
+            # a missing required field is already reported below ``path``
+            if not any(q.field.startswith(f"{path}.") for q in self.report):
+                self.report.add(path, str(exc))
+            return None
 
     def _hazard(self, v: Any, path: str) -> Any:
         if isinstance(v, BaselineHazard):
@@ -218,11 +224,27 @@ def spec_from_dict(d: Mapping[str, Any], *, base: CohortSpec | None = None) -> C
         base = None if not isinstance(d.get("endpoint"), str) else _switch_base(d["endpoint"])
     kwargs = b.build(CohortSpec, d, "", base)
     if b.report:
+        _add_value_problems(b.report, kwargs)
         err = SpecError(str(b.report))
         err.report = b.report  # type: ignore[attr-defined]
         raise err
     assert kwargs is not None
     return CohortSpec(**kwargs)
+
+
+def _add_value_problems(report: ProblemReport, kwargs: dict[str, Any] | None) -> None:
+    """Add the value problems of the partly converted spec, skipping fields already reported."""
+    if kwargs is None:
+        return
+    try:
+        CohortSpec(**kwargs)
+    except SpecError as exc:
+        seen = {p.field for p in report}
+        more = getattr(exc, "report", None)
+        if more is not None:
+            report.extend(q for q in more if q.field not in seen)
+    except (TypeError, ValueError, AttributeError):  # placeholders too broken to check further
+        return
 
 
 def _switch_base(endpoint: str) -> CohortSpec | None:
@@ -404,4 +426,10 @@ def load(path: Any, *, base: CohortSpec | None = None) -> CohortSpec:
     try:
         return loads(p.read_text(encoding="utf-8"), fmt, base=base)
     except SpecError as exc:
-        raise SpecError(f"{p}: {exc}") from exc
+        found = getattr(exc, "report", None)
+        if found is None:
+            raise SpecError(f"{p}: {exc}") from exc
+        located = ProblemReport([dataclasses.replace(q, file=str(p)) for q in found])
+        err = SpecError(str(located))
+        err.report = located  # type: ignore[attr-defined]
+        raise err from exc
