@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import itertools
 
+import lifelines
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from tests.models._oracles_cox import oracle_newton
 
 from ppprog._core.errors import FitWarning, ModelError
+from ppprog.models import firth
 from ppprog.models.cox import cox_ph
 from ppprog.models.status import FitStatus
-
-lifelines = pytest.importorskip("lifelines")
-sm = pytest.importorskip("statsmodels.api")
 
 ROSSI_COVS = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 TIGHT = {"precision": 1e-13, "r_precision": 1e-15}
@@ -215,7 +215,6 @@ def test_validation_names_the_column(mutate, match):
 
 
 def test_firth_delegation_passes_arguments(monkeypatch):
-    firth = pytest.importorskip("ppprog.models.firth")
     seen = {}
 
     def fake(data, **kw):
@@ -237,7 +236,6 @@ def test_firth_delegation_passes_arguments(monkeypatch):
 
 @pytest.mark.slow
 def test_firth_delegation_two_subjects_log3():
-    firth = pytest.importorskip("ppprog.models.firth")
     df = pd.DataFrame({"t": [1.0, 2.0], "e": [1, 1], "x": [1.0, 0.0]})
     fit = cox_ph(df, duration="t", event="e", covariates="x", penalty="firth", ties="breslow")
     assert isinstance(fit, firth.FirthResult)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,7 +96,6 @@ def test_bit_identical_serial_processes_dask() -> None:
     (The batched Cox engine's bit-identity across processes is checked by
     benchmarks/bench_study.py, whose worker start-up with numba is too slow here.)
     """
-    distributed = pytest.importorskip("distributed")
     study = _study(replicates=30)
     serial = run(study, progress=False, chunk_size=30).replicates
     procs = run(study, backend="processes", workers=2, chunk_size=4, progress=False)
@@ -103,7 +103,7 @@ def test_bit_identical_serial_processes_dask() -> None:
     assert procs.manifest["runs"][-1]["workers"] == 2
     with (
         distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
