@@ -93,8 +93,8 @@ def test_bit_identical_across_chunk_sizes(chunk_size: int) -> None:
 def test_bit_identical_serial_processes_dask() -> None:
     """Same bits serially, on 2 spawned processes and on a real 2-worker Dask cluster.
 
-    (The batched Cox engine's bit-identity across processes is checked by
-    benchmarks/bench_study.py, whose worker start-up with numba is too slow here.)
+    (The real engine, numba Cox, Firth and log-rank on ppprog's cohort generator, is
+    checked the same way in test_studies_engine_bits.py.)
     """
     study = _study(replicates=30)
     serial = run(study, progress=False, chunk_size=30).replicates
