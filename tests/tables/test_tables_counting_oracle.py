@@ -25,6 +25,7 @@ on the same day, the one listed first in ``case.treatments``.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ppprog import Case, counting_process, resolution_table
+from ppprog import Case, CohortSpec, counting_process, generate, read_cases, resolution_table
 from strategies import case_lists
 
 PROPS = settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -158,11 +159,29 @@ def test_counting_process_matches_day_by_day_oracle(
     cases: list[Case], window: float | None
 ) -> None:
     df = counting_process(cases, ana_window=window)
+    assert list(dict.fromkeys(df["id"])) == [c.case_id for c in cases]
+    _check_all(cases, window)
+
+
+def _check_all(cases: list[Case], window: float | None) -> None:
+    df = counting_process(cases, ana_window=window)
     ref = resolution_table(cases).set_index("id")
     by_id = {c.case_id: c for c in cases}
-    assert list(dict.fromkeys(df["id"])) == [c.case_id for c in cases]
     for cid, rows in df.groupby("id", sort=False):
         check_case(by_id[cid], rows, ref.at[cid, "time"], int(ref.at[cid, "event"]), window)
+
+
+@pytest.mark.parametrize("window", [None, 30.0])
+def test_generated_and_seed_cases_match_oracle(window: float | None) -> None:
+    """Every case of a synthetic cohort (with switches) and of the seed report, every time.
+
+    Hypothesis draws drug switches only now and then; these cases always have them.
+    """
+    cohort = generate(CohortSpec.default("resolution"), 80, 1, 20261204).to_cases(0)
+    seed = read_cases(Path(__file__).resolve().parents[2] / "data" / "cases" / "seed_report.yaml")
+    assert sum(len(c.drug_switches) for c in cohort + seed) >= 20
+    _check_all(cohort, window)
+    _check_all(seed, window)
 
 
 def test_oracle_flags_a_wrong_row() -> None:
