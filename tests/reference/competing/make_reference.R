@@ -110,7 +110,9 @@ fit_both <- function(d, label, tcol, scol, covs, cause) {
   fgd <- finegray(Surv(.t, .fs) ~ ., data = d2[, c(".t", ".fs", covs)], etype = as.character(cause))
   cx <- coxph(as.formula(paste("Surv(fgstart, fgstop, fgstatus) ~", paste(covs, collapse = "+"))),
               data = fgd, weights = fgwt)
-  out <- rbind(out, coef_rows(label, "finegray", cause, coef(cx), vcov(cx), cx$loglik[2], TRUE))
+  # model-based variance (coxph's naive.var); with non-integer case weights coxph's
+  # default $var is a robust variance with each expanded row its own cluster
+  out <- rbind(out, coef_rows(label, "finegray", cause, coef(cx), cx$naive.var, cx$loglik[2], TRUE))
   # predicted cumulative incidence (predict.crr) at two covariate rows
   newx <- rbind(colMeans(X), X[1, ])
   pc <- predict(cr, newx)
