@@ -77,7 +77,9 @@ GRAY_CASES = {
 }
 
 
-@pytest.mark.parametrize("row", GRAY_REF.to_dict("records"), ids=lambda r: f"{r['dataset']}-{r['cause']}")
+@pytest.mark.parametrize(
+    "row", GRAY_REF.to_dict("records"), ids=lambda r: f"{r['dataset']}-{r['cause']}"
+)
 def test_gray_matches_cuminc(row: dict) -> None:
     file, t, s, g, st, rho = GRAY_CASES[row["dataset"]]
     d = _data(file)
@@ -91,26 +93,35 @@ def test_gray_matches_cuminc(row: dict) -> None:
 FG_REF = pd.read_csv(REF / "ref_fine_gray.csv")
 FG_DATA = {"mgus2": ("etime", "event", ["age", "male"]), "sim_ties": ("time", "status", ["x1", "x2"]),
            "sim_three": ("time", "status", ["z"])}  # fmt: skip
-FG_KEYS = sorted({(d, m, int(c)) for d, m, c in zip(FG_REF["dataset"], FG_REF["method"], FG_REF["cause"])})
+FG_KEYS = sorted(
+    {(d, m, int(c)) for d, m, c in zip(FG_REF["dataset"], FG_REF["method"], FG_REF["cause"])}
+)
 
 
 @pytest.mark.parametrize(("label", "method", "cause"), FG_KEYS)
 def test_fine_gray_matches_r(label: str, method: str, cause: int) -> None:
     t, s, covs = FG_DATA[label]
     fit = fine_gray(_data(label), duration=t, event=s, covariates=covs, cause=cause, method=method)
-    ref = FG_REF[(FG_REF["dataset"] == label) & (FG_REF["method"] == method) & (FG_REF["cause"] == cause)]
+    ref = FG_REF[
+        (FG_REF["dataset"] == label) & (FG_REF["method"] == method) & (FG_REF["cause"] == cause)
+    ]
     assert fit.status.converged
     np.testing.assert_allclose(fit.params.to_numpy(), ref["coef"].to_numpy(), rtol=0, atol=1e-6)
     np.testing.assert_allclose(fit.se.to_numpy(), ref["se"].to_numpy(), rtol=0, atol=1e-5)
     vcols = ["v1", "v2"][: len(covs)]
-    np.testing.assert_allclose(fit.vcov.to_numpy(), ref[vcols].to_numpy(float), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(
+        fit.vcov.to_numpy(), ref[vcols].to_numpy(float), rtol=1e-6, atol=1e-10
+    )
     assert fit.loglik == pytest.approx(float(ref["loglik"].iloc[0]), abs=1e-6)
 
 
 PRED_REF = pd.read_csv(REF / "ref_fine_gray_predict.csv")
 
 
-@pytest.mark.parametrize(("label", "cause"), sorted({(d, int(c)) for d, c in zip(PRED_REF["dataset"], PRED_REF["cause"])}))
+@pytest.mark.parametrize(
+    ("label", "cause"),
+    sorted({(d, int(c)) for d, c in zip(PRED_REF["dataset"], PRED_REF["cause"])}),
+)
 def test_predict_cif_matches_predict_crr(label: str, cause: int) -> None:
     t, s, covs = FG_DATA[label]
     d = _data(label)
@@ -119,7 +130,9 @@ def test_predict_cif_matches_predict_crr(label: str, cause: int) -> None:
     got = fit.predict_cif(new)
     ref = PRED_REF[(PRED_REF["dataset"] == label) & (PRED_REF["cause"] == cause)]
     np.testing.assert_allclose(got.index.to_numpy(), ref["time"].to_numpy(), atol=1e-12)
-    np.testing.assert_allclose(got.to_numpy(), ref[["cif_1", "cif_2"]].to_numpy(), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(
+        got.to_numpy(), ref[["cif_1", "cif_2"]].to_numpy(), rtol=0, atol=1e-8
+    )
 
 
 def test_finegray_rows_match_r() -> None:

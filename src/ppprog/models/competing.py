@@ -186,7 +186,12 @@ class AJResult:
         rows = [[str(g), c, int(r["n"]), int(r["events"]), r["cif"], r["lower"], r["upper"]]
                 for (g, c), r in self.summary.iterrows()]  # fmt: skip
         note = f"Aalen-Johansen, conf_type={self.conf_type!r}"
-        return text_table(header, rows) + "\n" + note + (", left-truncated" if self.left_truncated else "")
+        return (
+            text_table(header, rows)
+            + "\n"
+            + note
+            + (", left-truncated" if self.left_truncated else "")
+        )
 
 
 def _frames(
@@ -281,8 +286,12 @@ def aalen_johansen(
     pieces = []
     for j in range(len(levels)):
         sel = codes == j
-        pieces.append(_frames(t[sel], e[sel], None if en is None else en[sel], causes, conf_type, conf_int))
-    parts = {k: pd.concat([p[k] for p in pieces], keys=list(levels), names=["group"]) for k in pieces[0]}
+        pieces.append(
+            _frames(t[sel], e[sel], None if en is None else en[sel], causes, conf_type, conf_int)
+        )
+    parts = {
+        k: pd.concat([p[k] for p in pieces], keys=list(levels), names=["group"]) for k in pieces[0]
+    }
     n = pd.Series({lv: int(np.sum(codes == j)) for j, lv in enumerate(levels)})
     return AJResult(**parts, causes=causes, groups=levels, n=n, conf_type=conf_type,  # type: ignore[arg-type]
                     conf_int=float(conf_int), left_truncated=en is not None)  # fmt: skip

@@ -139,7 +139,10 @@ class FineGrayResult:
     def __str__(self) -> str:
         s = self.summary
         header = ["", "coef", "exp(coef)", "se(coef)", "z", "p"]
-        rows = [[k, r["coef"], r["exp(coef)"], r["se(coef)"], r["z"], fmt_p(r["p"])] for k, r in s.iterrows()]
+        rows = [
+            [k, r["coef"], r["exp(coef)"], r["se(coef)"], r["z"], fmt_p(r["p"])]
+            for k, r in s.iterrows()
+        ]
         head = (f"Fine-Gray ({self.method}), cause {self.cause}: n={self.n}, events={self.n_events}, "
                 f"competing={self.n_competing}, loglik={fmt_num(self.loglik)}; {self.status}")  # fmt: skip
         return head + "\n" + text_table(header, rows) + "\n" + "; ".join(self.notes)
@@ -158,16 +161,22 @@ def _from_frame(
         a = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(a)
         if bad.any():
-            raise ModelError(f"column {c!r} has missing/non-numeric values at rows {np.flatnonzero(bad)[:5].tolist()}")
+            raise ModelError(
+                f"column {c!r} has missing/non-numeric values at rows {np.flatnonzero(bad)[:5].tolist()}"
+            )
         cols[c] = a
     ev = as_codes(data[event].to_numpy(), len(data), f"column {event!r}")
     X = np.column_stack([cols[c] for c in covariates]) if covariates else np.zeros((len(data), 0))
     return cols[duration], ev, X
 
 
-def _from_survival_data(data: Any, covariates: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _from_survival_data(
+    data: Any, covariates: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if data.n_replicates != 1:
-        raise ModelError(f"SurvivalData has {data.n_replicates} replicates; fit one with .replicate(r)")
+        raise ModelError(
+            f"SurvivalData has {data.n_replicates} replicates; fit one with .replicate(r)"
+        )
     if data.has_entry or len(np.unique(data.subject[0][data.mask[0]])) != int(data.mask[0].sum()):
         raise ModelError("fine_gray needs one row per subject without delayed entry")
     sel = [list(data.names).index(c) for c in covariates]
@@ -261,7 +270,9 @@ def fine_gray(
     if not status_out.converged:
         warnings.warn(f"fine_gray: {status_out}", FitWarning, stacklevel=2)
     idx = pd.Index(covs, name="covariate")
-    base = pd.DataFrame({"hazard": haz, "cumhaz": np.cumsum(haz)}, index=pd.Index(haz_t, name="time"))
+    base = pd.DataFrame(
+        {"hazard": haz, "cumhaz": np.cumsum(haz)}, index=pd.Index(haz_t, name="time")
+    )
     return FineGrayResult(
         params=pd.Series(beta, index=idx, name="coef"),
         se=pd.Series(np.sqrt(np.diag(vcov)), index=idx, name="se(coef)"),
@@ -273,7 +284,9 @@ def fine_gray(
     )  # fmt: skip
 
 
-def _fit_crr(X: np.ndarray, time: np.ndarray, status: np.ndarray, gtol: float, max_iter: int) -> tuple:
+def _fit_crr(
+    X: np.ndarray, time: np.ndarray, status: np.ndarray, gtol: float, max_iter: int
+) -> tuple:
     g = censor_km_left(time, status)
     fit = crr_fit(X, time, status, g, gtol=gtol, max_iter=max_iter)
     p = X.shape[1]
@@ -282,8 +295,20 @@ def _fit_crr(X: np.ndarray, time: np.ndarray, status: np.ndarray, gtol: float, m
         vcov = crr_sandwich(fit.beta, X, time, status, g)[0]
     ll0 = -crr_terms(np.zeros(p), X, time, status, g).neg_loglik
     tm = fit.terms
-    notes = ("crr: censoring weights from the Kaplan-Meier of the censoring times; Breslow ties; sandwich variance",)
-    return (fit.beta, vcov, -tm.neg_loglik, ll0, fit.status, fit.n_iter, tm.utime, tm.n_event / tm.s0, notes)
+    notes = (
+        "crr: censoring weights from the Kaplan-Meier of the censoring times; Breslow ties; sandwich variance",
+    )
+    return (
+        fit.beta,
+        vcov,
+        -tm.neg_loglik,
+        ll0,
+        fit.status,
+        fit.n_iter,
+        tm.utime,
+        tm.n_event / tm.s0,
+        notes,
+    )
 
 
 def _fit_fg(X: np.ndarray, time: np.ndarray, status: np.ndarray) -> tuple:
@@ -300,5 +325,7 @@ def _fit_fg(X: np.ndarray, time: np.ndarray, status: np.ndarray) -> tuple:
     r = w * np.exp(Xr @ beta)
     ut, d = np.unique(stop[ev == 1], return_counts=True)
     s0 = np.array([r[(start < t) & (t <= stop)].sum() for t in ut])
-    notes = (f"finegray: {row.size} weighted counting-process rows; Efron ties; model-based variance",)
+    notes = (
+        f"finegray: {row.size} weighted counting-process rows; Efron ties; model-based variance",
+    )
     return (beta, vcov, float(ll), ll0, code, n_iter, ut, d / s0, notes)

@@ -47,7 +47,34 @@ class AJCurve:
 
 
 @njit(cache=True, error_model="numpy")
-def _aj_loop(time, cause, entry, utime, n_causes):  # noqa: ANN001, ANN202
+def _count_at(
+    t: float,
+    j: int,
+    time: np.ndarray,
+    cause: np.ndarray,
+    entry: np.ndarray,
+    at_risk: np.ndarray,
+    n_event: np.ndarray,
+    n_censor: np.ndarray,
+) -> float:
+    """Mark the risk set at ``t`` and count exits at ``t`` into row ``j``; return its size."""
+    nr = 0.0
+    for i in range(time.size):
+        at_risk[i] = entry[i] < t and t <= time[i]
+        if at_risk[i]:
+            nr += 1.0
+            if time[i] == t:
+                if cause[i] == 0:
+                    n_censor[j] += 1.0
+                else:
+                    n_event[j, cause[i] - 1] += 1.0
+    return nr
+
+
+@njit(cache=True, error_model="numpy")
+def _aj_loop(
+    time: np.ndarray, cause: np.ndarray, entry: np.ndarray, utime: np.ndarray, n_causes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Walk the distinct times, updating the estimate and each subject's influence."""
     n = time.size
     J = utime.size
@@ -64,20 +91,9 @@ def _aj_loop(time, cause, entry, utime, n_causes):  # noqa: ANN001, ANN202
     at_risk = np.zeros(n, dtype=np.bool_)
     for j in range(J):
         t = utime[j]
-        nr = 0.0
-        for i in range(n):
-            at_risk[i] = entry[i] < t and t <= time[i]
-            if at_risk[i]:
-                nr += 1.0
-                if time[i] == t:
-                    if cause[i] == 0:
-                        n_censor[j] += 1.0
-                    else:
-                        n_event[j, cause[i] - 1] += 1.0
+        nr = _count_at(t, j, time, cause, entry, at_risk, n_event, n_censor)
         n_risk[j] = nr
-        d = 0.0
-        for k in range(K):
-            d += n_event[j, k]
+        d = np.sum(n_event[j])
         if d > 0.0:
             for i in range(n):
                 y = 1.0 if at_risk[i] else 0.0
@@ -165,7 +181,15 @@ def pstate_limits(
 
 
 @njit(cache=True, error_model="numpy")
-def _gray_stratum(y, m, g, ng, rho, score, var):  # noqa: ANN001, ANN202, C901
+def _gray_stratum(  # noqa: C901
+    y: np.ndarray,
+    m: np.ndarray,
+    g: np.ndarray,
+    ng: int,
+    rho: float,
+    score: np.ndarray,
+    var: np.ndarray,
+) -> None:
     """Add one stratum's Gray score (first ng - 1 groups) and variance in place.
 
     ``y`` sorted ascending; ``m`` 0 censored, 1 cause of interest, 2 other;

@@ -67,8 +67,7 @@ def censor_km_left(time: FloatArray, status: IntArray) -> FloatArray:
     return np.asarray(g_before[inv], dtype=np.float64)
 
 
-def _prefix(a: np.ndarray) -> np.ndarray:
-    """Cumulative sums along axis 0 with a leading zero row."""
+def _prefix(a: np.ndarray) -> np.ndarray:  # cumulative sums along axis 0, leading zero row
     return np.concatenate((np.zeros((1,) + a.shape[1:]), np.cumsum(a, axis=0)))
 
 
@@ -160,8 +159,7 @@ def crr_fit(
     Returns
     -------
     CrrFit
-        ``status`` 0 converged, 2 iteration limit, 3 step halving failed,
-        4 singular information, 5 no events of the cause.
+        ``status`` 0 converged, 2 iteration limit, 3 halving failed, 4 singular, 5 no events.
     """
     p = X.shape[1]
     beta = np.zeros(p) if init is None else np.asarray(init, dtype=np.float64).copy()
@@ -169,7 +167,10 @@ def crr_fit(
         return CrrFit(beta, crr_terms(beta, X, time, status, g_left), 0, NO_EVENTS)
     for it in range(max_iter + 1):
         tm = crr_terms(beta, X, time, status, g_left)
-        if np.max(np.abs(tm.score) * np.maximum(np.abs(beta), 1.0)) < max(abs(tm.neg_loglik), 1.0) * gtol:
+        if (
+            np.max(np.abs(tm.score) * np.maximum(np.abs(beta), 1.0))
+            < max(abs(tm.neg_loglik), 1.0) * gtol
+        ):
             return CrrFit(beta, tm, it, CONVERGED)
         if it == max_iter:
             return CrrFit(beta, tm, it, MAX_ITER)
@@ -226,7 +227,9 @@ def crr_sandwich(
     first = np.searchsorted(time, time, side="left")  # first subject with T >= T_i
     m0, m1 = _prefix(cw)[first], _prefix(cw[:, None] * X)[first]
     ix_ge = np.searchsorted(ut, time, side="left")  # events with t >= T_i
-    q = m1 * _suffix_from(wg, ix_ge)[:, None] - m0[:, None] * _suffix_from(wg[:, None] * tm.mean, ix_ge)
+    q = m1 * _suffix_from(wg, ix_ge)[:, None] - m0[:, None] * _suffix_from(
+        wg[:, None] * tm.mean, ix_ge
+    )
     n_at = (time.size - first).astype(np.float64)
     cens = status == 0
     drop = np.where(cens[:, None], q / (n_at**2)[:, None], 0.0)
@@ -254,9 +257,8 @@ def finegray_rows(
     row, start, stop, event, weight : ndarray
         Source row of each output row, its ``(start, stop]``, 1 for the
         cause of interest, and the case weight ``G(t-)/G(T_i-)`` (1 on a
-        subject's own follow-up). As R: censorings tied with an exit of any
-        kind are taken to follow it, and only censoring intervals that hold
-        a cause-1 time get a row.
+        subject's own follow-up). As R: censorings tied with an exit follow
+        it; only censoring intervals holding a cause-1 time get a row.
     """
     n = time.size
     zero = 0.0 if time.min() > 0 else 2.0 * float(time.min()) - 1.0
@@ -274,29 +276,37 @@ def finegray_rows(
     keep = np.zeros(ct2.size + 1, dtype=bool)
     keep[0] = True
     keep[np.searchsorted(ct2, ev_times, side="left")] = True  # the interval ending at ct2[k]
-    rows, starts, stops, events, weights = [], [], [], [], []
+    out: list[tuple[int, float, float, int, float]] = []
     for i in range(n):
         if status[i] != 2:
-            rows.append(i), starts.append(zero), stops.append(time[i])
-            events.append(int(status[i] == 1)), weights.append(1.0)
+            out.append((i, zero, float(time[i]), int(status[i] == 1), 1.0))
             continue
         j = int(np.searchsorted(ct2, time[i], side="left"))
-        rows.append(i), starts.append(zero), stops.append(ct2[j]), events.append(0), weights.append(1.0)
-        for jj in range(j + 1, ct2.size):
-            if keep[jj]:
-                rows.append(i), starts.append(ct2[jj - 1]), stops.append(ct2[jj])
-                events.append(0), weights.append(cp2[jj] / cp2[j])
+        out.append((i, zero, float(ct2[j]), 0, 1.0))
+        out.extend(
+            (i, float(ct2[jj - 1]), float(ct2[jj]), 0, float(cp2[jj] / cp2[j]))
+            for jj in range(j + 1, ct2.size)
+            if keep[jj]
+        )
+    cols = list(zip(*out))
     return (
-        np.asarray(rows, dtype=np.int64),
-        np.asarray(starts, dtype=np.float64),
-        np.asarray(stops, dtype=np.float64),
-        np.asarray(events, dtype=np.int64),
-        np.asarray(weights, dtype=np.float64),
+        np.asarray(cols[0], dtype=np.int64),
+        np.asarray(cols[1], dtype=np.float64),
+        np.asarray(cols[2], dtype=np.float64),
+        np.asarray(cols[3], dtype=np.int64),
+        np.asarray(cols[4], dtype=np.float64),
     )
 
 
 @njit(cache=True, error_model="numpy")
-def wcox_terms(beta, X, start, stop, event, weight):  # noqa: ANN001, ANN201
+def wcox_terms(
+    beta: np.ndarray,
+    X: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    weight: np.ndarray,
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Weighted Efron log partial likelihood, score and information.
 
     Counting-process rows ``(start, stop]``; at each distinct event time the
