@@ -71,13 +71,13 @@ def _per_cause(ax: Axes, curves: Mapping[str, Any], cause: int, ci: bool) -> Non
                             color=color, alpha=0.15, lw=0)  # fmt: skip
 
 
-def _risk_table(ax: Axes, curves: Mapping[str, Any], ticks: Sequence[float]) -> None:
+def _risk_table(ax: Axes, curves: Mapping[str, Any], ticks: Sequence[float], colored: bool) -> None:
     ax.set_ylim(len(curves) - 0.5, -1.2)
     ax.axis("off")
     ax.text(-0.02, -1.0, "Number at risk", transform=ax.get_yaxis_transform(), ha="right",
             va="center", fontsize=8, weight="bold")  # fmt: skip
     for row, (label, res) in enumerate(curves.items()):
-        color = _COLORS[row % len(_COLORS)] if len(curves) > 1 else "black"
+        color = _COLORS[row % len(_COLORS)] if colored and len(curves) > 1 else "black"
         for t, k in zip(ticks, cif_at_risk(res, ticks)):
             ax.text(t, row, str(k), ha="center", va="center", fontsize=8, color=color)
         ax.text(-0.06, row, label, transform=ax.get_yaxis_transform(), ha="right", va="center",
@@ -145,7 +145,7 @@ def plot_cif(
         ax = fig.add_axes((left0 + j * w + 0.02, bottom, w - 0.05, 1.0 - bottom - 0.4 / height))
         if kind == "stacked":
             _stacked(ax, curves[str(panel)], names)
-            ax.set_title(f"group {panel}" if groups is not None else "all causes", fontsize=10)
+            ax.set_title(str(panel) if groups is not None else "all causes", fontsize=10)
         else:
             _per_cause(ax, curves, int(panel), ci)
             ax.set_title(names.get(int(panel), f"cause {panel}"), fontsize=10)
@@ -161,5 +161,5 @@ def plot_cif(
                 (left0 + 0.02, 0.08 / height, w - 0.05, risk_in / height), sharex=ax
             )
             ticks = [t for t in ax.get_xticks() if 0.0 <= t <= right]
-            _risk_table(ax_risk, curves, ticks)
+            _risk_table(ax_risk, curves, ticks, colored=kind == "per_cause")
     return fig
