@@ -17,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ppprog._core.errors import FitWarning, ModelError
-from ppprog.models._kernels.finegray import censor_km_left, crr_terms, finegray_rows, wcox_terms
+from ppprog.models._kernels.finegray import censor_km_left, crr_terms, finegray_rows
+from ppprog.models._kernels.wcox import wcox_terms
 from ppprog.models.competing import aalen_johansen, gray_test
 from ppprog.models.cox import cox_ph
 from ppprog.models.fine_gray import fine_gray
@@ -151,7 +152,9 @@ def test_fine_gray_without_competing_events_is_cox(ties: bool) -> None:
     fg2 = fine_gray(d, duration="time", event="code", covariates="x", method="finegray")
     cx2 = cox_ph(d, duration="time", event="code", covariates="x")
     assert fg2.params["x"] == pytest.approx(cx2.params["x"], abs=1e-7)
-    assert fg2.se["x"] == pytest.approx(cx2.se["x"], rel=1e-6)
+    assert np.sqrt(fg2.naive_vcov.loc["x", "x"]) == pytest.approx(cx2.se["x"], rel=1e-6)
+    robust = cox_ph(d, duration="time", event="code", covariates="x", robust=True)
+    assert fg2.se["x"] == pytest.approx(robust.robust_se["x"], rel=1e-6)
 
 
 def _num_grad(f, b: np.ndarray, h: float = 1e-6) -> np.ndarray:  # noqa: ANN001

@@ -8,7 +8,8 @@
   variance that accounts for the estimated censoring distribution;
 * ``method="finegray"``: R's ``survival::finegray`` expansion into weighted
   counting-process rows, fitted by weighted Cox partial likelihood with Efron
-  ties; its variance is the model-based one (``coxph``'s ``naive.var``).
+  ties; its variance is the robust one clustered by subject
+  (``coxph(..., cluster = id)``), the model-based one is kept as well.
 
 Coefficients are log subdistribution hazard ratios: they describe the
 cumulative incidence of the endpoint, not the cause-specific hazard (for that,
@@ -35,9 +36,8 @@ from ppprog.models._kernels.finegray import (
     crr_sandwich,
     crr_terms,
     finegray_rows,
-    wcox_fit,
-    wcox_terms,
 )
+from ppprog.models._kernels.wcox import wcox_fit, wcox_robust_vcov, wcox_score_resid, wcox_terms
 from ppprog.models.competing import as_codes
 from ppprog.models.status import FitOutcome, FitStatus
 
@@ -61,7 +61,12 @@ class FineGrayResult:
     params, se : pandas.Series
         Log subdistribution hazard ratios and their standard errors.
     vcov : pandas.DataFrame
-        Variance (crr: sandwich; finegray: model-based).
+        Robust variance: crr's sandwich (``method="crr"``, accounting for the
+        estimated censoring distribution), or the sandwich clustered by
+        subject of ``coxph(..., weights = fgwt, cluster = id)``
+        (``method="finegray"``).
+    naive_vcov : pandas.DataFrame
+        Inverse information (crr's ``invinf``; coxph's ``naive.var``).
     loglik, loglik_null : float
         Log pseudo-likelihood at the estimate and at zero.
     status : FitOutcome
@@ -79,6 +84,7 @@ class FineGrayResult:
     params: pd.Series
     se: pd.Series
     vcov: pd.DataFrame
+    naive_vcov: pd.DataFrame
     loglik: float
     loglik_null: float
     status: FitOutcome
@@ -221,7 +227,9 @@ def fine_gray(
     method : {"crr", "finegray"}, optional
         ``"crr"`` reproduces ``cmprsk::crr`` (sandwich variance);
         ``"finegray"`` reproduces ``coxph(Surv(fgstart, fgstop, fgstatus) ~ .,
-        weights = fgwt, data = finegray(...))`` with the model-based variance.
+        weights = fgwt, cluster = id, data = finegray(...))``. R's ``coxph``
+        without ``cluster`` would report a robust variance with each expanded
+        row its own cluster, which ppprog does not offer.
     alpha : float, optional
         One minus the confidence level of the summary limits.
     gtol, max_iter : optional
@@ -265,67 +273,78 @@ def fine_gray(
     time, ev, X = time[order], ev[order], np.ascontiguousarray(X[order])
     status = np.where(ev == 0, 0, np.where(ev == cause, 1, 2)).astype(np.int64)
     fit = _fit_crr(X, time, status, gtol, max_iter) if method == "crr" else _fit_fg(X, time, status)
-    beta, vcov, ll, ll0, code, n_iter, haz_t, haz, notes = fit
-    status_out = _outcome(code, n_iter)
+    status_out = _outcome(fit.code, fit.n_iter)
     if not status_out.converged:
         warnings.warn(f"fine_gray: {status_out}", FitWarning, stacklevel=2)
     idx = pd.Index(covs, name="covariate")
     base = pd.DataFrame(
-        {"hazard": haz, "cumhaz": np.cumsum(haz)}, index=pd.Index(haz_t, name="time")
+        {"hazard": fit.hazard, "cumhaz": np.cumsum(fit.hazard)},
+        index=pd.Index(fit.haz_time, name="time"),
     )
     return FineGrayResult(
-        params=pd.Series(beta, index=idx, name="coef"),
-        se=pd.Series(np.sqrt(np.diag(vcov)), index=idx, name="se(coef)"),
-        vcov=pd.DataFrame(vcov, index=idx, columns=idx),
-        loglik=ll, loglik_null=ll0, status=status_out, baseline=base, cause=int(cause),
-        method=method, n=int(time.size), n_events=int(np.sum(status == 1)),
+        params=pd.Series(fit.beta, index=idx, name="coef"),
+        se=pd.Series(np.sqrt(np.diag(fit.vcov)), index=idx, name="se(coef)"),
+        vcov=pd.DataFrame(fit.vcov, index=idx, columns=idx),
+        naive_vcov=pd.DataFrame(fit.naive, index=idx, columns=idx),
+        loglik=fit.loglik, loglik_null=fit.loglik_null, status=status_out, baseline=base,
+        cause=int(cause), method=method, n=int(time.size), n_events=int(np.sum(status == 1)),
         n_competing=int(np.sum(status == 2)), alpha=float(alpha),
-        notes=(f"{time.size} rows used, none dropped", *notes),
+        notes=(f"{time.size} rows used, none dropped", *fit.notes),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Fit:
+    beta: np.ndarray
+    vcov: np.ndarray
+    naive: np.ndarray
+    loglik: float
+    loglik_null: float
+    code: int
+    n_iter: int
+    haz_time: np.ndarray
+    hazard: np.ndarray
+    notes: tuple[str, ...]
 
 
 def _fit_crr(
     X: np.ndarray, time: np.ndarray, status: np.ndarray, gtol: float, max_iter: int
-) -> tuple:
+) -> _Fit:
     g = censor_km_left(time, status)
     fit = crr_fit(X, time, status, g, gtol=gtol, max_iter=max_iter)
     p = X.shape[1]
-    vcov = np.full((p, p), np.nan)
+    vcov = naive = np.full((p, p), np.nan)
     if fit.status in (0, 2):
-        vcov = crr_sandwich(fit.beta, X, time, status, g)[0]
+        vcov, info, _ = crr_sandwich(fit.beta, X, time, status, g)
+        naive = np.linalg.inv(info)
     ll0 = -crr_terms(np.zeros(p), X, time, status, g).neg_loglik
     tm = fit.terms
-    notes = (
-        "crr: censoring weights from the Kaplan-Meier of the censoring times; Breslow ties; sandwich variance",
-    )
-    return (
-        fit.beta,
-        vcov,
-        -tm.neg_loglik,
-        ll0,
-        fit.status,
-        fit.n_iter,
-        tm.utime,
-        tm.n_event / tm.s0,
-        notes,
-    )
+    note = "crr: censoring weights from the Kaplan-Meier of the censoring times; Breslow ties"
+    return _Fit(fit.beta, vcov, naive, -tm.neg_loglik, ll0, fit.status, fit.n_iter,
+                tm.utime, tm.n_event / tm.s0, (note, "sandwich variance (crr's var)"))  # fmt: skip
 
 
-def _fit_fg(X: np.ndarray, time: np.ndarray, status: np.ndarray) -> tuple:
+def _fit_fg(X: np.ndarray, time: np.ndarray, status: np.ndarray) -> _Fit:
     row, start, stop, ev, w = finegray_rows(time, status)
     Xr = np.ascontiguousarray(X[row])
     beta, ll, info, n_iter, code = wcox_fit(Xr, start, stop, ev, w)
     p = X.shape[1]
-    try:
-        vcov = np.linalg.inv(info) if code in (0, 2) else np.full((p, p), np.nan)
-    except np.linalg.LinAlgError:
-        vcov = np.full((p, p), np.nan)
+    naive = vcov = np.full((p, p), np.nan)
+    if code in (0, 2):
+        try:
+            naive = np.asarray(np.linalg.inv(info), dtype=np.float64)
+        except np.linalg.LinAlgError:
+            code = 4
+        else:
+            resid = wcox_score_resid(beta, Xr, start, stop, ev, w)
+            vcov = wcox_robust_vcov(resid, w, row, naive)
     ll0 = float(wcox_terms(np.zeros(p), Xr, start, stop, ev, w)[0])
     # Breslow-type baseline on the weighted rows
     r = w * np.exp(Xr @ beta)
     ut, d = np.unique(stop[ev == 1], return_counts=True)
     s0 = np.array([r[(start < t) & (t <= stop)].sum() for t in ut])
     notes = (
-        f"finegray: {row.size} weighted counting-process rows; Efron ties; model-based variance",
+        f"finegray: {row.size} weighted counting-process rows; Efron ties",
+        "robust variance clustered by subject (coxph(..., cluster = id))",
     )
-    return (beta, vcov, float(ll), ll0, code, n_iter, ut, d / s0, notes)
+    return _Fit(beta, vcov, naive, float(ll), ll0, code, n_iter, ut, d / s0, notes)

@@ -104,15 +104,16 @@ fg_fits <- list(); pred <- list()
 fit_both <- function(d, label, tcol, scol, covs, cause) {
   X <- as.matrix(d[, covs, drop = FALSE])
   cr <- crr(d[[tcol]], d[[scol]], X, failcode = cause, cencode = 0)
-  out <- coef_rows(label, "crr", cause, cr$coef, cr$var, cr$loglik, cr$converged)
+  out <- rbind(coef_rows(label, "crr", cause, cr$coef, cr$var, cr$loglik, cr$converged),
+               coef_rows(label, "crr_naive", cause, cr$coef, cr$invinf, cr$loglik, cr$converged))
   d2 <- d; d2$.fs <- factor(d2[[scol]], levels = sort(unique(d2[[scol]])))
-  d2$.t <- d2[[tcol]]
-  fgd <- finegray(Surv(.t, .fs) ~ ., data = d2[, c(".t", ".fs", covs)], etype = as.character(cause))
+  d2$.t <- d2[[tcol]]; d2$.id <- seq_len(nrow(d2))
+  fgd <- finegray(Surv(.t, .fs) ~ ., data = d2[, c(".t", ".fs", ".id", covs)], etype = as.character(cause))
   cx <- coxph(as.formula(paste("Surv(fgstart, fgstop, fgstatus) ~", paste(covs, collapse = "+"))),
-              data = fgd, weights = fgwt)
-  # model-based variance (coxph's naive.var); with non-integer case weights coxph's
-  # default $var is a robust variance with each expanded row its own cluster
+              data = fgd, weights = fgwt, cluster = .id)
+  # model-based variance (coxph's naive.var), and the robust variance clustered by subject
   out <- rbind(out, coef_rows(label, "finegray", cause, coef(cx), cx$naive.var, cx$loglik[2], TRUE))
+  out <- rbind(out, coef_rows(label, "finegray_robust", cause, coef(cx), cx$var, cx$loglik[2], TRUE))
   # predicted cumulative incidence (predict.crr) at two covariate rows
   newx <- rbind(colMeans(X), X[1, ])
   pc <- predict(cr, newx)

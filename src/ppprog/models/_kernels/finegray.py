@@ -17,8 +17,8 @@ estimated ``G``.
 
 ``finegray`` (survival): the data are expanded into counting-process rows
 whose case weights carry ``G(t-) / G(T_j-)`` piecewise over the censoring
-intervals, then fitted by weighted Cox partial likelihood (Efron ties, the
-model-based variance of ``coxph`` with case weights).
+intervals, then fitted by weighted Cox partial likelihood
+(:mod:`ppprog.models._kernels.wcox`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from ppprog._core.typing import FloatArray, IntArray
 
@@ -38,8 +37,6 @@ __all__ = [
     "crr_fit",
     "crr_sandwich",
     "finegray_rows",
-    "wcox_terms",
-    "wcox_fit",
 ]
 
 # Mirrors ppprog.models.status.FitStatus (kernels import nothing above _core).
@@ -296,104 +293,3 @@ def finegray_rows(
         np.asarray(cols[3], dtype=np.int64),
         np.asarray(cols[4], dtype=np.float64),
     )
-
-
-@njit(cache=True, error_model="numpy")
-def wcox_terms(
-    beta: np.ndarray,
-    X: np.ndarray,
-    start: np.ndarray,
-    stop: np.ndarray,
-    event: np.ndarray,
-    weight: np.ndarray,
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Weighted Efron log partial likelihood, score and information.
-
-    Counting-process rows ``(start, stop]``; at each distinct event time the
-    ``d`` tied events enter Efron's denominators ``S0 - (l/d) D0`` with the
-    mean event weight as multiplier, as ``coxph`` with case weights.
-    One pass over the rows per event time: O(rows * times * p^2).
-    """
-    n, p = X.shape
-    eta = X @ beta
-    r = weight * np.exp(eta)
-    utimes = np.unique(stop[event == 1])
-    loglik = 0.0
-    U = np.zeros(p)
-    info = np.zeros((p, p))
-    for t in utimes:
-        s0 = 0.0
-        d0 = 0.0
-        s1 = np.zeros(p)
-        d1 = np.zeros(p)
-        s2 = np.zeros((p, p))
-        d2 = np.zeros((p, p))
-        nd = 0.0
-        wsum = 0.0
-        for i in range(n):
-            if start[i] < t and t <= stop[i]:
-                s0 += r[i]
-                s1 += r[i] * X[i]
-                s2 += r[i] * np.outer(X[i], X[i])
-                if event[i] == 1 and stop[i] == t:
-                    d0 += r[i]
-                    d1 += r[i] * X[i]
-                    d2 += r[i] * np.outer(X[i], X[i])
-                    nd += 1.0
-                    wsum += weight[i]
-                    loglik += weight[i] * eta[i]
-                    U += weight[i] * X[i]
-        mw = wsum / nd
-        for k in range(int(nd)):
-            f = k / nd
-            den = s0 - f * d0
-            a = (s1 - f * d1) / den
-            loglik -= mw * np.log(den)
-            U -= mw * a
-            info += mw * ((s2 - f * d2) / den - np.outer(a, a))
-    return loglik, U, info
-
-
-def wcox_fit(
-    X: FloatArray,
-    start: FloatArray,
-    stop: FloatArray,
-    event: IntArray,
-    weight: FloatArray,
-    *,
-    max_iter: int = 50,
-    tol: float = 1e-12,
-) -> tuple[FloatArray, float, FloatArray, int, int]:
-    """Maximize the weighted Efron partial likelihood by Newton-Raphson.
-
-    Steps are halved while the log-likelihood falls; iteration stops when
-    the largest step is below ``tol`` (relative to ``max(|beta|, 1)``).
-
-    Returns
-    -------
-    beta, loglik, info, n_iter, status
-        ``status`` 0 converged, 2 iteration limit, 3 halving failed,
-        4 singular information, 5 no events.
-    """
-    p = X.shape[1]
-    beta = np.zeros(p)
-    if not np.any(event == 1):
-        return beta, float("nan"), np.full((p, p), np.nan), 0, NO_EVENTS
-    ll, U, info = wcox_terms(beta, X, start, stop, event, weight)
-    for it in range(1, max_iter + 1):
-        try:
-            step = np.linalg.solve(info, U)
-        except np.linalg.LinAlgError:
-            return beta, ll, info, it, SINGULAR
-        for _ in range(30):
-            ll_new, U_new, info_new = wcox_terms(beta + step, X, start, stop, event, weight)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
-                break
-            step = step / 2.0
-        else:
-            return beta, ll, info, it, HALVING_FAILED
-        beta = beta + step
-        ll, U, info = ll_new, U_new, info_new
-        if np.max(np.abs(step) / np.maximum(np.abs(beta), 1.0)) < tol:
-            return beta, ll, info, it, CONVERGED
-    return beta, ll, info, max_iter, MAX_ITER
