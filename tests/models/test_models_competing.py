@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _oracles_wcox import wcox_score_resid_loop, wcox_terms_loop
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ppprog._core.errors import FitWarning, ModelError
 from ppprog.models._kernels.finegray import censor_km_left, crr_terms, finegray_rows
-from ppprog.models._kernels.wcox import wcox_terms
+from ppprog.models._kernels.wcox import wcox_score_resid, wcox_terms
 from ppprog.models.competing import aalen_johansen, gray_test
 from ppprog.models.cox import cox_ph
 from ppprog.models.fine_gray import fine_gray
@@ -225,3 +226,20 @@ def test_errors_name_the_problem() -> None:
         fine_gray(d, duration="time", event="code", covariates="x", method="cox")
     with pytest.raises(ModelError, match="not in data"):
         fine_gray(d, duration="time", event="code", covariates="nope")
+
+
+@pytest.mark.parametrize("seed", [29, 31])
+def test_wcox_kernel_against_loop_oracle(seed: int) -> None:
+    d = _sim(seed, n=45)
+    s = np.where(d["code"] == 0, 0, np.where(d["code"] == 1, 1, 2))
+    row, a, z, e, w = finegray_rows(d["time"].to_numpy(), s)
+    X = np.column_stack([d["x"], d["g"]]).astype(float)[row]
+    b = np.array([0.3, -0.5])
+    for got, want in zip(wcox_terms(b, X, a, z, e, w), wcox_terms_loop(b, X, a, z, e, w)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        wcox_score_resid(b, X, a, z, e, w), wcox_score_resid_loop(b, X, a, z, e, w), atol=1e-12
+    )
+    # the weighted residuals add up to the score
+    np.testing.assert_allclose((w[:, None] * wcox_score_resid(b, X, a, z, e, w)).sum(axis=0),
+                               wcox_terms(b, X, a, z, e, w)[1], atol=1e-10)  # fmt: skip

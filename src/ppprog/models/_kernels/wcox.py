@@ -6,14 +6,16 @@ Efron's denominators ``S0 - (l/d) D0`` (``l = 0..d-1``) with the mean event
 weight as multiplier, as ``coxph`` does with case weights. Score residuals
 follow ``coxph``'s ``residuals(type = "score")``, so the robust variance
 ``V (sum_c (sum_{i in c} w_i r_i)^{x2}) V`` matches ``coxph(..., cluster = id)``.
-One pass over the rows per event time: O(rows * times * p^2); pure
-numpy/numba, no ppprog layers above ``_core``.
+Risk-set sums come from suffix sums over the rows sorted by stop and by start
+(at risk iff ``start < t <= stop``), so one evaluation costs
+O(rows log rows + rows p^2); pure numpy, no ppprog layers above ``_core``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from numba import njit
 
 from ppprog._core.typing import FloatArray, IntArray
 
@@ -23,60 +25,91 @@ __all__ = ["wcox_terms", "wcox_fit", "wcox_score_resid", "wcox_robust_vcov"]
 CONVERGED, MAX_ITER, HALVING_FAILED, SINGULAR, NO_EVENTS = 0, 2, 3, 4, 5
 
 
-@njit(cache=True, error_model="numpy")
+@dataclass(frozen=True)
+class _Efron:
+    """One entry per Efron term ``l`` of every event time (as many as event rows)."""
+
+    time_index: IntArray  # event time of the term
+    frac: FloatArray  # l / d
+    mean_wt: FloatArray  # mean case weight of the time's events
+    den: FloatArray  # S0 - frac * D0
+    mean: FloatArray  # (terms, p) (S1 - frac * D1) / den
+    s2: FloatArray | None  # (terms, p, p) S2 - frac * D2
+
+
+def _suffix(v: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Suffix sums of ``v[order]`` along axis 0 with a trailing zero."""
+    c = np.cumsum(v[order][::-1], axis=0)[::-1]
+    return np.concatenate((c, np.zeros((1,) + v.shape[1:])))
+
+
+def _efron_terms(
+    risk_w: FloatArray, X: FloatArray, start: FloatArray, stop: FloatArray, event: IntArray,
+    weight: FloatArray, second: bool,
+) -> tuple[FloatArray, IntArray, _Efron]:  # fmt: skip
+    """Risk-set sums at each event time from prefix sums: at risk iff start < t <= stop."""
+    ev = event == 1
+    ut, inv, d = np.unique(stop[ev], return_inverse=True, return_counts=True)
+    o_stop, o_start = np.argsort(stop, kind="stable"), np.argsort(start, kind="stable")
+    i_stop = np.searchsorted(stop[o_stop], ut, side="left")  # rows with stop >= t
+    i_start = np.searchsorted(start[o_start], ut, side="left")  # rows with start >= t
+
+    def at_risk(v: np.ndarray) -> np.ndarray:
+        return _suffix(v, o_stop)[i_stop] - _suffix(v, o_start)[i_start]
+
+    def at_event(v: np.ndarray) -> np.ndarray:
+        out = np.zeros((ut.size,) + v.shape[1:])
+        np.add.at(out, inv, v[ev])
+        return out
+
+    xx = X[:, :, None] * X[:, None, :] if second else None
+    s0, s1 = at_risk(risk_w), at_risk(risk_w[:, None] * X)
+    d0, d1 = at_event(risk_w), at_event(risk_w[:, None] * X)
+    mw = np.bincount(inv, weights=weight[ev], minlength=ut.size) / d
+    tt = np.repeat(np.arange(ut.size), d)
+    frac = (np.arange(tt.size) - np.repeat(np.cumsum(d) - d, d)) / d[tt]
+    den = s0[tt] - frac * d0[tt]
+    mean = (s1[tt] - frac[:, None] * d1[tt]) / den[:, None]
+    s2 = None
+    if xx is not None:
+        w3 = risk_w[:, None, None] * xx
+        s2 = at_risk(w3)[tt] - frac[:, None, None] * at_event(w3)[tt]
+    return ut, inv, _Efron(tt, frac, mw[tt], den, mean, s2)
+
+
 def wcox_terms(
-    beta: np.ndarray,
-    X: np.ndarray,
-    start: np.ndarray,
-    stop: np.ndarray,
-    event: np.ndarray,
-    weight: np.ndarray,
-) -> tuple[float, np.ndarray, np.ndarray]:
+    beta: FloatArray, X: FloatArray, start: FloatArray, stop: FloatArray, event: IntArray,
+    weight: FloatArray,
+) -> tuple[float, FloatArray, FloatArray]:  # fmt: skip
     """Weighted Efron log partial likelihood, score and information.
 
-    Counting-process rows ``(start, stop]``; at each distinct event time the
-    ``d`` tied events enter Efron's denominators ``S0 - (l/d) D0`` with the
-    mean event weight as multiplier, as ``coxph`` with case weights.
-    One pass over the rows per event time: O(rows * times * p^2).
+    Parameters
+    ----------
+    beta : ndarray, shape (p,)
+    X : ndarray, shape (n, p)
+    start, stop : ndarray, shape (n,)
+        Row intervals ``(start, stop]``.
+    event : ndarray of int, shape (n,)
+        1 for an event at ``stop``.
+    weight : ndarray, shape (n,)
+        Case weights.
+
+    Returns
+    -------
+    loglik : float
+    score : ndarray, shape (p,)
+    info : ndarray, shape (p, p)
     """
-    n, p = X.shape
     eta = X @ beta
-    r = weight * np.exp(eta)
-    utimes = np.unique(stop[event == 1])
-    loglik = 0.0
-    U = np.zeros(p)
-    info = np.zeros((p, p))
-    for t in utimes:
-        s0 = 0.0
-        d0 = 0.0
-        s1 = np.zeros(p)
-        d1 = np.zeros(p)
-        s2 = np.zeros((p, p))
-        d2 = np.zeros((p, p))
-        nd = 0.0
-        wsum = 0.0
-        for i in range(n):
-            if start[i] < t and t <= stop[i]:
-                s0 += r[i]
-                s1 += r[i] * X[i]
-                s2 += r[i] * np.outer(X[i], X[i])
-                if event[i] == 1 and stop[i] == t:
-                    d0 += r[i]
-                    d1 += r[i] * X[i]
-                    d2 += r[i] * np.outer(X[i], X[i])
-                    nd += 1.0
-                    wsum += weight[i]
-                    loglik += weight[i] * eta[i]
-                    U += weight[i] * X[i]
-        mw = wsum / nd
-        for k in range(int(nd)):
-            f = k / nd
-            den = s0 - f * d0
-            a = (s1 - f * d1) / den
-            loglik -= mw * np.log(den)
-            U -= mw * a
-            info += mw * ((s2 - f * d2) / den - np.outer(a, a))
-    return loglik, U, info
+    _, _, e = _efron_terms(weight * np.exp(eta), X, start, stop, event, weight, True)
+    ev = event == 1
+    loglik = float(np.sum(weight[ev] * eta[ev]) - np.sum(e.mean_wt * np.log(e.den)))
+    score = (weight[ev, None] * X[ev]).sum(axis=0) - (e.mean_wt[:, None] * e.mean).sum(axis=0)
+    assert e.s2 is not None
+    info = np.einsum("k,kij->ij", e.mean_wt / e.den, e.s2) - np.einsum(
+        "k,ki,kj->ij", e.mean_wt, e.mean, e.mean
+    )
+    return loglik, score, info
 
 
 def wcox_fit(
@@ -124,57 +157,42 @@ def wcox_fit(
     return beta, ll, info, max_iter, MAX_ITER
 
 
-@njit(cache=True, error_model="numpy")
 def wcox_score_resid(
-    beta: np.ndarray,
-    X: np.ndarray,
-    start: np.ndarray,
-    stop: np.ndarray,
-    event: np.ndarray,
-    weight: np.ndarray,
-) -> np.ndarray:
+    beta: FloatArray, X: FloatArray, start: FloatArray, stop: FloatArray, event: IntArray,
+    weight: FloatArray,
+) -> FloatArray:  # fmt: skip
     """Score residuals per row (unweighted; their ``weight``-weighted sum is the score).
 
     At an event time with ``d`` tied events and Efron terms ``l = 0..d-1``
     (hazard ``h_l = mw / den_l``, mean ``a_l``), a row at risk gets
     ``-r_i sum_l c_il h_l (x_i - a_l)`` with ``c_il = 1 - l/d`` for the events
     and 1 otherwise, and each event adds ``(1/d) sum_l (x_i - a_l)``;
-    ``r_i = exp(x_i beta)``.
+    ``r_i = exp(x_i beta)``. Sums over a row's event times are differences
+    of cumulative sums over the event times.
     """
-    n, p = X.shape
     risk = np.exp(X @ beta)
-    r = weight * risk
-    out = np.zeros((n, p))
-    for t in np.unique(stop[event == 1]):
-        s0 = 0.0
-        d0 = 0.0
-        s1 = np.zeros(p)
-        d1 = np.zeros(p)
-        nd = 0.0
-        wsum = 0.0
-        for i in range(n):
-            if start[i] < t and t <= stop[i]:
-                s0 += r[i]
-                s1 += r[i] * X[i]
-                if event[i] == 1 and stop[i] == t:
-                    d0 += r[i]
-                    d1 += r[i] * X[i]
-                    nd += 1.0
-                    wsum += weight[i]
-        mw = wsum / nd
-        for k in range(int(nd)):
-            f = k / nd
-            den = s0 - f * d0
-            a = (s1 - f * d1) / den
-            h = mw / den
-            for i in range(n):
-                if start[i] < t and t <= stop[i]:
-                    dead = event[i] == 1 and stop[i] == t
-                    c = 1.0 - f if dead else 1.0
-                    out[i] -= risk[i] * c * h * (X[i] - a)
-                    if dead:
-                        out[i] += (X[i] - a) / nd
-    return out
+    ut, inv, e = _efron_terms(weight * risk, X, start, stop, event, weight, False)
+    h = e.mean_wt / e.den
+
+    def per_time(v: np.ndarray) -> np.ndarray:
+        out = np.zeros((ut.size,) + v.shape[1:])
+        np.add.at(out, e.time_index, v)
+        return out
+
+    c0 = np.concatenate(([0.0], np.cumsum(per_time(h))))
+    c1 = np.concatenate(
+        (np.zeros((1, X.shape[1])), np.cumsum(per_time(h[:, None] * e.mean), axis=0))
+    )
+    j_hi = np.searchsorted(ut, stop, side="right")
+    j_lo = np.searchsorted(ut, start, side="right")
+    out = -risk[:, None] * (X * (c0[j_hi] - c0[j_lo])[:, None] - (c1[j_hi] - c1[j_lo]))
+    d = np.bincount(e.time_index).astype(np.float64)
+    a_bar = per_time(e.mean) / d[:, None]
+    f0, f1 = per_time(e.frac * h), per_time((e.frac * h)[:, None] * e.mean)
+    ev = event == 1
+    own = inv
+    out[ev] += X[ev] - a_bar[own] + risk[ev, None] * (X[ev] * f0[own][:, None] - f1[own])
+    return np.asarray(out, dtype=np.float64)
 
 
 def wcox_robust_vcov(
