@@ -259,11 +259,10 @@ def finegray_rows(
     """
     n = time.size
     zero = 0.0 if time.min() > 0 else 2.0 * float(time.min()) - 1.0
-    u = np.unique(time)
-    cens = status == 0
-    n_cens = np.array([np.sum(cens & (time == c)) for c in u], dtype=np.float64)
+    u, inv = np.unique(time, return_inverse=True)
+    n_cens = np.bincount(inv, weights=(status == 0).astype(np.float64), minlength=u.size)
     # at risk at a censoring time: later exits plus those censored then
-    n_risk = np.array([np.sum(time > c) for c in u], dtype=np.float64) + n_cens
+    n_risk = (n - np.searchsorted(np.sort(time), u, side="right")) + n_cens
     drops = n_cens > 0
     ctime = u[drops]
     cprob = np.cumprod(1.0 - n_cens[drops] / n_risk[drops])
