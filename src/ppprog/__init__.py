@@ -7,7 +7,8 @@ The public API, in the order data flows through it:
 - tables: :func:`resolution_table`, :func:`onset_table`, :func:`counting_process`,
   :func:`check_counting_process`;
 - models: :func:`kaplan_meier`, :func:`logrank_test`, :func:`cox_ph`, :func:`cox_ph_batch`,
-  :func:`cox_firth`, :func:`cox_firth_batch`;
+  :func:`cox_firth`, :func:`cox_firth_batch`; competing events: :func:`aalen_johansen`,
+  :func:`gray_test`, :func:`fine_gray`;
 - simulate: :class:`CohortSpec`, :func:`generate`;
 - studies: :class:`Study`, :func:`run_study`, :func:`check`.
 
@@ -26,9 +27,11 @@ from ppprog._core.errors import (
     ValidationError,
 )
 from ppprog._version import __version__
+from ppprog.models.competing import AJResult, GrayResult, aalen_johansen, gray_test
 from ppprog.models.cox import cox_ph
 from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
 from ppprog.models.cox_result import CoxResult
+from ppprog.models.fine_gray import FineGrayResult, fine_gray
 from ppprog.models.firth import cox_firth, cox_firth_batch
 from ppprog.models.km import KMResult, kaplan_meier
 from ppprog.models.logrank import LogRankResult, logrank_test
@@ -107,6 +110,12 @@ __all__ = [
     "CoxBatchResult",
     "cox_firth",
     "cox_firth_batch",
+    "aalen_johansen",
+    "AJResult",
+    "gray_test",
+    "GrayResult",
+    "fine_gray",
+    "FineGrayResult",
     # simulate
     "CohortSpec",
     "OnsetSpec",

@@ -5,6 +5,7 @@ Every function takes results or tidy frames and returns a
 figures can be saved, shown in a notebook or embedded in a report.
 """
 
+from ppprog.plotting.cif import cif_at_risk, plot_cif
 from ppprog.plotting.forest import hazard_ratio_frame, plot_forest
 from ppprog.plotting.km import at_risk_counts, plot_km
 from ppprog.plotting.study import (
@@ -17,6 +18,8 @@ from ppprog.plotting.timeline import plot_timeline
 
 __all__ = [
     "at_risk_counts",
+    "cif_at_risk",
+    "plot_cif",
     "hazard_ratio_frame",
     "plot_forest",
     "plot_km",
