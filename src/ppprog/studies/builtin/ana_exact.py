@@ -23,6 +23,8 @@ probability that a case is ANA-high at onset is
 
 from __future__ import annotations
 
+import functools
+
 import math
 
 import numpy as np
@@ -64,7 +66,11 @@ def high_titer_share(ana: AnaSpec, agent: str) -> float:
     return float(stats.norm.sf((k_thr - 0.5 - mean) / ana.titer_log2_sd))
 
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(256)
+@functools.cache
+def _legendre_rule() -> tuple[FloatArray, FloatArray]:
+    """The 256-point Gauss-Legendre rule on [-1, 1], computed on first use (not at import)."""
+    nodes, weights = np.polynomial.legendre.leggauss(256)
+    return nodes, weights
 
 
 def _gauss(a: float | FloatArray, b: float | FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -72,7 +78,8 @@ def _gauss(a: float | FloatArray, b: float | FloatArray) -> tuple[FloatArray, Fl
     a_ = np.asarray(a, dtype=float)[..., None]
     b_ = np.asarray(b, dtype=float)[..., None]
     half = (b_ - a_) / 2.0
-    return a_ + half * (_NODES + 1.0), half * _WEIGHTS
+    nodes, weights = _legendre_rule()
+    return a_ + half * (nodes + 1.0), half * weights
 
 
 def _converted_and_not_reverted(ana: AnaSpec, agent: str, t: FloatArray) -> FloatArray:
