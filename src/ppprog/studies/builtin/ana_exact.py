@@ -24,7 +24,6 @@ probability that a case is ANA-high at onset is
 from __future__ import annotations
 
 import functools
-
 import math
 
 import numpy as np
