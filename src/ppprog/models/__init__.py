@@ -1,1 +1,22 @@
-"""ppprog.models."""
+"""ppprog.models.
+
+Interval-censored (imprecise) times: :func:`turnbull`, :func:`aft_interval`,
+:func:`impute_times`, :func:`multiple_imputation` and :func:`rubin_pool`.
+"""
+
+from ppprog.models.aft_interval import AftIntervalResult, aft_interval
+from ppprog.models.imputation import Imputations, impute_times, multiple_imputation
+from ppprog.models.interval import TurnbullResult, turnbull
+from ppprog.models.pooling import PooledResult, rubin_pool
+
+__all__ = [
+    "AftIntervalResult",
+    "Imputations",
+    "PooledResult",
+    "TurnbullResult",
+    "aft_interval",
+    "impute_times",
+    "multiple_imputation",
+    "rubin_pool",
+    "turnbull",
+]

@@ -154,7 +154,9 @@ class AftIntervalResult:
         return np.asarray(np.exp(eta + self.scale * std_isf(1.0 - pp, self.dist)))
 
     def __str__(self) -> str:
-        rows = [[k, *r.tolist()] for k, r in self.summary[["value", "std_err", "z", "p"]].iterrows()]
+        rows = [
+            [k, *r.tolist()] for k, r in self.summary[["value", "std_err", "z", "p"]].iterrows()
+        ]
         head = text_table(["", "value", "std_err", "z", "p"], rows)
         return (
             f"{head}\n{self.dist} AFT (interval-censored); loglik {self.loglik:.6g}"
@@ -165,7 +167,10 @@ class AftIntervalResult:
 _MESSAGES = {
     2: (FitStatus.MAX_ITER, "iteration limit reached"),
     3: (FitStatus.STEP_HALVING_FAILED, "no Newton step improved the log-likelihood"),
-    4: (FitStatus.SINGULAR_INFORMATION, "information matrix singular (constant or collinear covariates?)"),
+    4: (
+        FitStatus.SINGULAR_INFORMATION,
+        "information matrix singular (constant or collinear covariates?)",
+    ),
     5: (FitStatus.NO_EVENTS, "every row is right-censored; nothing to estimate"),
     6: (FitStatus.NOT_FINITE, "log-likelihood not finite"),
 }
@@ -249,7 +254,9 @@ def aft_interval(
     lo, hi = as_bounds(data[left], data[right])
     X = _design(data, covs)
     out = aft_fit(X, lo, hi, dist, max_iter=max_iter, tol=tol)
-    null = aft_fit(X[:, :1], lo, hi, dist, max_iter=max_iter, tol=tol).loglik if covs else out.loglik
+    null = (
+        aft_fit(X[:, :1], lo, hi, dist, max_iter=max_iter, tol=tol).loglik if covs else out.loglik
+    )
     if out.status == CONVERGED:
         status = FitOutcome(FitStatus.CONVERGED, n_iter=out.n_iter)
     else:
@@ -259,7 +266,10 @@ def aft_interval(
     names = [INTERCEPT, *covs]
     kinds = bound_kinds(lo, hi)
     counts = pd.Series(
-        {k: int((kinds == c).sum()) for k, c in (("exact", EXACT), ("right", RIGHT), ("left", LEFT), ("interval", INTERVAL))}
+        {
+            k: int((kinds == c).sum())
+            for k, c in (("exact", EXACT), ("right", RIGHT), ("left", LEFT), ("interval", INTERVAL))
+        }
     )
     return AftIntervalResult(
         params=pd.Series(out.theta[:-1], index=names),

@@ -99,7 +99,13 @@ def _turnbull_draw(
 
 
 def _aft_draw(
-    rng: np.random.Generator, lo: FloatArray, hi: FloatArray, todo: BoolArray, fit: Any, X: FloatArray, dist: str
+    rng: np.random.Generator,
+    lo: FloatArray,
+    hi: FloatArray,
+    todo: BoolArray,
+    fit: Any,
+    X: FloatArray,
+    dist: str,
 ) -> FloatArray:
     theta, chol = fit
     if chol is not None:
@@ -117,10 +123,14 @@ def _aft_draw(
     return np.where(bad, a + 0.5 * (b - a), t)
 
 
-def _aft_model(lo: FloatArray, hi: FloatArray, X: FloatArray, dist: str, proper: bool) -> tuple[Any, Any]:
+def _aft_model(
+    lo: FloatArray, hi: FloatArray, X: FloatArray, dist: str, proper: bool
+) -> tuple[Any, Any]:
     out = aft_fit(X, lo, hi, dist)
     if out.status != CONVERGED:
-        raise ModelError(f"method='aft': the imputation model did not converge (status code {out.status})")
+        raise ModelError(
+            f"method='aft': the imputation model did not converge (status code {out.status})"
+        )
     return out.theta, (np.linalg.cholesky(out.vcov) if proper else None)
 
 
@@ -196,7 +206,9 @@ def _extract(res: Any) -> tuple[pd.Series, pd.DataFrame]:
     elif hasattr(res, "params") and hasattr(res, "vcov"):
         est, cov = res.params, res.vcov
     else:
-        raise ModelError("fit must return a result with .params and .vcov, or a (params, vcov) pair")
+        raise ModelError(
+            "fit must return a result with .params and .vcov, or a (params, vcov) pair"
+        )
     est = pd.Series(est, dtype=np.float64)
     if isinstance(cov, pd.DataFrame):
         cov = cov.loc[est.index, est.index]
@@ -279,20 +291,30 @@ def multiple_imputation(
             raise ModelError(f"column {c!r} not in data")
     for c in (time, event):
         if c in data.columns:
-            raise ModelError(f"column {c!r} is already in data; choose another name with time=/event=")
+            raise ModelError(
+                f"column {c!r} is already in data; choose another name with time=/event="
+            )
     X = data[list(covariates)].to_numpy(dtype=np.float64) if covariates else None
-    imp = impute_times(data[left], data[right], m=m, method=method, seed=seed, X=X, dist=dist, proper=proper)
-    ests, covs, statuses = [], [], []
+    imp = impute_times(
+        data[left], data[right], m=m, method=method, seed=seed, X=X, dist=dist, proper=proper
+    )
+    ests: list[pd.Series] = []
+    covs: list[FloatArray] = []
+    statuses: list[Any] = []
     for j in range(m):
         frame = data.assign(**{time: imp.times[j], event: imp.event.astype(np.int64)})
         res = fit(frame)
         est, cov = _extract(res)
         if ests and not est.index.equals(ests[0].index):
-            raise ModelError(f"imputation {j}: the fit returned parameters {list(est.index)}, expected {list(ests[0].index)}")
+            raise ModelError(
+                f"imputation {j}: the fit returned parameters {list(est.index)}, expected {list(ests[0].index)}"
+            )
         ests.append(est)
         covs.append(cov.to_numpy())
         statuses.append(getattr(res, "status", None))
-    notes = [f"{method} imputation of {int((imp.left < imp.right)[imp.event].sum())} imprecise times, seed {seed!r}"]
+    notes = [
+        f"{method} imputation of {int((imp.left < imp.right)[imp.event].sum())} imprecise times, seed {seed!r}"
+    ]
     bad = sum(1 for s in statuses if s is not None and not getattr(s, "converged", True))
     if bad:
         notes.append(f"{bad} of {m} completed-data fits did not converge")

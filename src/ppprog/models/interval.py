@@ -134,7 +134,10 @@ class TurnbullResult:
         )
 
     def __str__(self) -> str:
-        rows = [[str(g), int(r["n"]), int(r["support"]), r["loglik"]] for g, r in self.summary.iterrows()]
+        rows = [
+            [str(g), int(r["n"]), int(r["support"]), r["loglik"]]
+            for g, r in self.summary.iterrows()
+        ]
         return (
             text_table(["", "n", "support", "loglik"], rows)
             + f"\nTurnbull NPMLE ((left, right] intervals); status: {self.status}"
@@ -210,11 +213,15 @@ def turnbull(
     if method not in ("cnm", "em"):
         raise ModelError(f"method must be 'cnm' or 'em', got {method!r}")
     lo, hi = as_bounds(left, right)
+    levels: tuple[Hashable, ...] = ("all",)
     if group is None:
-        codes, levels = np.zeros(lo.size, np.intp), ("all",)
+        codes = np.zeros(lo.size, np.intp)
     else:
         codes, levels = as_labels(group, lo.size, "group")
-    frames, ll, gaps, bad = [], {}, {}, []
+    frames: list[pd.DataFrame] = []
+    ll: dict[Hashable, float] = {}
+    gaps: dict[Hashable, float] = {}
+    bad: list[str] = []
     for k, g in enumerate(levels):
         sel = codes == k
         frame, ll[g], gaps[g], _, code = _fit_one(lo[sel], hi[sel], method, tol, max_iter)

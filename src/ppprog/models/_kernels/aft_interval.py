@@ -128,7 +128,9 @@ def _ends(theta: FloatArray, rows: _Rows) -> tuple[FloatArray, FloatArray, float
     return (rows.ylo - eta) / sigma, (rows.yhi - eta) / sigma, sigma
 
 
-def aft_loglik(theta: FloatArray, X: FloatArray, left: FloatArray, right: FloatArray, dist: str) -> float:
+def aft_loglik(
+    theta: FloatArray, X: FloatArray, left: FloatArray, right: FloatArray, dist: str
+) -> float:
     """Log-likelihood of the interval-censored AFT model (R ``survreg`` scale).
 
     Parameters
@@ -149,7 +151,9 @@ def aft_loglik(theta: FloatArray, X: FloatArray, left: FloatArray, right: FloatA
     return _derivs(theta, _rows(X, left, right), dist, order=0)[0]
 
 
-def _derivs(theta: FloatArray, rows: _Rows, dist: str, order: int = 2) -> tuple[float, FloatArray, FloatArray]:
+def _derivs(
+    theta: FloatArray, rows: _Rows, dist: str, order: int = 2
+) -> tuple[float, FloatArray, FloatArray]:
     zl, zr, sigma = _ends(theta, rows)
     ex = rows.exact
     k = theta.size

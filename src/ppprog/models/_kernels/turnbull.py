@@ -106,9 +106,7 @@ def support_intervals(left: FloatArray, right: FloatArray) -> SupportIntervals:
     """
     exact = left == right
     values = np.concatenate([left, right])
-    kinds = np.concatenate(
-        [np.where(exact, _CLOSED_LEFT, _OPEN_LEFT), np.full(right.size, _RIGHT)]
-    )
+    kinds = np.concatenate([np.where(exact, _CLOSED_LEFT, _OPEN_LEFT), np.full(right.size, _RIGHT)])
     order = np.lexsort((kinds, values))
     v, k = values[order], kinds[order]
     is_left = k != _RIGHT
@@ -116,7 +114,10 @@ def support_intervals(left: FloatArray, right: FloatArray) -> SupportIntervals:
     s_left, s_right = v[starts], v[starts + 1]
     closed = k[starts] == _CLOSED_LEFT
     inside_open = (
-        ((s_left[None, :] > left[:, None]) | ((s_left[None, :] == left[:, None]) & ~closed[None, :]))
+        (
+            (s_left[None, :] > left[:, None])
+            | ((s_left[None, :] == left[:, None]) & ~closed[None, :])
+        )
         & (s_right[None, :] <= right[:, None])
         & ~exact[:, None]
     )
