@@ -45,7 +45,9 @@ class AftOutcome:
     n_iter : int
     status : int
         0 converged, 2 iteration limit, 3 step halving failed, 4 singular
-        information, 5 no events (every row right-censored), 6 non-finite.
+        (collinear design, or information not positive definite at the
+        optimum; parameters NaN when the design is collinear), 5 no events
+        (every row right-censored), 6 non-finite.
     """
 
     theta: FloatArray
@@ -245,6 +247,8 @@ def aft_fit(
     nan = np.full((k, k), np.nan)
     if not np.isfinite(right).any():
         return AftOutcome(np.full(k, np.nan), nan, np.nan, 0, NO_EVENTS)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        return AftOutcome(np.full(k, np.nan), nan, np.nan, 0, SINGULAR)
     rows = _rows(X, left, right)
     theta = _start(rows)
     ll, grad, hess = _derivs(theta, rows, dist)
@@ -263,7 +267,8 @@ def aft_fit(
         done = np.max(np.abs(step)) <= tol and abs(ll_new - ll) <= tol * (1.0 + abs(ll))
         theta, ll, grad, hess = cand, ll_new, g_new, h_new
         if done:
-            return AftOutcome(theta, _vcov(hess, nan), ll, it, CONVERGED)
+            vcov = _vcov(hess, nan)
+            return AftOutcome(theta, vcov, ll, it, SINGULAR if np.isnan(vcov).any() else CONVERGED)
     return AftOutcome(theta, _vcov(hess, nan), ll, max_iter, MAX_ITER)
 
 
