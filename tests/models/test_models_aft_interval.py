@@ -48,7 +48,8 @@ def test_bcos_left_end_zero_is_left_censoring() -> None:
     a = aft_interval(d, left="left", right="right", covariates="groupRT")
     b = aft_interval(_bcos_for_survreg(), left="left", right="right", covariates="groupRT")
     np.testing.assert_array_equal(a.params, b.params)
-    assert a.counts["left"] == 5 and a.counts.sum() == 94
+    assert a.counts["left"] == 5
+    assert a.counts.sum() == 94
 
 
 def _independent_loglik(

@@ -146,7 +146,8 @@ def test_em_and_cnm_reach_the_same_likelihood() -> None:
     A = support_intervals(lo, hi).A
     cnm = npmle(A)
     em = npmle(A, method="em", max_iter=100_000)
-    assert cnm.status == 0 and em.status == 0
+    assert cnm.status == 0
+    assert em.status == 0
     assert cnm.loglik == pytest.approx(em.loglik, abs=1e-9)
     assert cnm.n_iter < em.n_iter
 
