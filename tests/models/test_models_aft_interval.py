@@ -165,3 +165,13 @@ def test_bad_input(kwargs: dict, match: str) -> None:
     args = {"left": "left", "right": "right", **kwargs}
     with pytest.raises(ModelError, match=match):
         aft_interval(load_input("small"), **args)
+
+
+def test_uninformative_row_changes_nothing() -> None:
+    """A row (0, inf) has likelihood 1: adding it leaves the fit unchanged."""
+    d = load_input("mixed")
+    extra = pd.DataFrame({"left": [0.0], "right": [np.nan], "x1": [1.0], "x2": [0.5]})
+    a = aft_interval(d, left="left", right="right", covariates=["x1", "x2"])
+    b = aft_interval(pd.concat([d, extra]), left="left", right="right", covariates=["x1", "x2"])
+    np.testing.assert_allclose(b.params, a.params, atol=1e-10)
+    assert b.loglik == pytest.approx(a.loglik, abs=1e-10)

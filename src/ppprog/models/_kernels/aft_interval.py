@@ -207,12 +207,18 @@ def _c2_sum(u: FloatArray, X: FloatArray, z: FloatArray, sigma: float, p: int) -
 
 
 def _start(rows: _Rows) -> FloatArray:
+    """Least squares on a point per row (exact time, a finite end, or the log midpoint)."""
+    with np.errstate(invalid="ignore"):
+        mid = 0.5 * (rows.ylo + rows.yhi)
     y = np.where(
         rows.exact, rows.ylo,
-        np.where(np.isinf(rows.yhi), rows.ylo, np.where(np.isinf(rows.ylo), rows.yhi, 0.5 * (rows.ylo + rows.yhi))),
+        np.where(np.isinf(rows.yhi), rows.ylo, np.where(np.isinf(rows.ylo), rows.yhi, mid)),
     )  # fmt: skip
-    beta, *_ = np.linalg.lstsq(rows.X, y, rcond=None)
-    resid = y - rows.X @ beta
+    use = np.isfinite(y)  # a row (0, inf) says nothing
+    if use.sum() <= rows.X.shape[1]:
+        return np.append(np.zeros(rows.X.shape[1]), 0.0)
+    beta, *_ = np.linalg.lstsq(rows.X[use], y[use], rcond=None)
+    resid = y[use] - rows.X[use] @ beta
     return np.append(beta, np.log(max(float(np.std(resid)), 0.1)))
 
 
