@@ -175,3 +175,30 @@ def test_uninformative_row_changes_nothing() -> None:
     b = aft_interval(pd.concat([d, extra]), left="left", right="right", covariates=["x1", "x2"])
     np.testing.assert_allclose(b.params, a.params, atol=1e-10)
     assert b.loglik == pytest.approx(a.loglik, abs=1e-10)
+
+
+@pytest.mark.parametrize("replicate", [22, 26])
+def test_visit_bounded_replicates_converge_quietly(replicate: int) -> None:
+    """Cohorts (tutorial 8) whose first Newton step overflowed: steps are capped, never warn."""
+    from ppprog.simulate import CohortSpec, generate
+    from ppprog.simulate.reporting import MONTHS_PER_WEEK, visit_bounds
+
+    spec = CohortSpec.default("resolution").replace(
+        {
+            "resolution.extent": {"none": 0.4, "localized": 0.3, "generalized": 0.3},
+            "resolution.log_hr.extent[generalized]": -1.0,
+            "resolution.cure.intercept": -20.0,
+        }
+    )
+    b = generate(spec, n=120, replicates=1, seed=21, first_replicate=replicate)
+    t, e = b.time[0], b.event[0]
+    seen = visit_bounds(t, e, every=8 * MONTHS_PER_WEEK, miss=0.3, seed=1000 + replicate)
+    d = pd.DataFrame(
+        {
+            "lo": seen.left,
+            "hi": np.where(e, seen.right, np.nan),
+            "x": b.design["extent[generalized]"][0],
+        }
+    )
+    for dist in ("weibull", "lognormal"):
+        assert aft_interval(d, left="lo", right="hi", covariates="x", dist=dist).status.converged

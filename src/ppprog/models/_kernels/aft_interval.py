@@ -29,6 +29,7 @@ __all__ = ["AftOutcome", "aft_loglik", "aft_fit", "std_sf", "std_isf", "DISTS"]
 DISTS = ("weibull", "lognormal")
 CONVERGED, MAX_ITER, HALVING_FAILED, SINGULAR, NO_EVENTS, NOT_FINITE = 0, 2, 3, 4, 5, 6
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+MAX_STEP = 5.0  # largest Newton step in any parameter (log time / log scale units)
 
 
 @dataclass(frozen=True)
@@ -262,10 +263,15 @@ def aft_fit(
         step = _newton_step(grad, hess)
         if step is None:
             return AftOutcome(theta, nan, ll, it, SINGULAR)
+        big = float(np.max(np.abs(step)))
+        if big > MAX_STEP:  # a wild first step: keep exp(s) and exp(eta) in range
+            step = step * (MAX_STEP / big)
         for _ in range(40):
             cand = theta + step
-            ll_new, g_new, h_new = _derivs(cand, rows, dist)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (1.0 + abs(ll)):
+            with np.errstate(all="ignore"):  # trial points may overflow; they are rejected
+                ll_new, g_new, h_new = _derivs(cand, rows, dist)
+            ok = np.isfinite(ll_new) and np.isfinite(g_new).all() and np.isfinite(h_new).all()
+            if ok and ll_new >= ll - 1e-12 * (1.0 + abs(ll)):
                 break
             step = step / 2.0
         else:
