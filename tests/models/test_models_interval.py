@@ -197,3 +197,24 @@ def test_masses_form_a_distribution_and_survival_decreases(rows: list) -> None:
     assert (tab["mass"] > 0).all()
     assert (np.diff(tab["surv_right"]) <= 1e-15).all()
     assert (np.diff(tab["left"]) >= 0).all()
+
+
+def test_bounds_of_survival_data() -> None:
+    from ppprog.models.bounds import bounds_of
+    from ppprog.tables.data import SurvivalData
+
+    stop = np.array([5.0, 7.0, 9.0, 4.0])
+    event = np.array([1, 0, 1, 2])  # event, censored, event, competing
+    low = np.array([[3.0, 7.0, 9.0, 2.0]])
+    high = np.array([[6.0, np.inf, 9.0, 5.0]])
+    data = SurvivalData.from_arrays(stop, event, time_low=low, time_high=high)
+    left, right = bounds_of(data)
+    np.testing.assert_array_equal(left, [3.0, 7.0, 9.0, 2.0])
+    np.testing.assert_array_equal(right, [6.0, np.inf, 9.0, np.inf])
+    exact = SurvivalData.from_arrays(stop, event)
+    left, right = bounds_of(exact, cause=2)
+    np.testing.assert_array_equal(right, [np.inf, np.inf, np.inf, 4.0])
+    fit = turnbull(*bounds_of(exact))
+    assert fit.status.converged
+    with pytest.raises(ModelError, match="one row per subject"):
+        bounds_of(SurvivalData.from_arrays(stop, event, subject=[0, 0, 1, 2]))

@@ -5,6 +5,7 @@ Interval-censored (imprecise) times: :func:`turnbull`, :func:`aft_interval`,
 """
 
 from ppprog.models.aft_interval import AftIntervalResult, aft_interval
+from ppprog.models.bounds import as_bounds, bounds_of
 from ppprog.models.imputation import Imputations, impute_times, multiple_imputation
 from ppprog.models.interval import TurnbullResult, turnbull
 from ppprog.models.pooling import PooledResult, rubin_pool
@@ -15,6 +16,8 @@ __all__ = [
     "PooledResult",
     "TurnbullResult",
     "aft_interval",
+    "as_bounds",
+    "bounds_of",
     "impute_times",
     "multiple_imputation",
     "rubin_pool",

@@ -21,8 +21,9 @@ from numpy.typing import ArrayLike
 
 from ppprog._core.errors import ModelError
 from ppprog._core.typing import FloatArray
+from ppprog.tables.data import EVENT_OF_INTEREST, SurvivalData
 
-__all__ = ["as_bounds", "bound_kinds", "EXACT", "RIGHT", "LEFT", "INTERVAL"]
+__all__ = ["as_bounds", "bound_kinds", "bounds_of", "EXACT", "RIGHT", "LEFT", "INTERVAL"]
 
 #: Kind codes returned by :func:`bound_kinds`.
 EXACT, RIGHT, LEFT, INTERVAL = 0, 1, 2, 3
@@ -98,3 +99,38 @@ def bound_kinds(left: FloatArray, right: FloatArray) -> np.ndarray:
     kind[np.isinf(right)] = RIGHT
     kind[left == right] = EXACT
     return kind
+
+
+def bounds_of(
+    data: SurvivalData, *, replicate: int = 0, cause: int = EVENT_OF_INTEREST
+) -> tuple[FloatArray, FloatArray]:
+    """Bounds of the event times of one replicate of a :class:`~ppprog.tables.data.SurvivalData`.
+
+    Parameters
+    ----------
+    data : SurvivalData
+        One row per subject (no delayed entry), with ``time_low`` /
+        ``time_high`` when times are imprecise (otherwise ``stop`` is exact).
+    replicate : int, optional
+        Which replicate.
+    cause : int, optional
+        The event code analysed. Rows with another code (censored or a
+        competing event) are right-censored at their lower bound: the subject
+        is known to be free of ``cause`` at least that long.
+
+    Returns
+    -------
+    left, right : numpy.ndarray of float
+        Normalized bounds as from :func:`as_bounds`.
+    """
+    one = data.replicate(replicate)
+    if one.has_entry or np.unique(one.subject[0]).size != one.subject.shape[1]:
+        raise ModelError(
+            "bounds_of needs one row per subject without delayed entry "
+            "(interval-censored models do not take counting-process rows)"
+        )
+    stop = one.stop[0]
+    low = stop if one.time_low is None else one.time_low[0]
+    high = stop if one.time_high is None else one.time_high[0]
+    hit = one.event[0] == cause
+    return as_bounds(low, np.where(hit, high, np.inf))
