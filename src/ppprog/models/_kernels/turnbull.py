@@ -145,8 +145,10 @@ def _cnm_step(A: FloatArray, w: FloatArray, p: FloatArray, ll: float) -> tuple[F
     Ap = A @ p
     sw = np.sqrt(w)
     # quadratic model of l(q) around p plus the sum-to-one constraint as a
-    # penalty row of weight sum(w): without it q = 2p solves the model exactly
-    total = np.sqrt(w.sum())
+    # penalty row (without it q = 2p solves the model exactly). Any weight keeps
+    # the NPMLE a fixed point; a heavy one (1e4 * sum(w)) makes the step close
+    # to the constrained Newton step: 5-10 iterations instead of ~70 with 1x.
+    total = np.sqrt(1e4 * w.sum())
     S = np.vstack([A * (sw / Ap)[:, None], np.full((1, A.shape[1]), total)])
     b = np.concatenate([2.0 * sw, [total]])
     q, _ = nnls(S, b, maxiter=50 * A.shape[1])
