@@ -60,6 +60,9 @@ def test_no_between_variance() -> None:
     np.testing.assert_array_equal(res.fmi, 0.0)
     assert np.isinf(res.df).all()
     np.testing.assert_allclose(res.total, [0.1, 0.2], rtol=1e-15)
+    # infinite df: the t limits are the normal ones
+    z = 1.959963984540054
+    np.testing.assert_allclose(res.summary["upper"], [0.3 + z * 0.1**0.5, 2.0 + z * 0.2**0.5])
 
 
 @pytest.mark.parametrize(
