@@ -8,8 +8,9 @@ The public API, in the order data flows through it:
   :func:`check_counting_process`;
 - models: :func:`kaplan_meier`, :func:`logrank_test`, :func:`cox_ph`, :func:`cox_ph_batch`,
   :func:`cox_firth`, :func:`cox_firth_batch`; competing events: :func:`aalen_johansen`,
-  :func:`gray_test`, :func:`fine_gray`;
-- simulate: :class:`CohortSpec`, :func:`generate`;
+  :func:`gray_test`, :func:`fine_gray`; imprecise times: :func:`turnbull`,
+  :func:`aft_interval`, :func:`impute_times`, :func:`multiple_imputation`, :func:`rubin_pool`;
+- simulate: :class:`CohortSpec`, :func:`generate`, :func:`visit_bounds`, :func:`rounded_bounds`;
 - studies: :class:`Study`, :func:`run_study`, :func:`check`.
 
 Heavy optional dependencies (lifelines, statsmodels, dask, matplotlib) are imported
@@ -27,14 +28,18 @@ from ppprog._core.errors import (
     ValidationError,
 )
 from ppprog._version import __version__
+from ppprog.models.aft_interval import AftIntervalResult, aft_interval
 from ppprog.models.competing import AJResult, GrayResult, aalen_johansen, gray_test
 from ppprog.models.cox import cox_ph
 from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
 from ppprog.models.cox_result import CoxResult
 from ppprog.models.fine_gray import FineGrayResult, fine_gray
 from ppprog.models.firth import cox_firth, cox_firth_batch
+from ppprog.models.imputation import Imputations, impute_times, multiple_imputation
+from ppprog.models.interval import TurnbullResult, turnbull
 from ppprog.models.km import KMResult, kaplan_meier
 from ppprog.models.logrank import LogRankResult, logrank_test
+from ppprog.models.pooling import PooledResult, rubin_pool
 from ppprog.models.status import FitOutcome, FitStatus
 from ppprog.records import (
     AnaMeasurement,
@@ -51,7 +56,16 @@ from ppprog.records import (
 from ppprog.records.io import read_cases, write_cases
 from ppprog.records.parse import parse_duration, parse_titer
 from ppprog.records.validate import validate
-from ppprog.simulate import CohortBatch, CohortSpec, OnsetSpec, ResolutionSpec, generate
+from ppprog.simulate import (
+    CohortBatch,
+    CohortSpec,
+    OnsetSpec,
+    ReportedTimes,
+    ResolutionSpec,
+    generate,
+    rounded_bounds,
+    visit_bounds,
+)
 from ppprog.studies import (
     Estimand,
     Method,
@@ -116,12 +130,24 @@ __all__ = [
     "GrayResult",
     "fine_gray",
     "FineGrayResult",
+    "turnbull",
+    "TurnbullResult",
+    "aft_interval",
+    "AftIntervalResult",
+    "impute_times",
+    "Imputations",
+    "multiple_imputation",
+    "rubin_pool",
+    "PooledResult",
     # simulate
     "CohortSpec",
     "OnsetSpec",
     "ResolutionSpec",
     "CohortBatch",
     "generate",
+    "visit_bounds",
+    "rounded_bounds",
+    "ReportedTimes",
     # studies
     "Study",
     "Estimand",

@@ -21,6 +21,15 @@ from ppprog.simulate.hazards import (
     UserHazard,
     Weibull,
 )
+from ppprog.simulate.reporting import (
+    DAYS_PER_MONTH,
+    DAYS_PER_WEEK,
+    DAYS_PER_YEAR,
+    MONTHS_PER_WEEK,
+    ReportedTimes,
+    rounded_bounds,
+    visit_bounds,
+)
 from ppprog.simulate.spec import (
     AnaSpec,
     CensoringSpec,
@@ -35,6 +44,13 @@ from ppprog.simulate.spec import (
 from ppprog.simulate.truth import Truth, truth
 
 __all__ = [
+    "DAYS_PER_MONTH",
+    "DAYS_PER_WEEK",
+    "DAYS_PER_YEAR",
+    "MONTHS_PER_WEEK",
+    "ReportedTimes",
+    "rounded_bounds",
+    "visit_bounds",
     "AnaSpec",
     "BaselineHazard",
     "CensoringSpec",
