@@ -260,7 +260,7 @@ def _newton_direction(grad: FloatArray, hess: FloatArray, free: BoolArray) -> Fl
 def _final_status(fit_ok: BoolArray, hess: FloatArray, free: BoolArray, status: np.ndarray) -> None:
     idx = np.flatnonzero(free)
     h = -hess[:, idx[:, None], idx[None, :]]
-    finite: BoolArray = np.isfinite(h).all(axis=(1, 2))
+    finite = np.asarray(np.isfinite(h).all(axis=(1, 2)), dtype=bool)
     lam = np.linalg.eigvalsh(np.where(finite[:, None, None], h, 0.0))
     singular = lam.min(axis=1) <= 1e-10 * np.maximum(lam.max(axis=1), 1.0)
     status[fit_ok & singular] = FitStatus.SINGULAR_INFORMATION
