@@ -12,34 +12,32 @@ import numpy as np
 from scipy import optimize, stats
 
 
-def susceptible_prob(eta: float, link: str) -> float:
+def susceptible_prob(eta, link: str):
     """P(susceptible) from the incidence linear predictor."""
+    eta = np.asarray(eta, dtype=float)
     if link == "logit":
-        return 1.0 / (1.0 + math.exp(-eta))
-    return 1.0 - math.exp(-math.exp(eta))
+        return 1.0 / (1.0 + np.exp(-eta))
+    return 1.0 - np.exp(-np.exp(eta))
 
 
-def latency_dist(u: float, v: float, family: str) -> stats.rv_continuous:
-    """Frozen scipy latency distribution for linear predictor u and log shape v."""
+def latency_dist(u, v: float, family: str):
+    """Frozen scipy latency distribution(s) for linear predictor u and log shape v."""
     if family == "weibull":  # S = exp(-exp(u) t^a): scale = exp(-u / a)
         a = math.exp(v)
-        return stats.weibull_min(c=a, scale=math.exp(-u / a))
-    return stats.lognorm(s=math.exp(v), scale=math.exp(u))
+        return stats.weibull_min(c=a, scale=np.exp(-np.asarray(u) / a))
+    return stats.lognorm(s=math.exp(v), scale=np.exp(u))
 
 
 def oracle_loglik(theta, Xi, Xl, time, event, link: str, family: str) -> float:
-    """Sum over subjects of log(pi f_u(t)) or log(1 - pi + pi S_u(t)); Xi, Xl with intercepts."""
+    """Sum of log(pi f_u(t)) (events) and log(1 - pi + pi S_u(t)) (censored); with intercepts."""
     q, k = Xi.shape[1], Xl.shape[1]
-    b, c, v = theta[:q], theta[q : q + k], theta[-1]
-    total = 0.0
-    for i in range(len(time)):
-        pi = susceptible_prob(float(Xi[i] @ b), link)
-        dist = latency_dist(float(Xl[i] @ c), float(v), family)
-        if event[i]:
-            total += math.log(pi) + float(dist.logpdf(time[i]))
-        else:
-            total += math.log(1.0 - pi + pi * float(dist.sf(time[i])))
-    return total
+    b, c, v = theta[:q], theta[q : q + k], float(theta[-1])
+    pi = susceptible_prob(Xi @ b, link)
+    dist = latency_dist(Xl @ c, v, family)
+    with np.errstate(divide="ignore"):
+        ev_part = np.log(pi) + dist.logpdf(time)
+        cens_part = np.log(1.0 - pi + pi * dist.sf(time))
+    return float(np.sum(np.where(event, ev_part, cens_part)))
 
 
 def oracle_fit(theta0, Xi, Xl, time, event, link: str, family: str):
@@ -79,7 +77,7 @@ def simulate_cure(seed: int, n: int, *, b, c, shape: float, family: str = "weibu
     Xi = np.column_stack([np.ones(n), x1, x2])
     Xl = np.column_stack([np.ones(n), x1, rng.normal(size=n)])
     eta = Xi @ np.asarray(b)
-    pi = np.array([susceptible_prob(e, link) for e in eta])
+    pi = susceptible_prob(eta, link)
     sus = rng.random(n) < pi
     u = Xl @ np.asarray(c)
     if family == "weibull":

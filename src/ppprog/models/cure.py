@@ -35,7 +35,7 @@ __all__ = ["cure_model"]
 _MESSAGES = {
     FitStatus.CONVERGED: "converged",
     FitStatus.NOT_IDENTIFIED: (
-        "not identified: follow-up shows no plateau (Maller-Zhou p = {p:.3g} > {a}, or fitted "
+        "follow-up shows no plateau (Maller-Zhou p = {p:.3g} > {a}, or fitted "
         "susceptible survival at the last time {tail:.3g} > {tol}); the cure fraction would be "
         "an extrapolation, so no standard errors are given"
     ),
