@@ -110,6 +110,7 @@ def test_no_plateau_is_not_identified(model):
         fit = cure_model(df, incidence=["x"], latency=["x"], latency_model=model, n_boot=20)
     assert fit.status.code is FitStatus.NOT_IDENTIFIED
     assert fit.followup.p_value > 0.05
+    assert fit.followup.tail_mass > 0.05
     assert not fit.followup.identified
     assert fit.incidence["se"].isna().all()
     assert fit.incidence[["lower", "upper", "p"]].isna().all().all()
@@ -133,7 +134,7 @@ def test_plateau_criteria_are_what_the_docstring_says():
     assert fu.tail_mass == pytest.approx(s_tail, rel=1e-12)
     with pytest.warns(FitWarning, match="no plateau"):
         strict = cure_model(df, incidence=["x1"], latency=["x1"], profile=False,
-                            plateau_tol=s_tail / 2, followup_alpha=1.0)  # fmt: skip
+                            plateau_tol=s_tail / 2, followup_alpha=0.0)  # fmt: skip
     assert strict.status.code is FitStatus.NOT_IDENTIFIED
 
 

@@ -126,7 +126,7 @@ def fit_parametric_arrays(
     )
     p_mz, n_late, plateau = maller_zhou(time, event, mask)
     tail = _tail_mass(fit.theta, Xl, time, mask, q, family)
-    identified = (p_mz <= followup_alpha) & (tail <= plateau_tol)
+    identified = (plateau > 0) & ((p_mz <= followup_alpha) | (tail <= plateau_tol))
     status = fit.status.copy()
     has_events = (event & mask).any(axis=1)
     status[has_events & ~identified] = FitStatus.NOT_IDENTIFIED

@@ -42,10 +42,10 @@ class FollowUp:
     plateau : float
         ``t_n - t*``: length of follow-up after the last event.
     tail_mass : float
-        Parametric latency only: mean over subjects of the fitted susceptible
-        survival at the largest observed time (NaN for the Cox latency).
+        Mean over subjects of the fitted susceptible survival at the largest
+        observed time (Cox latency: from an auxiliary Weibull mixture fit).
     identified : bool
-        Whether both criteria were met.
+        Whether the identification rule of ``cure_model`` was met.
     """
 
     p_value: float
