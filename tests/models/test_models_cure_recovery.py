@@ -69,13 +69,13 @@ def test_weibull_latency_recovers_truth():
 
 @pytest.mark.slow
 def test_cox_latency_recovers_truth():
-    b = _batch(500, 100, seed=2027)
+    b = _batch(400, 100, seed=2027)
     X, names = b.baseline_arrays([TERM])
     est, se = [], []
     for r in range(b.time.shape[0]):
         df = pd.DataFrame({"time": b.time[r], "event": b.event[r], TERM: X[r, :, 0]})
         fit = cure_model(df, incidence=[TERM], latency=[TERM], latency_model="cox",
-                         n_boot=60, seed=r)  # fmt: skip
+                         n_boot=50, seed=r)  # fmt: skip
         if fit.status.converged:
             est.append([fit.incidence.loc[TERM, "coef"], fit.latency.loc[TERM, "coef"]])
             se.append([fit.incidence.loc[TERM, "se"], fit.latency.loc[TERM, "se"]])
