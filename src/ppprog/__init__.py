@@ -7,7 +7,7 @@ The public API, in the order data flows through it:
 - tables: :func:`resolution_table`, :func:`onset_table`, :func:`counting_process`,
   :func:`check_counting_process`;
 - models: :func:`kaplan_meier`, :func:`logrank_test`, :func:`cox_ph`, :func:`cox_ph_batch`,
-  :func:`cox_firth`, :func:`cox_firth_batch`;
+  :func:`cox_firth`, :func:`cox_firth_batch`, :func:`cure_model`, :func:`cure_model_batch`;
 - simulate: :class:`CohortSpec`, :func:`generate`;
 - studies: :class:`Study`, :func:`run_study`, :func:`check`.
 
@@ -29,6 +29,9 @@ from ppprog._version import __version__
 from ppprog.models.cox import cox_ph
 from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
 from ppprog.models.cox_result import CoxResult
+from ppprog.models.cure import cure_model
+from ppprog.models.cure_batch import cure_model_batch
+from ppprog.models.cure_result import CureBatchResult, CureResult
 from ppprog.models.firth import cox_firth, cox_firth_batch
 from ppprog.models.km import KMResult, kaplan_meier
 from ppprog.models.logrank import LogRankResult, logrank_test
@@ -107,6 +110,10 @@ __all__ = [
     "CoxBatchResult",
     "cox_firth",
     "cox_firth_batch",
+    "cure_model",
+    "CureResult",
+    "cure_model_batch",
+    "CureBatchResult",
     # simulate
     "CohortSpec",
     "OnsetSpec",

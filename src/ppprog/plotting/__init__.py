@@ -5,6 +5,7 @@ Every function takes results or tidy frames and returns a
 figures can be saved, shown in a notebook or embedded in a report.
 """
 
+from ppprog.plotting.cure import plot_cure
 from ppprog.plotting.forest import hazard_ratio_frame, plot_forest
 from ppprog.plotting.km import at_risk_counts, plot_km
 from ppprog.plotting.study import (
@@ -18,6 +19,7 @@ from ppprog.plotting.timeline import plot_timeline
 __all__ = [
     "at_risk_counts",
     "hazard_ratio_frame",
+    "plot_cure",
     "plot_forest",
     "plot_km",
     "plot_likelihood_ratio",
