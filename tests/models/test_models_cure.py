@@ -7,6 +7,8 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize, stats
 from tests.models._oracles_cure import oracle_fit, oracle_loglik, simulate_cure
 
@@ -190,3 +192,20 @@ def test_cox_latency_bootstrap_reproducible_and_str():
     assert "cox latency" in str(a)
     s = a.survival(pd.DataFrame({"x1": [0.0, 1.0]}), [0.0, 1e6])
     np.testing.assert_allclose(s[:, 1], a.cure_fraction(pd.DataFrame({"x1": [0.0, 1.0]})))
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(0.05, 20.0))
+def test_row_order_invariance_and_time_scale_equivariance(seed, scale):
+    """Permuting rows changes nothing; t -> c t shifts only the Weibull log scale by -alpha log c."""
+    df = _frame(50, 200)
+    perm = np.random.default_rng(np.random.SeedSequence(seed)).permutation(len(df))
+    base = cure_model(df, incidence=["x1"], latency=["z2"], profile=False)
+    shuffled = cure_model(df.iloc[perm], incidence=["x1"], latency=["z2"], profile=False)
+    np.testing.assert_allclose(shuffled.params, base.params, atol=1e-8)
+    scaled = cure_model(df.assign(time=df.time * scale), incidence=["x1"], latency=["z2"],
+                        profile=False)  # fmt: skip
+    expected = base.params.copy()
+    expected[2] -= np.exp(base.params[-1]) * np.log(scale)
+    np.testing.assert_allclose(scaled.params, expected, atol=1e-7)
+    assert scaled.status.code is base.status.code
