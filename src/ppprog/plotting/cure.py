@@ -33,6 +33,7 @@ def plot_cure(
     group: str | None = None,
     n_points: int = 200,
     at_risk: bool = True,
+    censor_marks: bool = False,
     xlabel: str = "months",
     ylabel: str = "probability still unresolved",
     title: str = "",
@@ -53,6 +54,9 @@ def plot_cure(
         Points of the fitted curves between 0 and the largest time.
     at_risk : bool, optional
         Print the numbers at risk under the axis.
+    censor_marks : bool, optional
+        Mark censoring times on the Kaplan-Meier curves (off by default: in a
+        registry with a plateau they hide the fitted curves).
     xlabel, ylabel, title : str, optional
         Labels (state the time unit).
 
@@ -63,7 +67,8 @@ def plot_cure(
     """
     time = data[duration].to_numpy(dtype=np.float64)
     km = kaplan_meier(time, data[event].to_numpy(), group=None if group is None else data[group])
-    fig = plot_km(km, ci=False, at_risk=at_risk, xlabel=xlabel, ylabel=ylabel, title=title)
+    fig = plot_km(km, ci=False, censor_marks=censor_marks, at_risk=at_risk, xlabel=xlabel,
+                  ylabel=ylabel, title=title)  # fmt: skip
     ax = fig.axes[0]
     handles, labels = ax.get_legend_handles_labels()
     levels: list[Any] = [None] if km.groups is None else list(km.groups)
@@ -71,8 +76,8 @@ def plot_cure(
     for level, handle, label in zip(levels, handles, labels):
         rows = data if level is None else data[data[group] == level]
         color = handle.get_color()  # type: ignore[attr-defined]  # a Line2D (KM step)
-        ax.plot(grid, result.survival(rows, grid).mean(axis=0), color=color, lw=1.5, ls="--",
-                label=f"{label}: cure model")  # fmt: skip
-        ax.axhline(float(result.cure_fraction(rows).mean()), color=color, lw=0.9, ls=":")
+        ax.plot(grid, result.survival(rows, grid).mean(axis=0), color=color, lw=1.6, ls="--",
+                label=f"{label}: cure model", zorder=3)  # fmt: skip
+        ax.axhline(float(result.cure_fraction(rows).mean()), color=color, lw=0.9, ls=":", zorder=3)
     ax.legend(frameon=False, fontsize=8)
     return fig
