@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -209,3 +210,24 @@ def test_row_order_invariance_and_time_scale_equivariance(seed, scale):
     expected[2] -= np.exp(base.params[-1]) * np.log(scale)
     np.testing.assert_allclose(scaled.params, expected, atol=1e-7)
     assert scaled.status.code is base.status.code
+
+
+def test_no_covariates_matches_lifelines_mixture_cure_weibull():
+    """lifelines' MixtureCureFitter (no covariates): cure fraction, Weibull lambda and rho."""
+    lifelines = pytest.importorskip("lifelines")
+    rng = np.random.default_rng(np.random.SeedSequence(4))
+    n = 400
+    sus = rng.random(n) < 0.7
+    lat = np.where(sus, rng.weibull(1.3, n) * 2.0, np.inf)
+    cens = rng.uniform(5.0, 12.0, n)
+    t, ev = np.minimum(lat, cens), lat <= cens
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines' own convergence chatter
+        ref = lifelines.MixtureCureFitter(base_fitter=lifelines.WeibullFitter()).fit(t, ev)
+    fit = cure_model(pd.DataFrame({"time": t, "event": ev}))
+    rho = np.exp(fit.params[-1])  # S_u = exp(-exp(c0) t^rho) = exp(-(t / lambda)^rho)
+    lam = np.exp(-fit.params[1] / rho)
+    cure = fit.cure_fraction({})[0]
+    np.testing.assert_allclose([cure, lam, rho], ref.params_.to_numpy(), rtol=1e-4)
+    assert fit.loglik >= ref.log_likelihood_ - 1e-9
+    assert fit.loglik == pytest.approx(ref.log_likelihood_, abs=1e-5)
