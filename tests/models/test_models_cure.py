@@ -20,6 +20,7 @@ from ppprog.models.status import FitStatus
 from ppprog.tables.data import SurvivalData
 
 COMBOS = list(itertools.product(["logit", "cloglog"], ["weibull", "lognormal"]))
+COMBOS_LINK_MODEL = list(itertools.product(["logit", "cloglog"], ["weibull", "cox"]))
 
 
 def _frame(seed: int, n: int, family: str = "weibull", link: str = "logit") -> pd.DataFrame:
@@ -231,3 +232,24 @@ def test_no_covariates_matches_lifelines_mixture_cure_weibull():
     np.testing.assert_allclose([cure, lam, rho], ref.params_.to_numpy(), rtol=1e-4)
     assert fit.loglik >= ref.log_likelihood_ - 1e-9
     assert fit.loglik == pytest.approx(ref.log_likelihood_, abs=1e-5)
+
+
+@pytest.mark.parametrize(("link", "model"), COMBOS_LINK_MODEL)
+def test_complete_plateau_incidence_is_binary_regression_of_the_event(link, model):
+    """Everyone censored long after the last event: incidence = GLM of the event indicator."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(np.random.SeedSequence(60))
+    n = 400
+    x = rng.normal(size=n)
+    sus = rng.random(n) < 1 / (1 + np.exp(-(0.4 + 0.8 * x)))
+    lat = rng.exponential(size=n) * 0.3 * np.exp(0.3 * x)
+    t = np.where(sus, lat, 50.0 + rng.random(n))
+    df = pd.DataFrame({"time": t, "event": sus, "x": x})
+    fit = cure_model(df, incidence=["x"], latency=["x"], latency_model=model, link=link,
+                     profile=False, n_boot=20)  # fmt: skip
+    family = sm.families.Binomial(
+        link=sm.families.links.Logit() if link == "logit" else sm.families.links.CLogLog()
+    )
+    glm = sm.GLM(sus.astype(float), sm.add_constant(x), family=family).fit(tol=1e-12)
+    np.testing.assert_allclose(fit.incidence["coef"], glm.params, atol=1e-7)
