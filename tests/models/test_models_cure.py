@@ -253,3 +253,17 @@ def test_complete_plateau_incidence_is_binary_regression_of_the_event(link, mode
     )
     glm = sm.GLM(sus.astype(float), sm.add_constant(x), family=family).fit(tol=1e-12)
     np.testing.assert_allclose(fit.incidence["coef"], glm.params, atol=1e-7)
+
+
+@pytest.mark.parametrize("model", ["weibull", "cox"])
+def test_edge_cases_no_events_and_no_censoring(model):
+    rng = np.random.default_rng(np.random.SeedSequence(70))
+    df = pd.DataFrame({"time": rng.exponential(size=50) + 0.1, "x": rng.normal(size=50)})
+    with pytest.warns(FitWarning, match="no events"):
+        fit = cure_model(df.assign(event=False), incidence=["x"], latency_model=model)
+    assert fit.status.code is FitStatus.NO_EVENTS
+    with pytest.warns(FitWarning, match="nobody is followed beyond the last event"):
+        fit = cure_model(df.assign(event=True), incidence=["x"], latency_model=model)
+    assert fit.status.code is FitStatus.NOT_IDENTIFIED
+    assert fit.followup.plateau == 0.0
+    assert fit.incidence["se"].isna().all()

@@ -33,9 +33,8 @@ __all__ = ["cure_model"]
 _MESSAGES = {
     FitStatus.CONVERGED: "converged",
     FitStatus.NOT_IDENTIFIED: (
-        "follow-up shows no plateau (plateau after the last event {plat:.3g}; Maller-Zhou "
-        "p = {p:.3g} > {a} and fitted susceptible survival at the last time {tail:.3g} > {tol}); "
-        "the cure fraction would be an extrapolation, so no standard errors are given"
+        "follow-up shows no plateau ({why}); the cure fraction would be an extrapolation, "
+        "so no standard errors are given"
     ),
     FitStatus.NO_EVENTS: "no events: nothing to estimate",
     FitStatus.MAX_ITER: "not converged within max_iter",
@@ -100,9 +99,13 @@ def _inputs(data: Any, duration: str, event: str, names: Sequence[str]
 def _outcome(code: int, n_iter: int, fu: FollowUp, followup_alpha: float, plateau_tol: float
              ) -> FitOutcome:  # fmt: skip
     status = FitStatus(int(code))
-    msg = _MESSAGES.get(status, status.name.lower()).format(
-        p=fu.p_value, a=followup_alpha, tail=fu.tail_mass, tol=plateau_tol, plat=fu.plateau
+    why = (
+        "nobody is followed beyond the last event"
+        if not fu.plateau > 0
+        else f"Maller-Zhou p = {fu.p_value:.3g} > {followup_alpha} and fitted susceptible "
+        f"survival at the last time {fu.tail_mass:.3g} > {plateau_tol}"
     )
+    msg = _MESSAGES.get(status, status.name.lower()).format(why=why)
     if status is FitStatus.CONVERGED:
         msg = f"converged in {n_iter} iterations"
     return FitOutcome(status, int(n_iter), msg)
