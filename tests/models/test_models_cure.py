@@ -267,3 +267,23 @@ def test_edge_cases_no_events_and_no_censoring(model):
     assert fit.status.code is FitStatus.NOT_IDENTIFIED
     assert fit.followup.plateau == 0.0
     assert fit.incidence["se"].isna().all()
+
+
+def test_cox_bootstrap_independent_of_chunking_and_executor():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ppprog.models.cure_cox import bootstrap_em
+
+    df = _frame(46, 200)
+    Xi = np.column_stack([np.ones(len(df)), df.x1])
+    Z = df[["x1"]].to_numpy()
+    t, ev = df.time.to_numpy(), df.event.to_numpy()
+    kw = {"link": "logit", "n_boot": 23, "seed": 8}
+    a, sa = bootstrap_em(Xi, Z, t, ev, chunk_size=50, **kw)
+    b, sb = bootstrap_em(Xi, Z, t, ev, chunk_size=4, **kw)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        c, sc = bootstrap_em(Xi, Z, t, ev, chunk_size=5, executor=pool, **kw)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(sa, sc)
+    assert np.isfinite(a).all()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -186,7 +187,8 @@ def _semiparametric(time: FloatArray, ev: BoolArray, Xi: FloatArray, Z: FloatArr
     )  # fmt: skip
     identified = bool(aux.status[0] != FitStatus.NOT_IDENTIFIED)
     sp = fit_semiparametric(Xi, Z, time, ev, link=opts["link"], n_boot=opts["n_boot"],
-                            seed=opts["seed"], bootstrap=identified)  # fmt: skip
+                            seed=opts["seed"], bootstrap=identified,
+                            executor=opts["executor"])  # fmt: skip
     em = sp.em
     code = int(em.status[0])
     if not identified and code != FitStatus.NO_EVENTS:
@@ -217,7 +219,8 @@ def cure_model(
     incidence: Sequence[str] = (), latency: Sequence[str] = (),
     latency_model: str = "weibull", link: str = "logit", alpha: float = 0.05,
     profile: bool = True, followup_alpha: float = 0.05, plateau_tol: float = 0.05,
-    n_boot: int = 200, seed: SeedLike = 0, max_iter: int = 100, tol: float = 1e-9,
+    n_boot: int = 200, seed: SeedLike = 0, executor: Executor | None = None,
+    max_iter: int = 100, tol: float = 1e-9,
 ) -> CureResult:  # fmt: skip
     """Fit a mixture cure model with covariates in both parts.
 
@@ -251,7 +254,10 @@ def cure_model(
     n_boot : int, optional
         Cox latency: bootstrap replicates for the SEs.
     seed : int or numpy.random.SeedSequence, optional
-        Cox latency: bootstrap seed.
+        Cox latency: bootstrap seed (replicate ``b`` draws from ``(seed, b)``).
+    executor : concurrent.futures.Executor, optional
+        Cox latency: fits chunks of bootstrap replicates in parallel (e.g. a
+        ``ProcessPoolExecutor``); the SEs equal the serial ones bit for bit.
     max_iter : int, optional
         Newton iteration limit (parametric).
     tol : float, optional
@@ -315,7 +321,7 @@ def cure_model(
     Xl = X[:, [names.index(c) for c in lat]]
     opts = {"latency_model": latency_model, "link": link, "alpha": alpha, "profile": profile,
             "followup_alpha": followup_alpha, "plateau_tol": plateau_tol, "n_boot": n_boot,
-            "seed": seed, "max_iter": max_iter, "tol": tol}  # fmt: skip
+            "seed": seed, "executor": executor, "max_iter": max_iter, "tol": tol}  # fmt: skip
     inc_rows = ["(intercept)", *inc]
     if latency_model == "cox":
         out, notes = _semiparametric(time, ev, Xi, Xl, opts)

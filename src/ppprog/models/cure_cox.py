@@ -13,7 +13,9 @@ only, not on the chunk size.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +24,13 @@ from ppprog._core.typing import BoolArray, FloatArray
 from ppprog.models._kernels.cure_em import EMFit, fit_em
 from ppprog.models.status import FitStatus
 
-__all__ = ["SemiparametricFit", "fit_semiparametric", "bootstrap_em", "baseline_steps"]
+__all__ = [
+    "SemiparametricFit",
+    "fit_semiparametric",
+    "bootstrap_em",
+    "boot_chunk",
+    "baseline_steps",
+]
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,33 @@ class SemiparametricFit:
     boot_status: np.ndarray | None
 
 
+def boot_chunk(task: tuple[Any, ...]) -> tuple[FloatArray, np.ndarray]:
+    """Fit bootstrap replicates ``lo .. hi - 1`` (one task of :func:`bootstrap_em`).
+
+    Parameters
+    ----------
+    task : tuple
+        ``(Xi, Z, time, event, link, seed, lo, hi, max_iter, tol)``.
+
+    Returns
+    -------
+    estimates : ndarray, shape (hi - lo, q + k)
+    status : ndarray of int8, shape (hi - lo,)
+    """
+    Xi, Z, time, event, link, seed, lo, hi, max_iter, tol = task
+    n = len(time)
+    idx = np.stack([stream(seed, b).integers(0, n, size=n) for b in range(lo, hi)])
+    fit = fit_em(Xi[idx], Z[idx], time[idx], event[idx], np.ones(idx.shape, bool), link=link,
+                 max_iter=max_iter, tol=tol)  # fmt: skip
+    ok = fit.status == FitStatus.CONVERGED
+    est = np.where(ok[:, None], np.concatenate([fit.b, fit.beta], axis=1), np.nan)
+    return est, fit.status
+
+
 def bootstrap_em(
     Xi: FloatArray, Z: FloatArray, time: FloatArray, event: BoolArray, *, link: str,
     n_boot: int, seed: SeedLike, chunk_size: int = 50, max_iter: int = 1000, tol: float = 1e-8,
+    executor: Executor | None = None,
 ) -> tuple[FloatArray, np.ndarray]:  # fmt: skip
     """Nonparametric bootstrap (subjects resampled) of the EM estimates.
 
@@ -63,9 +95,13 @@ def bootstrap_em(
     seed : int or numpy.random.SeedSequence
         Root seed; replicate ``b`` uses ``stream(seed, b)``.
     chunk_size : int, optional
-        Replicates fitted together (memory only; results do not depend on it).
+        Replicates fitted together. The results do not depend on it: every
+        replicate's arithmetic is its own.
     max_iter, tol
         EM settings.
+    executor : concurrent.futures.Executor, optional
+        Fits the chunks in parallel (e.g. a ``ProcessPoolExecutor``); the
+        results equal the serial ones bit for bit.
 
     Returns
     -------
@@ -73,31 +109,26 @@ def bootstrap_em(
         NaN rows for replicates that did not converge.
     status : ndarray of int8, shape (n_boot,)
     """
-    n = len(time)
-    est = np.full((n_boot, Xi.shape[1] + Z.shape[1]), np.nan)
-    status = np.zeros(n_boot, np.int8)
-    for lo in range(0, n_boot, chunk_size):
-        reps = range(lo, min(n_boot, lo + chunk_size))
-        idx = np.stack([stream(seed, b).integers(0, n, size=n) for b in reps])
-        ones = np.ones(idx.shape, bool)
-        fit = fit_em(Xi[idx], Z[idx], time[idx], event[idx], ones, link=link,
-                     max_iter=max_iter, tol=tol)  # fmt: skip
-        ok = fit.status == FitStatus.CONVERGED
-        rows = slice(lo, lo + len(idx))
-        est[rows] = np.where(ok[:, None], np.concatenate([fit.b, fit.beta], axis=1), np.nan)
-        status[rows] = fit.status
-    return est, status
+    tasks = [
+        (Xi, Z, time, event, link, seed, lo, min(n_boot, lo + chunk_size), max_iter, tol)
+        for lo in range(0, n_boot, chunk_size)
+    ]
+    parts = list(map(boot_chunk, tasks) if executor is None else executor.map(boot_chunk, tasks))
+    if not parts:
+        return np.full((0, Xi.shape[1] + Z.shape[1]), np.nan), np.zeros(0, np.int8)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def fit_semiparametric(
     Xi: FloatArray, Z: FloatArray, time: FloatArray, event: BoolArray, *, link: str,
     n_boot: int, seed: SeedLike, bootstrap: bool, max_iter: int = 1000, tol: float = 1e-8,
+    executor: Executor | None = None,
 ) -> SemiparametricFit:  # fmt: skip
     """Fit by EM, then bootstrap when asked and the fit converged.
 
     Parameters
     ----------
-    Xi, Z, time, event, link, n_boot, seed, max_iter, tol
+    Xi, Z, time, event, link, n_boot, seed, max_iter, tol, executor
         As in :func:`bootstrap_em`.
     bootstrap : bool
         Run the bootstrap (skipped when the fit failed).
@@ -112,7 +143,7 @@ def fit_semiparametric(
     if not bootstrap or em.status[0] != FitStatus.CONVERGED or n_boot < 2:
         return SemiparametricFit(em, None, None)
     boot, bstat = bootstrap_em(Xi, Z, time, event, link=link, n_boot=n_boot, seed=seed,
-                               max_iter=max_iter, tol=tol)  # fmt: skip
+                               max_iter=max_iter, tol=tol, executor=executor)  # fmt: skip
     return SemiparametricFit(em, boot, bstat)
 
 

@@ -127,11 +127,13 @@ def _latency_m(
 ) -> FloatArray:
     if Z.shape[-1] == 0:
         return beta
+    moving = np.ones(len(beta), bool)  # per replicate, so chunking cannot change the bits
     for _ in range(_INNER):
         _, score, info = _cox_step(beta, Z, ev, w, first)
-        step = _solve_step(info, score)
+        step = np.where(moving[:, None], _solve_step(info, score), 0.0)
         beta = beta + step
-        if np.abs(step).max() < 1e-11:
+        moving &= np.abs(step).max(axis=1) >= 1e-11
+        if not moving.any():
             break
     return beta
 
@@ -139,6 +141,7 @@ def _latency_m(
 def _incidence_m(
     b: FloatArray, Xi: FloatArray, w: FloatArray, mask: FloatArray, link: str
 ) -> FloatArray:
+    moving = np.ones(len(b), bool)
     for _ in range(_INNER):
         pi, q, d1, _, _ = inverse_link(np.einsum("rmj,rj->rm", Xi, b), link)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -146,9 +149,10 @@ def _incidence_m(
             res = np.where(mask > 0, (w - pi) * d1 / (pi * q), 0.0)
         score = np.einsum("rm,rmj->rj", res, Xi)
         info = np.einsum("rm,rmj,rml->rjl", vw, Xi, Xi)
-        step = _solve_step(info, score)
+        step = np.where(moving[:, None], _solve_step(info, score), 0.0)
         b = b + step
-        if np.abs(step).max() < 1e-11:
+        moving &= np.abs(step).max(axis=1) >= 1e-11
+        if not moving.any():
             break
     return b
 
