@@ -10,6 +10,7 @@ The public API, in the order data flows through it:
   :func:`cox_firth`, :func:`cox_firth_batch`; competing events: :func:`aalen_johansen`,
   :func:`gray_test`, :func:`fine_gray`; imprecise times: :func:`turnbull`,
   :func:`aft_interval`, :func:`impute_times`, :func:`multiple_imputation`, :func:`rubin_pool`;
+  mixture cure models: :func:`cure_model`, :func:`cure_model_batch`;
 - simulate: :class:`CohortSpec`, :func:`generate`, :func:`visit_bounds`, :func:`rounded_bounds`;
 - studies: :class:`Study`, :func:`run_study`, :func:`check`.
 
@@ -33,6 +34,9 @@ from ppprog.models.competing import AJResult, GrayResult, aalen_johansen, gray_t
 from ppprog.models.cox import cox_ph
 from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
 from ppprog.models.cox_result import CoxResult
+from ppprog.models.cure import cure_model
+from ppprog.models.cure_batch import cure_model_batch
+from ppprog.models.cure_result import CureBatchResult, CureResult
 from ppprog.models.fine_gray import FineGrayResult, fine_gray
 from ppprog.models.firth import cox_firth, cox_firth_batch
 from ppprog.models.imputation import Imputations, impute_times, multiple_imputation
@@ -139,6 +143,10 @@ __all__ = [
     "multiple_imputation",
     "rubin_pool",
     "PooledResult",
+    "cure_model",
+    "CureResult",
+    "cure_model_batch",
+    "CureBatchResult",
     # simulate
     "CohortSpec",
     "OnsetSpec",

@@ -33,6 +33,8 @@ class FitStatus(IntEnum):
     """The objective or its derivatives became non-finite."""
     PROFILE_NOT_CLOSED = 7
     """A profile-likelihood bound was not reached within the search range."""
+    NOT_IDENTIFIED = 8
+    """The data cannot identify the model (mixture cure: follow-up shows no plateau)."""
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,7 @@ figures can be saved, shown in a notebook or embedded in a report.
 """
 
 from ppprog.plotting.cif import cif_at_risk, plot_cif
+from ppprog.plotting.cure import plot_cure
 from ppprog.plotting.forest import hazard_ratio_frame, plot_forest
 from ppprog.plotting.km import at_risk_counts, plot_km
 from ppprog.plotting.study import (
@@ -21,6 +22,7 @@ __all__ = [
     "cif_at_risk",
     "plot_cif",
     "hazard_ratio_frame",
+    "plot_cure",
     "plot_forest",
     "plot_km",
     "plot_likelihood_ratio",

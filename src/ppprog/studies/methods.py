@@ -51,6 +51,9 @@ _REGISTRY: dict[str, str | Callable[..., pd.DataFrame]] = {
     "cox_tvc": f"{_BUILTIN}:cox_tvc",
     "logrank": f"{_BUILTIN}:logrank",
     "cox_firth": f"{_BUILTIN}:cox_firth",
+    "cure_weibull": "ppprog.studies.cure_methods:cure_weibull",
+    "cure_lognormal": "ppprog.studies.cure_methods:cure_lognormal",
+    "cure_cox": "ppprog.studies.cure_methods:cure_cox",
 }
 _STATUS_NAMES = {s.name.lower() for s in FitStatus}
 
