@@ -28,6 +28,7 @@ from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.simulate import processes as pr
 from ppprog.simulate._invert import invert_piecewise
 from ppprog.simulate.spec import (
+    EXTENTS,
     STRATEGIES,
     CohortSpec,
     OnsetSpec,
@@ -163,7 +164,7 @@ class CohortBatch:
         pop = self.spec.model.population
         out = {"disease": list(pop.disease), "agent": list(pop.agent)}
         if self.spec.endpoint == "resolution":
-            out["extent"] = ["none", "localized", "generalized"]
+            out["extent"] = list(EXTENTS)
             out["strategy"] = list(STRATEGIES)
         return out
 

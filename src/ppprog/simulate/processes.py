@@ -21,6 +21,7 @@ from scipy.special import expit, ndtr, ndtri
 
 from ppprog._core.typing import FloatArray
 from ppprog.simulate.spec import (
+    EXTENTS,
     STRATEGIES,
     AnaSpec,
     CensoringSpec,
@@ -115,7 +116,7 @@ def baseline_design(
     dict of str to ndarray
     """
     levels = {"disease": list(pop.disease), "agent": list(pop.agent)}
-    levels["extent"] = ["none", "localized", "generalized"]
+    levels["extent"] = list(EXTENTS)
     out: dict[str, FloatArray] = {}
     for name in names:
         if name == "age":
