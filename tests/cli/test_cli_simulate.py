@@ -8,6 +8,7 @@ import pytest
 from ppprog.cli.main import EXIT_INPUT, EXIT_MISSING, EXIT_OK, main
 from ppprog.records.io import read_cases
 from ppprog.simulate import CohortSpec, generate
+from ppprog.tables.schema import DAYS_PER_MONTH
 
 
 def test_subjects_csv_equals_library(tmp_path, capsys):
@@ -27,17 +28,17 @@ def test_counting_parquet(tmp_path):
     out = tmp_path / "c.parquet"
     assert main(["simulate", "--n", "20", "--form", "counting", "--out", str(out)]) == EXIT_OK
     df = pd.read_parquet(out)
-    assert {"replicate", "subject", "start", "stop", "event"} <= set(df.columns)
+    assert {"id", "replicate", "start", "stop", "event", "cause"} <= set(df.columns)
     assert (df["stop"] > df["start"]).all()
     # one event at most per subject, on its last row
-    last = df.groupby("subject").tail(1)
+    last = df.groupby("id").tail(1)
     assert df["event"].sum() == last["event"].sum()
 
 
 def test_stdout_is_csv(capsys):
     assert main(["simulate", "--n", "4", "--seed", "1"]) == EXIT_OK
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("replicate,subject,time,event")
+    assert lines[0].startswith("id,replicate,time,event,cause")
     assert len(lines) == 5
 
 
@@ -65,7 +66,7 @@ def test_print_spec_and_partial_spec_file(tmp_path, capsys):
     partial.write_text('endpoint = "onset"\n[censoring]\nadministrative = 24.0\n')
     out = tmp_path / "mine.csv"
     assert main(["simulate", str(partial), "--n", "50", "--out", str(out)]) == EXIT_OK
-    assert pd.read_csv(out)["time"].max() <= 24.0
+    assert pd.read_csv(out)["time"].max() <= 24.0 * DAYS_PER_MONTH  # months -> days
 
 
 def test_invalid_spec_exit_1(tmp_path, capsys):

@@ -1,6 +1,6 @@
 """Case records from a CohortBatch: the same ``Case`` objects as real data.
 
-Times become days (``DAYS_PER_MONTH = 365.25 / 12``) from the index date, the
+Times become days (:data:`ppprog.tables.schema.DAYS_PER_MONTH` = 365.25 / 12) from the index date, the
 first dose of the inducing anti-TNF agent (day 0), as in
 :mod:`ppprog.records.case`.
 
@@ -34,17 +34,29 @@ from ppprog.records.quantities import LADDERS, Source, Titer
 from ppprog.records.vocab import Agent, parse_enum
 from ppprog.simulate.hazards import Weibull
 from ppprog.simulate.spec import ANTI_TNF, STRATEGIES
+from ppprog.tables.schema import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from ppprog.simulate.cohort import CohortBatch
 
-__all__ = ["to_cases", "DAYS_PER_MONTH", "CLASS_AGENTS"]
+__all__ = ["to_cases", "case_ids", "onset_days", "DAYS_PER_MONTH", "CLASS_AGENTS", "FOLLOW_UP_TEXT"]
 
-DAYS_PER_MONTH = 365.25 / 12
 #: Non-TNF biologics used for repeated class switches (the spec's agent comes first).
 CLASS_AGENTS = ("ustekinumab", "secukinumab", "guselkumab", "risankizumab")
 _LATENCY = Weibull(0.572, 8.72)
-_STATUS_TEXT = {0: "censored", 1: "event", 2: "died", 3: "lost to follow-up"}
+#: ``follow_up_status`` of a simulated case by status code (2 and 3 are read back as causes).
+FOLLOW_UP_TEXT = {0: "censored", 1: "event", 2: "died", 3: "lost to follow-up"}
+_STATUS_TEXT = FOLLOW_UP_TEXT
+
+
+def onset_days(batch: CohortBatch) -> np.ndarray:
+    """Day of onset from the index date of each subject of a resolution cohort, shape (R, n).
+
+    A latency drawn for the record only (it plays no part in the analysis),
+    at least one day, so that onset is strictly after the index date.
+    """
+    latency = _LATENCY.inverse(-np.log1p(-batch.extra["latency_u"]))
+    return np.maximum(latency, 1.0 / DAYS_PER_MONTH) * DAYS_PER_MONTH
 
 
 def _titer(x: float) -> Titer:
@@ -77,12 +89,19 @@ def to_cases(batch: CohortBatch, replicate: int = 0) -> list[Case]:
     r = int(replicate)
     if not 0 <= r < batch.time.shape[0]:
         raise IndexError(f"replicate {r} not in this batch of {batch.time.shape[0]}")
-    build = _onset_case if batch.spec.endpoint == "onset" else _resolution_case
-    return [build(batch, r, i) for i in range(batch.n)]
+    if batch.spec.endpoint == "onset":
+        return [_onset_case(batch, r, i) for i in range(batch.n)]
+    onset = onset_days(batch)[r]
+    return [_resolution_case(batch, r, i, float(onset[i])) for i in range(batch.n)]
 
 
 def _case_id(batch: CohortBatch, r: int, i: int) -> str:
     return f"sim-s{batch.scenario}-r{int(batch.replicates[r])}-{i:05d}"
+
+
+def case_ids(batch: CohortBatch, r: int) -> tuple[str, ...]:
+    """Case ids of replicate ``r`` (position in the batch), as in :func:`to_cases`."""
+    return tuple(_case_id(batch, r, i) for i in range(batch.n))
 
 
 def _ladder_name(ladder: tuple[int, ...]) -> str | None:
@@ -164,10 +183,8 @@ def _treatments(
     return episodes
 
 
-def _resolution_case(batch: CohortBatch, r: int, i: int) -> Case:
+def _resolution_case(batch: CohortBatch, r: int, i: int, onset_day: float) -> Case:
     d = DAYS_PER_MONTH
-    latency = float(_LATENCY.inverse(-np.log1p(-batch.extra["latency_u"][r, i])))
-    onset_day = max(latency, 1.0 / d) * d  # onset strictly after the index date
     agent = batch.levels["agent"][int(batch.covariates["agent"][r, i])]
     extent = batch.levels["extent"][int(batch.covariates["extent"][r, i])]
     exit_day = onset_day + float(batch.time[r, i]) * d

@@ -13,6 +13,11 @@ Time-varying covariates (:data:`~ppprog.tables.schema.TIME_VARYING_COLUMNS`)
 change on the days of :func:`~ppprog.tables.covariates.change_days` inside
 follow-up, with the values of :mod:`ppprog.tables.covariates` (ANA LOCF with
 an optional window, treatment, derived switches) computed on those days.
+
+Causes: 1 when the endpoint was reached; a censored follow-up whose
+``follow_up_status`` is exactly ``died`` or ``lost to follow-up`` (the texts
+of simulated cases; case-insensitive) gets cause 2 or 3
+(:data:`FOLLOW_UP_CAUSES`); anything else is censoring (0).
 """
 
 from __future__ import annotations
@@ -37,12 +42,16 @@ from ppprog.tables.covariates import (
 from ppprog.tables.histories import SubjectHistories
 from ppprog.tables.schema import (
     BASELINE_COLUMNS,
+    CAUSE_CENSORED,
+    CAUSE_DEATH,
+    CAUSE_ENDPOINT,
+    CAUSE_LOST,
     ONSET_BASELINE_COLUMNS,
     TIME_VARYING,
     TIME_VARYING_COLUMNS,
 )
 
-__all__ = ["case_histories", "code_columns"]
+__all__ = ["case_histories", "code_columns", "FOLLOW_UP_CAUSES"]
 
 
 def _varying(case: Case, day: float, kinds: Sequence[str], window: float | None,
@@ -59,14 +68,25 @@ def _varying(case: Case, day: float, kinds: Sequence[str], window: float | None,
     return out
 
 
+#: ``follow_up_status`` texts read as a competing cause of a censored follow-up (exact,
+#: case-insensitive; any other text, or none, is censoring): the texts of simulated cases.
+FOLLOW_UP_CAUSES = {"died": CAUSE_DEATH, "lost to follow-up": CAUSE_LOST}
+
+
+def _censoring_cause(case: Case) -> int:
+    text = (case.follow_up_status or "").strip().lower()
+    return FOLLOW_UP_CAUSES.get(text, CAUSE_CENSORED)
+
+
 def _follow_up(case: Case, endpoint: Endpoint | None) -> tuple[TimeValue, TimeValue, int]:
     """Origin, end and cause of a case's follow-up on the chosen scale."""
     if endpoint is None:  # onset scale
         if case.onset is not None:
-            return TimeValue(0.0), case.onset.day, 1
-        return TimeValue(0.0), case.last_follow_up, 0  # type: ignore[return-value]
+            return TimeValue(0.0), case.onset.day, CAUSE_ENDPOINT
+        return TimeValue(0.0), case.last_follow_up, _censoring_cause(case)  # type: ignore[return-value]
     end, event = end_of(case, endpoint)
-    return case.onset.day, end, event  # type: ignore[union-attr]
+    cause = CAUSE_ENDPOINT if event else _censoring_cause(case)
+    return case.onset.day, end, cause  # type: ignore[union-attr]
 
 
 def _baseline(case: Case, endpoint: Endpoint | None, window: float | None,
