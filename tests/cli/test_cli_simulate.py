@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -83,3 +85,68 @@ def test_bad_sizes_and_missing_spec(tmp_path, capsys):
     assert "--n must be at least 1" in capsys.readouterr().err
     assert main(["simulate", str(tmp_path / "none.toml")]) == EXIT_MISSING
     assert "no such spec file" in capsys.readouterr().err
+
+
+def _dtypes(df: pd.DataFrame) -> dict[str, str]:
+    return {c: str(t) for c, t in df.dtypes.items()}
+
+
+def test_simulated_tables_have_the_real_schema_and_fit_as_real_ones(tmp_path, capsys):
+    """One schema: the simulated subject and counting tables read like the real-case tables."""
+    from ppprog._core.resources import data_path
+    from ppprog.tables import counting_process, resolution_table
+
+    real_cases = read_cases(data_path("cases", "seed_report.yaml"))
+    real = {"subjects": resolution_table(real_cases), "counting": counting_process(real_cases)}
+    files = {}
+    for form in ("subjects", "counting"):
+        files[form] = tmp_path / f"sim_{form}.parquet"
+        argv = ["simulate", "--n", "150", "--seed", "3", "--form", form, "--out", str(files[form])]
+        assert main(argv) == EXIT_OK
+        sim = pd.read_parquet(files[form])
+        assert list(sim.columns) == list(real[form].columns)
+        assert _dtypes(sim) == _dtypes(real[form])
+        assert real[form].attrs["time_unit"] == "days"
+    lib = generate(CohortSpec.default("resolution"), n=150, seed=3)
+    assert (
+        lib.to_frame("subjects").attrs["time_unit"] == lib.to_frame("counting").attrs["time_unit"]
+    )
+    # the same fit commands on a simulated table and on a (simulated) real case file
+    cases = tmp_path / "cases.yaml"
+    assert (
+        main(["simulate", "--n", "150", "--seed", "3", "--form", "cases", "--out", str(cases)]) == 0
+    )
+    capsys.readouterr()
+    subjects = str(files["subjects"])
+    covs = "age,ana_log2_onset"
+    for path in (subjects, str(cases)):
+        assert main(["fit", "km", path, "--group", "pustular_extent", "--json"]) == EXIT_OK
+        km = json.loads(capsys.readouterr().out)
+        assert main(["fit", "cox", path, "--covariates", covs, "--json"]) == EXIT_OK
+        cox = json.loads(capsys.readouterr().out)
+        if path == subjects:
+            first = (km, cox)
+    # same times in days (to rounding: the records store onset and exit days), same curves
+    for a, b in zip(km["summary"], first[0]["summary"]):
+        assert a == {k: pytest.approx(v, rel=1e-12) if isinstance(v, float) else v
+                     for k, v in b.items()}  # fmt: skip
+    for a, b in zip(cox["summary"], first[1]["summary"]):
+        assert a["coef"] == pytest.approx(b["coef"], rel=1e-9)
+    argv = [
+        "fit",
+        "cox",
+        str(files["counting"]),
+        "--start",
+        "start",
+        "--covariates",
+        "n_switches,age",
+    ]
+    assert main([*argv, "--json"]) == EXIT_OK
+    tvc = json.loads(capsys.readouterr().out)
+    assert main(["fit", "cox", str(cases), "--table", "counting", "--covariates", "n_switches,age",
+                 "--json"]) == EXIT_OK  # fmt: skip
+    tvc_cases = json.loads(capsys.readouterr().out)
+    assert len(tvc["summary"]) == 2
+    assert tvc["status"] == tvc_cases["status"] == "converged"
+    for a, b in zip(tvc["summary"], tvc_cases["summary"]):
+        assert a["coef"] == pytest.approx(b["coef"], rel=1e-9)
