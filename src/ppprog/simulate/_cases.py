@@ -30,8 +30,17 @@ from ppprog.records.case import (
     Patient,
     TreatmentEpisode,
 )
-from ppprog.records.quantities import LADDERS, Source, Titer
-from ppprog.records.vocab import Agent, parse_enum
+from ppprog.records.quantities import LADDERS, Source, TimeValue, Titer
+from ppprog.records.vocab import (
+    Agent,
+    Disease,
+    Endpoint,
+    PustularExtent,
+    Sex,
+    Smoking,
+    StopReason,
+    parse_enum,
+)
 from ppprog.simulate.hazards import Weibull
 from ppprog.simulate.spec import ANTI_TNF, STRATEGIES
 from ppprog.tables.schema import DAYS_PER_MONTH
@@ -67,10 +76,10 @@ def _patient(batch: CohortBatch, r: int, i: int) -> Patient:
     cov = batch.covariates
     lv = batch.levels
     return Patient(
-        sex="female" if cov["female"][r, i] else "male",
+        sex=Sex.FEMALE if cov["female"][r, i] else Sex.MALE,
         age=float(cov["age"][r, i]),
-        disease=lv["disease"][int(cov["disease"][r, i])],
-        smoking="current" if cov["smoker"][r, i] else "never",
+        disease=Disease(lv["disease"][int(cov["disease"][r, i])]),
+        smoking=Smoking.CURRENT if cov["smoker"][r, i] else Smoking.NEVER,
     )
 
 
@@ -117,23 +126,24 @@ def _onset_case(batch: CohortBatch, r: int, i: int) -> Case:
     exit_m = float(batch.time[r, i])
     agent = batch.levels["agent"][int(batch.covariates["agent"][r, i])]
     ladder = _ladder_name(batch.spec.model.ana.ladder)  # type: ignore[union-attr]
-    ana = [AnaMeasurement(0.0, _titer(float(batch.extra["ana_titer0"][r, i])), "baseline", ladder)]
+    titer0 = _titer(float(batch.extra["ana_titer0"][r, i]))
+    ana = [AnaMeasurement(TimeValue(0.0), titer0, "baseline", ladder)]
     for key, label in (("ana_t_convert", "seroconversion"), ("ana_t_revert", "reversion")):
         t = float(batch.extra[key][r, i])
         if t < exit_m:
             value = batch.extra["ana_titer_convert" if key == "ana_t_convert" else "ana_titer0"][
                 r, i
             ]
-            ana.append(AnaMeasurement(t * d, _titer(float(value)), label, ladder))
+            ana.append(AnaMeasurement(TimeValue(t * d), _titer(float(value)), label, ladder))
     status = int(batch.status[r, i])
     return Case(
         _case_id(batch, r, i),
         patient=_patient(batch, r, i),
-        inducing_agent=agent,
-        onset=Onset(exit_m * d) if status == 1 else None,
+        inducing_agent=Agent(agent),
+        onset=Onset(TimeValue(exit_m * d)) if status == 1 else None,
         ana=tuple(ana),
-        treatments=(TreatmentEpisode(agent, 0.0),),
-        last_follow_up=exit_m * d,
+        treatments=(TreatmentEpisode(Agent(agent), TimeValue(0.0)),),
+        last_follow_up=TimeValue(exit_m * d),
         follow_up_status="onset" if status == 1 else _STATUS_TEXT[status],
         source=_source(batch, r),
     )
@@ -170,8 +180,9 @@ def _treatments(
             continue
         if current is not None:
             episodes.append(
-                TreatmentEpisode(current, start, day, stop_reason="paradoxical_reaction")
-            )
+                TreatmentEpisode(Agent(current), TimeValue(start), TimeValue(day),
+                                 stop_reason=StopReason.PARADOXICAL_REACTION)
+            )  # fmt: skip
         if kind == "stop":
             current = None
         else:
@@ -179,7 +190,7 @@ def _treatments(
             current = _next_agent(kind, current or agent, u, class_agent)
         start = day
     if current is not None:
-        episodes.append(TreatmentEpisode(current, start))
+        episodes.append(TreatmentEpisode(Agent(current), TimeValue(start)))
     return episodes
 
 
@@ -189,17 +200,19 @@ def _resolution_case(batch: CohortBatch, r: int, i: int, onset_day: float) -> Ca
     extent = batch.levels["extent"][int(batch.covariates["extent"][r, i])]
     exit_day = onset_day + float(batch.time[r, i]) * d
     status = int(batch.status[r, i])
-    outcomes = (Outcome("complete_resolution", exit_day),) if status == 1 else ()
-    ana = AnaMeasurement(onset_day, _titer(float(batch.covariates["ana_titer"][r, i])), "onset")
+    resolved = Outcome(Endpoint.COMPLETE_RESOLUTION, TimeValue(exit_day))
+    outcomes = (resolved,) if status == 1 else ()
+    titer = _titer(float(batch.covariates["ana_titer"][r, i]))
+    ana = AnaMeasurement(TimeValue(onset_day), titer, "onset")
     return Case(
         _case_id(batch, r, i),
         patient=_patient(batch, r, i),
-        inducing_agent=agent,
-        onset=Onset(onset_day, pustular_extent=extent),
+        inducing_agent=Agent(agent),
+        onset=Onset(TimeValue(onset_day), pustular_extent=PustularExtent(extent)),
         ana=(ana,),
         treatments=tuple(_treatments(batch, r, i, onset_day, agent)),
         outcomes=outcomes,
-        last_follow_up=exit_day,
+        last_follow_up=TimeValue(exit_day),
         follow_up_status="resolved" if status == 1 else _STATUS_TEXT[status],
         source=_source(batch, r),
     )

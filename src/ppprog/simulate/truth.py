@@ -184,13 +184,13 @@ def covariate_grid(spec: CohortSpec, needed: set[str]) -> tuple[dict[str, FloatA
     weights: list[float] = []
     for combo in itertools.product(*[list(zip(v, p)) for v, p in factors]):
         row: dict[str, float] = {}
-        w = 1.0
+        weight = 1.0
         for vals, p in combo:
             row.update(vals)
-            w *= p
+            weight *= p
         for c in needed:
             design[c].append(row.get(c, 0.0))
-        weights.append(w)
+        weights.append(weight)
     return {c: np.asarray(v) for c, v in design.items()}, np.asarray(weights)
 
 
