@@ -40,7 +40,7 @@ def test_counting_parquet(tmp_path):
 def test_stdout_is_csv(capsys):
     assert main(["simulate", "--n", "4", "--seed", "1"]) == EXIT_OK
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("id,replicate,time,event,cause")
+    assert lines[0].startswith("id,time,event,cause")
     assert len(lines) == 5
 
 

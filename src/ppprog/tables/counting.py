@@ -54,11 +54,11 @@ def counting_columns(
     Returns
     -------
     dict of str to str
-        ``id, replicate, start, stop, event, cause``, the time-varying columns in
+        ``id, start, stop, event, cause, replicate``, the time-varying columns in
         schema order, then the baseline columns of the scale.
     """
-    columns = {"id": "object", "replicate": "int64", "start": "float64", "stop": "float64",
-               "event": "int64", "cause": "int64"}  # fmt: skip
+    columns = {"id": "object", "start": "float64", "stop": "float64", "event": "int64",
+               "cause": "int64", "replicate": "int64"}  # fmt: skip
     for k in TIME_VARYING:
         if k in time_varying:
             columns.update(TIME_VARYING_COLUMNS[k])

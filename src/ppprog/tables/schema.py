@@ -125,13 +125,13 @@ PATIENT_COLUMNS: dict[str, str] = {
 #: Outcome columns opening the one-row-per-subject tables.
 OUTCOME_COLUMNS: dict[str, str] = {
     "id": "object",
-    "replicate": "int64",
     "time": "float64",
     "event": "int64",
     "cause": "int64",
     "time_low": "float64",
     "time_high": "float64",
     "time_approximate": "bool",
+    "replicate": "int64",
 }
 
 #: Baseline covariates shared by the resolution and counting-process tables.
@@ -175,11 +175,11 @@ TIME_VARYING = tuple(TIME_VARYING_COLUMNS)
 #: ``counting_process``: (start, stop] rows on the time-since-onset scale.
 COUNTING_COLUMNS: dict[str, str] = {
     "id": "object",
-    "replicate": "int64",
     "start": "float64",
     "stop": "float64",
     "event": "int64",
     "cause": "int64",
+    "replicate": "int64",
     **{k: v for cols in TIME_VARYING_COLUMNS.values() for k, v in cols.items()},
     **BASELINE_COLUMNS,
 }
