@@ -47,19 +47,20 @@ def _pick(
 def _order_columns(
     h: SubjectHistories, names: tuple[str, ...], base: FloatArray, vary: FloatArray
 ) -> FloatArray:
-    """Stack baseline and varying columns (same leading shape) in the order of ``names``."""
-    cols = []
-    ib = iv = 0
+    """Baseline then varying columns (same leading shape), put in the order of ``names``."""
+    nb = base.shape[-1]
+    perm, ib, iv = [], 0, 0
     for c in names:
         if c in h.baseline_names:
-            cols.append(base[..., ib])
+            perm.append(ib)
             ib += 1
         else:
-            cols.append(vary[..., iv])
+            perm.append(nb + iv)
             iv += 1
-    if not cols:
-        return np.zeros(base.shape[:-1] + (0,))
-    return np.ascontiguousarray(np.stack(cols, axis=-1))
+    both = np.concatenate([base, vary], axis=-1)
+    if perm == list(range(both.shape[-1])):
+        return np.ascontiguousarray(both)
+    return np.ascontiguousarray(both[..., perm])
 
 
 def _meta(h: SubjectHistories, names: tuple[str, ...]) -> dict[str, object]:
@@ -157,28 +158,29 @@ def encode_counting(
     )
     last = keep & ~np.isfinite(nxt)
     stops = np.where(np.isfinite(nxt), nxt, h.exit[..., None])
-    base = np.broadcast_to(h.baseline[..., None, jb], (R, n, S, len(jb)))
-    X = _order_columns(h, names, base, vals)
     m = int(keep.reshape(R, -1).sum(axis=1).max()) if R * n else 0
     order = np.argsort(~keep.reshape(R, n * S), axis=1, kind="stable")[:, :m]
+    subj = order // S
 
     def take(a: np.ndarray) -> np.ndarray:
         flat = a.reshape((R, n * S) + a.shape[3:])
-        ix = order if a.ndim == 3 else order[..., None]
-        return np.take_along_axis(flat, ix, axis=1)
+        return np.take_along_axis(flat, order if a.ndim == 3 else order[..., None], axis=1)
 
     mask = take(keep)
-    subj = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], (n, S))
+    end = mask & take(last)
+    base = np.take_along_axis(h.baseline[..., jb], subj[..., None], axis=1)
+    X = _order_columns(h, names, base, take(vals))
     bounds = {}
     for name in ("time_low", "time_high"):
         b = getattr(h, name)
         if b is not None:
-            bounds[name] = np.where(mask, take(np.where(last, b[..., None], stops)), 0.0)
+            at_end = np.take_along_axis(b, subj, axis=1)
+            bounds[name] = np.where(mask, np.where(end, at_end, take(stops)), 0.0)
+    cause = np.take_along_axis(h.cause, subj, axis=1)
     return SurvivalData.from_arrays(
-        np.where(mask, take(stops), 0.0), np.where(mask & take(last), take(np.broadcast_to(h.cause[..., None], (R, n, S))), 0),
-        np.where(mask[..., None], take(X), 0.0), names=names, start=np.where(mask, take(starts), 0.0),
-        mask=mask, subject=np.where(mask, take(np.broadcast_to(subj, (R, n, S))), -1),
-        **bounds, **_meta(h, names),
+        np.where(mask, take(stops), 0.0), np.where(end, cause, 0),
+        np.where(mask[..., None], X, 0.0), names=names, start=np.where(mask, take(starts), 0.0),
+        mask=mask, subject=np.where(mask, subj, -1), **bounds, **_meta(h, names),
     )  # fmt: skip
 
 
