@@ -67,6 +67,10 @@ the latest-started running biologic, else systemic, else any; ``"none"``),
 ``treatment_class``, ``on_anti_tnf`` (bool), ``agents`` (all running agents,
 ``+``-joined, ``""`` if none). ``switches``: ``n_switches`` (int64,
 derived drug switches on or before the interval start).
+
+``counting_process(..., endpoint="onset")`` (and the counting table of a
+simulated onset cohort) runs from the index date and ends with
+:data:`ONSET_BASELINE_COLUMNS` instead of :data:`BASELINE_COLUMNS`.
 """
 
 from __future__ import annotations
