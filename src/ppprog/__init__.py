@@ -32,6 +32,7 @@ from ppprog.models.cox_result import CoxResult
 from ppprog.models.firth import cox_firth, cox_firth_batch
 from ppprog.models.km import KMResult, kaplan_meier
 from ppprog.models.logrank import LogRankResult, logrank_test
+from ppprog.models.logrank_batch import LogRankBatchResult, logrank_test_batch
 from ppprog.models.status import FitOutcome, FitStatus
 from ppprog.records import (
     AnaMeasurement,
@@ -99,6 +100,8 @@ __all__ = [
     "KMResult",
     "logrank_test",
     "LogRankResult",
+    "logrank_test_batch",
+    "LogRankBatchResult",
     "FitStatus",
     "FitOutcome",
     "cox_ph",
