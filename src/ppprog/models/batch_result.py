@@ -142,7 +142,9 @@ class BatchFitResult:
         ok = self.converged
         mean = self.params[ok].mean(axis=0) if ok.any() else np.full(p, np.nan)
         kind = "Firth Cox" if self.penalized else "Cox"
-        title = f"{kind} batch: {R} replicates, {p} covariates, {self.ties} ties, {self.ci_method} CIs"
+        title = (
+            f"{kind} batch: {R} replicates, {p} covariates, {self.ties} ties, {self.ci_method} CIs"
+        )
         return "\n".join([
             text_table(["status", "replicates"], rows, title=title),
             "mean estimate over converged replicates: "

@@ -47,12 +47,16 @@ def _notes(d: SurvivalData, event: np.ndarray, ties: str, robust: bool, cause: i
     if d.has_entry:
         start = d.start[0]
         late = int(np.sum(start > start.min()))
-        notes.append(f"counting-process (start, stop] data; {late} rows start after the earliest entry")
+        notes.append(
+            f"counting-process (start, stop] data; {late} rows start after the earliest entry"
+        )
     if is_stratified(d):
         k = max(len(d.strata_levels), int(d.strata.max()) + 1)
         ev_by = np.bincount(d.strata[0], weights=event, minlength=k)
         names = ", ".join(d.strata_names) or "strata"
-        notes.append(f"stratified by {names} ({k} strata, {int(np.sum(ev_by == 0))} without events)")
+        notes.append(
+            f"stratified by {names} ({k} strata, {int(np.sum(ev_by == 0))} without events)"
+        )
     if d.cluster_name is not None:
         notes.append(f"robust (sandwich) SE clustered by {d.cluster_name}")
     elif robust:
@@ -226,5 +230,5 @@ def _firth(data: Any, duration: Any, event: Any, covariates: Any, start: Any, ti
         raise ModelError("penalty='firth' does not support robust or cluster variance")
     kw: dict[str, Any] = {"cause": cause} if cause is not None else {}
     return firth_module.cox_firth(data, duration=duration, event=event,
-                                  covariates=column_list(covariates), start=start, ties=ties,
+                                  covariates=None if covariates is None else column_list(covariates), start=start, ties=ties,
                                   strata=strata, alpha=alpha, **kw)  # fmt: skip

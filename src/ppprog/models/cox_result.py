@@ -30,6 +30,7 @@ from ppprog.tables.data import SurvivalData
 
 __all__ = ["CoxResult"]
 
+
 @dataclass(frozen=True)
 class CoxResult:
     """Fitted Cox proportional hazards model.
@@ -210,7 +211,9 @@ class CoxResult:
             out.insert(0, "strata", [levels[int(s)] for s in b.strata])
         return out
 
-    def predict_survival(self, X_new: pd.DataFrame | np.ndarray, times: Sequence[float]) -> pd.DataFrame:
+    def predict_survival(
+        self, X_new: pd.DataFrame | np.ndarray, times: Sequence[float]
+    ) -> pd.DataFrame:
         """Predicted survival ``S(t | x) = exp(-H0(t) exp(x'b))``.
 
         Parameters
@@ -243,7 +246,10 @@ class CoxResult:
         keys: list[Any] = [None] * len(frame)
         if self.strata_codes is not None:
             cols = list(self.data.strata_names)
-            keys = [k[0] if len(cols) == 1 else k for k in frame[cols].itertuples(index=False, name=None)]
+            keys = [
+                k[0] if len(cols) == 1 else k
+                for k in frame[cols].itertuples(index=False, name=None)
+            ]
         out = np.empty((len(t), len(frame)))
         for i, key in enumerate(keys):
             curve = base if key is None else base[base["strata"] == key]
@@ -271,7 +277,9 @@ class CoxResult:
                     f"X_new has shape {np.shape(X_new)}; expected (k, {len(names)}) with columns {names}"
                 )
             if self.strata_codes is not None:
-                raise ModelError("a stratified fit needs X_new as a DataFrame with the strata columns")
+                raise ModelError(
+                    "a stratified fit needs X_new as a DataFrame with the strata columns"
+                )
             frame = pd.DataFrame(arr, columns=names)
         values = frame[names].to_numpy(dtype=float)
         if not np.all(np.isfinite(values)):

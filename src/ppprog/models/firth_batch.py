@@ -16,7 +16,13 @@ import numpy as np
 from ppprog._core.errors import ModelError
 from ppprog.models.batch_result import wald_bounds
 from ppprog.models.cox_batch import replicate_data
-from ppprog.models.firth_profile import FirthOptions, FirthReplicate, fit_design, inverse, profile_cis
+from ppprog.models.firth_profile import (
+    FirthOptions,
+    FirthReplicate,
+    fit_design,
+    inverse,
+    profile_cis,
+)
 from ppprog.models.firth_result import FirthBatchResult
 from ppprog.models.frontend import check_ties, cox_design, event_of_interest
 from ppprog.models.status import FitStatus

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ppprog._core.typing import FloatArray, IntArray
+from ppprog._core.typing import FloatArray
 from ppprog.models._kernels import firth as firth_kernel
 from ppprog.models._kernels.design import CoxDesign
 from ppprog.models._kernels.profile import profile_interval
@@ -129,7 +129,7 @@ def inverse(info: FloatArray) -> FloatArray:
     """
     try:
         np.linalg.cholesky(info)
-        return np.linalg.inv(info)
+        return np.asarray(np.linalg.inv(info), dtype=np.float64)
     except np.linalg.LinAlgError:
         return np.full_like(info, np.nan)
 
@@ -164,7 +164,7 @@ def lr_tests(rep: FirthReplicate, beta: FloatArray, lpen: float, vcov: FloatArra
 
 
 def profile_cis(rep: FirthReplicate, beta: FloatArray, lpen: float, se: FloatArray,
-                alpha: float) -> tuple[FloatArray, IntArray]:  # fmt: skip
+                alpha: float) -> tuple[FloatArray, np.ndarray]:  # fmt: skip
     """Profile penalized-likelihood bounds and their statuses for every coefficient.
 
     Parameters

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
-from ppprog._core.typing import FloatArray, IntArray
+from ppprog._core.typing import FloatArray
 from ppprog.models.batch_result import BatchFitResult
 from ppprog.models.status import FitOutcome, FitStatus
 
@@ -36,10 +36,10 @@ class ProfileTable:
 
     names: tuple[str, ...]
     bounds: FloatArray
-    codes: IntArray
+    codes: np.ndarray
 
     @classmethod
-    def build(cls, names: Sequence[str], bounds: FloatArray, codes: IntArray) -> ProfileTable:
+    def build(cls, names: Sequence[str], bounds: FloatArray, codes: np.ndarray) -> ProfileTable:
         """Freeze copies of the arrays."""
         b, c = bounds.copy(), codes.copy()
         b.flags.writeable = False
@@ -127,10 +127,10 @@ class FirthResult:
         **kw: Any,
     ) -> FirthResult:
         """Snapshot the arrays (read-only copies)."""
-        arrays = [np.array(a, dtype=np.float64) for a in (beta, vcov)]
-        for a in arrays:
-            a.flags.writeable = False
-        return cls(tuple(names), *arrays, _profiler=profiler, _lr_tester=lr_tester, **kw)
+        b, v = (np.array(a, dtype=np.float64) for a in (beta, vcov))
+        b.flags.writeable = False
+        v.flags.writeable = False
+        return cls(tuple(names), b, v, _profiler=profiler, _lr_tester=lr_tester, **kw)
 
     @functools.cached_property
     def lr_chisq(self) -> FloatArray:

@@ -106,7 +106,7 @@ def event_of_interest(sd: SurvivalData, cause: int | None, event: str = "event")
         bad = (sd.event >= 2) & sd.mask
         if bad.any():
             raise ModelError(
-                f"column {event!r} must be 0/1 or bool; other values in {rows_text(bad.any(axis=0))}"
+                f"column {event!r} must be 0/1 or bool; other values in {rows_text(np.asarray(bad.any(axis=0)))}"
                 "; pass cause=k for a cause-specific fit (other causes censored)"
             )
     return sd.event_indicator(1)
@@ -227,6 +227,8 @@ def batch_data(
         return np.ascontiguousarray(out, dtype=dtype)
 
     ev = arr(event, "event", np.float64)
+    if ev is None:
+        raise ModelError("event is required")
     mk = arr(mask, "mask", np.bool_)
     used = np.ones(shape, bool) if mk is None else mk
     if ev is not None and not np.isin(ev[used], (0.0, 1.0)).all():

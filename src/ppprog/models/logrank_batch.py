@@ -137,7 +137,9 @@ def _near_ties(time: np.ndarray, entry: np.ndarray | None, mask: np.ndarray) -> 
     srt = np.sort(np.where(m2, vals, np.nan), axis=1)
     d = np.diff(srt, axis=1)
     first = np.concatenate([np.isfinite(srt[:, :1]), d > 0], axis=1)
-    scale = np.where(first, np.abs(np.nan_to_num(srt)), 0.0).sum(axis=1) / np.maximum(first.sum(axis=1), 1)
+    scale = np.where(first, np.abs(np.nan_to_num(srt)), 0.0).sum(axis=1) / np.maximum(
+        first.sum(axis=1), 1
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         close = (d > 0) & ((d <= QUANTILE_TOL) | (d / scale[:, None] <= QUANTILE_TOL))
     return np.asarray(close.any(axis=1))
@@ -182,7 +184,14 @@ def _arrays(time: Any, event: Any, group: Any, strata: Any, entry: Any, mask: An
             raise ModelError(f"{name} has shape {out.shape}, expected {shape}")
         return out
 
-    return t, arr(event, "event"), arr(group, "group"), arr(strata, "strata"), arr(entry, "entry"), arr(mask, "mask")
+    return (
+        t,
+        arr(event, "event"),
+        arr(group, "group"),
+        arr(strata, "strata"),
+        arr(entry, "entry"),
+        arr(mask, "mask"),
+    )
 
 
 def _validate(t: np.ndarray, ev: np.ndarray, en: np.ndarray | None, mk: np.ndarray) -> np.ndarray:
@@ -270,7 +279,11 @@ def logrank_test_batch(
     en = None if en is None else np.asarray(en, dtype=np.float64)
     e = _validate(t, ev, en, mk)
     g, group_levels = _codes(np.asarray(grp), mk, "group", levels)
-    s, s_levels = _codes(np.asarray(st), mk, "strata") if st is not None else (np.zeros(t.shape, np.int64), (0,))
+    s, s_levels = (
+        _codes(np.asarray(st), mk, "strata")
+        if st is not None
+        else (np.zeros(t.shape, np.int64), (0,))
+    )
     if timefix:
         t, en = _timefix(t, en, mk)
     k = len(group_levels)

@@ -88,7 +88,9 @@ def _message(status: FitStatus, n_iter: int, covs: tuple[str, ...], dirs: tuple[
         return f"{what} in {n_iter} Newton-Raphson iterations"
     if status is FitStatus.MONOTONE_LIKELIHOOD:
         where = ", ".join(f"{c} -> {'+' if d > 0 else '-'}inf" for c, d in zip(covs, dirs))
-        return f"monotone likelihood (separation): no finite maximum; diverging: {where}; {FIRTH_HINT}"
+        return (
+            f"monotone likelihood (separation): no finite maximum; diverging: {where}; {FIRTH_HINT}"
+        )
     if status is FitStatus.SINGULAR_INFORMATION:
         return f"information singular: constant or collinear covariates: {', '.join(covs)}"
     if status is FitStatus.NO_EVENTS:

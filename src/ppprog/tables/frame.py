@@ -90,12 +90,24 @@ def label_codes(values: pd.DataFrame, what: str) -> tuple[np.ndarray, tuple[Any,
     return np.asarray(codes, dtype=np.int64), labels
 
 
-def _check_frame(data: Any, needed: list[str]) -> None:
+def _repeated(cols: list[str]) -> list[str]:
+    return sorted({c for c in cols if cols.count(c) > 1})
+
+
+def _check_frame(data: Any, numeric: list[str], strata: list[str], labels: list[str]) -> None:
+    """Frame type, columns named once per role, present and unique, rows present.
+
+    ``numeric`` (times, events, covariates) and ``strata`` may not share or
+    repeat a column; cluster and id columns (``labels``) may repeat them.
+    """
     if not isinstance(data, pd.DataFrame):
-        raise ModelError(f"data must be a pandas DataFrame or SurvivalData, got {type(data).__name__}")
-    dup_args = sorted({c for c in needed if needed.count(c) > 1})
+        raise ModelError(
+            f"data must be a pandas DataFrame or SurvivalData, got {type(data).__name__}"
+        )
+    dup_args = _repeated(numeric + strata)
     if dup_args:
         raise ModelError(f"column(s) named more than once in the model: {dup_args}")
+    needed = list(dict.fromkeys(numeric + strata + labels))
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ModelError(f"columns not in data: {', '.join(map(repr, missing))}")
@@ -112,7 +124,9 @@ def _numeric(data: pd.DataFrame, col: str) -> np.ndarray:
         raise ModelError(f"column {col!r} is not numeric (dtype {s.dtype}); encode it first")
     a = s.to_numpy(dtype=float, na_value=np.nan)
     if not np.all(np.isfinite(a)):
-        raise ModelError(f"column {col!r} has missing or infinite values in {rows_text(~np.isfinite(a))}")
+        raise ModelError(
+            f"column {col!r} has missing or infinite values in {rows_text(~np.isfinite(a))}"
+        )
     return a
 
 
@@ -141,7 +155,9 @@ def _event_codes(data: pd.DataFrame, event: str, cause: int) -> tuple[np.ndarray
     return codes, causes
 
 
-def _labels(data: pd.DataFrame, cols: list[str], what: str) -> tuple[np.ndarray | None, tuple[Any, ...]]:
+def _labels(
+    data: pd.DataFrame, cols: list[str], what: str
+) -> tuple[np.ndarray | None, tuple[Any, ...]]:
     if not cols:
         return None, ()
     return label_codes(data[cols], what)
@@ -169,8 +185,8 @@ def _from_frame(
     cause: int,
     time_unit: str,
 ) -> SurvivalData:
-    extra = [c for c in (start, id) if c is not None]
-    _check_frame(data, [duration, event, *covariates, *extra, *strata, *cluster])
+    numeric = [duration, event, *covariates, *([start] if start is not None else [])]
+    _check_frame(data, numeric, strata, [*cluster, *([id] if id is not None else [])])
     stop = _numeric(data, duration)
     codes, causes = _event_codes(data, event, cause)
     X = np.column_stack([_numeric(data, c) for c in covariates]) if covariates else None
@@ -178,7 +194,9 @@ def _from_frame(
     if start is not None:
         st = _numeric(data, start)
         if np.any(stop <= st):
-            raise ModelError(f"{duration!r} must exceed {start!r}; not so in {rows_text(stop <= st)}")
+            raise ModelError(
+                f"{duration!r} must exceed {start!r}; not so in {rows_text(stop <= st)}"
+            )
     s_codes, s_levels = _labels(data, strata, "strata")
     c_codes, c_levels = _labels(data, cluster, "cluster")
     subject, ids = _subjects(data, id)

@@ -32,7 +32,7 @@ _CANCEL = 1e-4
 
 
 @njit(cache=True, error_model="numpy")
-def build_z(Xs):  # noqa: ANN001, ANN201
+def build_z(Xs: np.ndarray) -> np.ndarray:
     """Row-wise ``[x, upper triangle of x x']``, shape (m, p + p(p+1)/2).
 
     Built once per replicate, so each evaluation accumulates the risk-set sums
@@ -51,7 +51,9 @@ def build_z(Xs):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def _recompute(Z, q, w, inrisk, lo, hi, S):  # noqa: ANN001, ANN202
+def _recompute(
+    Z: np.ndarray, q: int, w: np.ndarray, inrisk: np.ndarray, lo: int, hi: int, S: np.ndarray
+) -> float:
     """Risk-set sums of the first ``q`` columns, from scratch over rows ``lo..hi`` still at risk."""
     S[:q] = 0.0
     s0 = 0.0
@@ -64,7 +66,20 @@ def _recompute(Z, q, w, inrisk, lo, hi, S):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, error_model="numpy")
-def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info):  # noqa: ANN001, ANN201
+def eval_sorted(
+    Xs: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    start: np.ndarray,
+    sidx: np.ndarray,
+    has_start: bool,
+    efron: bool,
+    beta: np.ndarray,
+    want: bool,
+    U: np.ndarray,
+    info: np.ndarray,
+) -> float:
     """Log partial likelihood of one sorted replicate; fills ``U`` and ``info``.
 
     Parameters
@@ -100,7 +115,19 @@ def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, wa
 
 
 @njit(cache=True, error_model="numpy")
-def _penalty_terms(S, D, f, inv, a, V, A, Am, mult, qb, C):  # noqa: ANN001, ANN202
+def _penalty_terms(
+    S: np.ndarray,
+    D: np.ndarray,
+    f: float,
+    inv: float,
+    a: np.ndarray,
+    V: np.ndarray,
+    A: np.ndarray,
+    Am: np.ndarray,
+    mult: float,
+    qb: int,
+    C: np.ndarray,
+) -> None:
     """Add one weighted set's ``E[q x] - E[q] m - 2 V A m`` to ``C`` (Firth).
 
     ``a`` is the set's weighted mean ``m`` of x; ``V`` receives its weighted
@@ -129,8 +156,32 @@ def _penalty_terms(S, D, f, inv, a, V, A, Am, mult, qb, C):  # noqa: ANN001, ANN
 
 
 @njit(cache=True, error_model="numpy")
-def eval_work(Z, p, q, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,  # noqa: ANN001, ANN201, C901
-              eta, w, inrisk, SD, a, corr, A, C, V, Am):  # fmt: skip
+def eval_work(  # noqa: C901
+    Z: np.ndarray,
+    p: int,
+    q: int,
+    stop: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    start: np.ndarray,
+    sidx: np.ndarray,
+    has_start: bool,
+    efron: bool,
+    beta: np.ndarray,
+    want: bool,
+    U: np.ndarray,
+    info: np.ndarray,
+    eta: np.ndarray,
+    w: np.ndarray,
+    inrisk: np.ndarray,
+    SD: np.ndarray,
+    a: np.ndarray,
+    corr: bool,
+    A: np.ndarray,
+    C: np.ndarray,
+    V: np.ndarray,
+    Am: np.ndarray,
+) -> float:
     """:func:`eval_sorted` on ``Z = build_z(Xs)`` with caller-provided work arrays.
 
     ``eta, w`` are float (m,), ``inrisk`` bool (m,), ``SD`` float (2, q) and
@@ -254,7 +305,18 @@ def eval_work(Z, p, q, stop, event, strata, start, sidx, has_start, efron, beta,
 
 
 @njit(cache=True, error_model="numpy")
-def _eval_batch(X, stop, start, event, strata, mask, has_start, has_strata, efron, beta):  # noqa: ANN001, ANN202
+def _eval_batch(
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    has_start: bool,
+    has_strata: bool,
+    efron: bool,
+    beta: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     R, _, p = X.shape
     ll = np.empty(R)
     U = np.zeros((R, p))

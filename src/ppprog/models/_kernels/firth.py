@@ -23,9 +23,18 @@ likelihood in Cox regression. Biometrics 57, 114-119.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
+from ppprog.models._kernels.codes import (
+    CONVERGED,
+    HALVING_FAILED,
+    MAX_ITER,
+    NO_EVENTS,
+    SINGULAR,
+)
 from ppprog.models._kernels.firth_eval import (
     chol_inv,
     modified_score,
@@ -33,19 +42,14 @@ from ppprog.models._kernels.firth_eval import (
     penalized_score,
     prepare,
 )
-from ppprog.models._kernels.newton import (
-    CONVERGED,
-    HALVING_FAILED,
-    MAX_ITER,
-    NO_EVENTS,
-    SINGULAR,
-)
 
 __all__ = ["prepare", "penalized_score", "newton", "fit_batch", "chol_inv"]
 
 
 @njit(cache=True, error_model="numpy")
-def _direction(info, Ustar, free, scale):  # noqa: ANN001, ANN201
+def _direction(
+    info: np.ndarray, Ustar: np.ndarray, free: np.ndarray, scale: np.ndarray
+) -> tuple[bool, np.ndarray]:
     """Newton direction I_ff^{-1} U*_f on the free coordinates (0 elsewhere)."""
     fi = np.nonzero(free)[0]
     sub = info[fi][:, fi]
@@ -58,7 +62,17 @@ def _direction(info, Ustar, free, scale):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def _line_search(data, beta, delta, lpen, ustar, efron, pen, scale, max_halving):  # noqa: ANN001, ANN201
+def _line_search(
+    data: tuple[Any, ...],
+    beta: np.ndarray,
+    delta: np.ndarray,
+    lpen: float,
+    ustar: np.ndarray,
+    efron: bool,
+    pen: float,
+    scale: np.ndarray,
+    max_halving: int,
+) -> tuple[bool, np.ndarray, float, np.ndarray, np.ndarray]:
     """Step halving on l*, then a secant correction when the step overshoots.
 
     Returns ``(ok, beta, lpen, ustar, info)`` at the accepted point. A step is
@@ -96,7 +110,29 @@ def _line_search(data, beta, delta, lpen, ustar, efron, pen, scale, max_halving)
 
 
 @njit(cache=True, error_model="numpy")
-def newton(data, sd, beta0, free, efron, pen, max_iter, tol, gtol, max_step, max_halving):  # noqa: ANN001, ANN201
+def _score_max(ustar: np.ndarray, free: np.ndarray, sd: np.ndarray) -> float:
+    """``max |U*_j| / sd_j`` over the free coordinates."""
+    gmax = 0.0
+    for a in range(ustar.size):
+        if free[a]:
+            gmax = max(gmax, abs(ustar[a]) / sd[a])
+    return gmax
+
+
+@njit(cache=True, error_model="numpy")
+def newton(
+    data: tuple[Any, ...],
+    sd: np.ndarray,
+    beta0: np.ndarray,
+    free: np.ndarray,
+    efron: bool,
+    pen: float,
+    max_iter: int,
+    tol: float,
+    gtol: float,
+    max_step: float,
+    max_halving: int,
+) -> tuple[np.ndarray, float, np.ndarray, int, int]:
     """Newton-Raphson on the modified score over the ``free`` coordinates.
 
     Returns ``(beta, lpen, info, n_iter, status)``; coordinates with ``free``
@@ -122,11 +158,7 @@ def newton(data, sd, beta0, free, efron, pen, max_iter, tol, gtol, max_step, max
         ok, delta = _direction(info, ustar, free, scale)
         if not ok:
             return beta, lpen, info, it, SINGULAR
-        gmax = 0.0
-        for a in range(p):
-            if free[a]:
-                gmax = max(gmax, abs(ustar[a]) / sd[a])
-        if np.abs(delta).max() <= tol and gmax <= gtol:
+        if np.abs(delta).max() <= tol and _score_max(ustar, free, sd) <= gtol:
             return beta, lpen, info, it, CONVERGED
         if it == max_iter:
             break
@@ -144,8 +176,20 @@ def newton(data, sd, beta0, free, efron, pen, max_iter, tol, gtol, max_step, max
 
 @njit(cache=True, error_model="numpy")
 def fit_batch(
-    X, start, stop, event, stratum, mask, efron, pen, max_iter, tol, gtol, max_step, max_halving
-):
+    X: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    stratum: np.ndarray,
+    mask: np.ndarray,
+    efron: bool,
+    pen: float,
+    max_iter: int,
+    tol: float,
+    gtol: float,
+    max_step: float,
+    max_halving: int,
+) -> tuple[np.ndarray, ...]:
     """Fit every replicate of a ``(R, n, p)`` batch from beta = 0.
 
     Returns ``(beta (R,p), lpen (R,), lpen_null (R,), info (R,p,p), n_iter (R,),

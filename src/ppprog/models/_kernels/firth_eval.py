@@ -41,19 +41,21 @@ likelihood in Cox regression. Biometrics 57, 114-119.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
+from ppprog.models._kernels.codes import CONVERGED, NOT_FINITE, SINGULAR
 from ppprog.models._kernels.cox_lik import build_z, eval_work
 from ppprog.models._kernels.design import sort_replicate
 from ppprog.models._kernels.linalg import chol_inv
-from ppprog.models._kernels.newton import CONVERGED, NOT_FINITE, SINGULAR
 
 __all__ = ["prepare", "evaluate", "penalized", "modified_score", "penalized_score", "chol_inv"]
 
 
 @njit(cache=True, error_model="numpy")
-def _flags(start, strata, mask):  # noqa: ANN001, ANN202
+def _flags(start: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> tuple[bool, bool]:
     """Whether the valid rows have finite entry times, and more than one stratum."""
     has_start = False
     has_strata = False
@@ -69,7 +71,14 @@ def _flags(start, strata, mask):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, error_model="numpy")
-def prepare(X, start, stop, event, stratum, mask):  # noqa: ANN001, ANN201
+def prepare(
+    X: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    stratum: np.ndarray,
+    mask: np.ndarray,
+) -> tuple[Any, ...]:
     """Sort, centre and expand one replicate with the shared design step.
 
     Parameters
@@ -110,7 +119,16 @@ def prepare(X, start, stop, event, stratum, mask):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def evaluate(data, beta, efron, A, corr, U, info, C):  # noqa: ANN001, ANN201
+def evaluate(
+    data: tuple[Any, ...],
+    beta: np.ndarray,
+    efron: bool,
+    A: np.ndarray,
+    corr: bool,
+    U: np.ndarray,
+    info: np.ndarray,
+    C: np.ndarray,
+) -> float:
     """One sweep: return the log partial likelihood; fill ``U``, ``info`` (and ``C``).
 
     ``C`` receives ``tr(A dI/db_r)`` when ``corr`` (``A`` must then be
@@ -138,7 +156,16 @@ def evaluate(data, beta, efron, A, corr, U, info, C):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def penalized(data, beta, efron, pen, U, info, C, scale):  # noqa: ANN001, ANN201
+def penalized(
+    data: tuple[Any, ...],
+    beta: np.ndarray,
+    efron: bool,
+    pen: float,
+    U: np.ndarray,
+    info: np.ndarray,
+    C: np.ndarray,
+    scale: np.ndarray,
+) -> tuple[int, float, np.ndarray]:
     """Penalized loglik at beta; fills U, info. Returns ``(status, lpen, A)``."""
     ll = evaluate(data, beta, efron, np.empty((0, 0)), False, U, info, C)
     if not np.isfinite(ll):
@@ -150,7 +177,16 @@ def penalized(data, beta, efron, pen, U, info, C, scale):  # noqa: ANN001, ANN20
 
 
 @njit(cache=True, error_model="numpy")
-def modified_score(data, beta, efron, pen, A, U, info, C):  # noqa: ANN001, ANN201
+def modified_score(
+    data: tuple[Any, ...],
+    beta: np.ndarray,
+    efron: bool,
+    pen: float,
+    A: np.ndarray,
+    U: np.ndarray,
+    info: np.ndarray,
+    C: np.ndarray,
+) -> np.ndarray:
     """``U* = U + pen * tr(A dI/db)`` at beta (``A = info(beta)^{-1}``)."""
     if pen == 0.0:
         return U.copy()
@@ -159,7 +195,9 @@ def modified_score(data, beta, efron, pen, A, U, info, C):  # noqa: ANN001, ANN2
 
 
 @njit(cache=True, error_model="numpy")
-def penalized_score(data, sd, beta, efron, pen):  # noqa: ANN001, ANN201
+def penalized_score(
+    data: tuple[Any, ...], sd: np.ndarray, beta: np.ndarray, efron: bool, pen: float
+) -> tuple[int, float, np.ndarray, np.ndarray]:
     """Penalized loglik, modified score and information at ``beta``.
 
     Returns ``(status, lpen, ustar, info)``; ``status`` is non-zero when the

@@ -12,14 +12,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["PIVOT_TOL", "chol", "chol_solve", "chol_inverse", "chol_logdet", "chol_inv"]
+__all__ = [
+    "PIVOT_TOL",
+    "chol",
+    "chol_rel",
+    "chol_solve",
+    "chol_inverse",
+    "chol_logdet",
+    "chol_inv",
+    "quad_form",
+]
 
 #: Relative pivot tolerance of every Cholesky factorization in the Cox kernels.
 PIVOT_TOL = 1e-10
 
 
 @njit(cache=True, error_model="numpy")
-def chol(A, L, scale):  # noqa: ANN001, ANN201
+def chol(A: np.ndarray, L: np.ndarray, scale: np.ndarray) -> int:
     """Cholesky ``A = L L^T`` into ``L``; return the first failing pivot or -1."""
     p = A.shape[0]
     L[:, :] = 0.0
@@ -39,7 +48,7 @@ def chol(A, L, scale):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def chol_solve(L, b, x):  # noqa: ANN001, ANN201
+def chol_solve(L: np.ndarray, b: np.ndarray, x: np.ndarray) -> None:
     """Solve ``L L^T x = b`` (forward then back substitution) into ``x``."""
     p = L.shape[0]
     for i in range(p):
@@ -55,7 +64,7 @@ def chol_solve(L, b, x):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def chol_inverse(L, out):  # noqa: ANN001, ANN201
+def chol_inverse(L: np.ndarray, out: np.ndarray) -> None:
     """``(L L^T)^{-1}`` into ``out``, column by column."""
     p = L.shape[0]
     e = np.zeros(p)
@@ -69,7 +78,7 @@ def chol_inverse(L, out):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def chol_logdet(L):  # noqa: ANN001, ANN201
+def chol_logdet(L: np.ndarray) -> float:
     """``log |L L^T|`` from the factor."""
     acc = 0.0
     for j in range(L.shape[0]):
@@ -78,7 +87,7 @@ def chol_logdet(L):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def chol_inv(M, scale):  # noqa: ANN001, ANN201
+def chol_inv(M: np.ndarray, scale: np.ndarray) -> tuple[bool, float, np.ndarray]:
     """Log-determinant and inverse of a symmetric positive-definite matrix.
 
     Returns ``(ok, logdet, inverse)``; ``ok`` is False (``logdet = -inf``)
@@ -91,3 +100,22 @@ def chol_inv(M, scale):  # noqa: ANN001, ANN201
         return False, -np.inf, out
     chol_inverse(L, out)
     return True, chol_logdet(L), out
+
+
+@njit(cache=True, error_model="numpy")
+def chol_rel(A: np.ndarray, L: np.ndarray, dg: np.ndarray) -> int:
+    """:func:`chol` with pivots relative to the diagonal of ``A`` (``dg`` is work space)."""
+    for j in range(A.shape[0]):
+        dg[j] = A[j, j]
+    return chol(A, L, dg)
+
+
+@njit(cache=True, error_model="numpy")
+def quad_form(A: np.ndarray, v: np.ndarray) -> float:
+    """``v' A v``."""
+    p = v.shape[0]
+    s = 0.0
+    for i in range(p):
+        for j in range(p):
+            s += v[i] * A[i, j] * v[j]
+    return s

@@ -25,7 +25,13 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["LogRankSums", "logrank_sums", "logrank_batch_sums", "logrank_chisq", "logrank_chisq_batch"]
+__all__ = [
+    "LogRankSums",
+    "logrank_sums",
+    "logrank_batch_sums",
+    "logrank_chisq",
+    "logrank_chisq_batch",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -41,14 +47,25 @@ class LogRankSums:
 
 
 @njit(cache=True, error_model="numpy")
-def _by_stratum(key, strata):  # noqa: ANN001, ANN202
+def _by_stratum(key: np.ndarray, strata: np.ndarray) -> np.ndarray:
     """Positions sorted by (stratum, key), both ascending (stable)."""
     o = np.argsort(key, kind="mergesort")
     return o[np.argsort(strata[o], kind="mergesort")]
 
 
 @njit(cache=True, error_model="numpy")
-def _replicate_sums(time, event, group, strata, entry, has_entry, rho, obs, exp, var):  # noqa: ANN001, ANN202, C901
+def _replicate_sums(  # noqa: C901
+    time: np.ndarray,
+    event: np.ndarray,
+    group: np.ndarray,
+    strata: np.ndarray,
+    entry: np.ndarray,
+    has_entry: bool,
+    rho: float,
+    obs: np.ndarray,
+    exp: np.ndarray,
+    var: np.ndarray,
+) -> None:
     """Sweep one replicate's valid rows forwards in time within each stratum.
 
     At-risk counts per group at ``t`` are ``#{entry < t} - #{time < t}``;
@@ -111,7 +128,18 @@ def _replicate_sums(time, event, group, strata, entry, has_entry, rho, obs, exp,
 
 
 @njit(cache=True, error_model="numpy")
-def logrank_batch_sums(time, event, group, strata, entry, has_entry, mask, n_groups, n_strata, rho):  # noqa: ANN001, ANN201
+def logrank_batch_sums(
+    time: np.ndarray,
+    event: np.ndarray,
+    group: np.ndarray,
+    strata: np.ndarray,
+    entry: np.ndarray,
+    has_entry: bool,
+    mask: np.ndarray,
+    n_groups: int,
+    n_strata: int,
+    rho: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed, expected and variance for every replicate (compiled loop).
 
     Parameters

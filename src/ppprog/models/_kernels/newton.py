@@ -42,23 +42,22 @@ import numpy as np
 from numba import njit, prange
 
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
+from ppprog.models._kernels.codes import (
+    CONVERGED,
+    HALVING_FAILED,
+    MAX_ITER,
+    MONOTONE,
+    NO_EVENTS,
+    NOT_FINITE,
+    SINGULAR,
+    STATUS_CODES,
+)
 from ppprog.models._kernels.cox_lik import build_z, eval_work
 from ppprog.models._kernels.design import CoxDesign, sort_replicate
-from ppprog.models._kernels.linalg import chol, chol_inverse, chol_solve
+from ppprog.models._kernels.linalg import chol_inverse, chol_rel, chol_solve, quad_form
 
 __all__ = ["NewtonOutcome", "newton_fit", "STATUS_CODES"]
 
-# Mirrors ppprog.models.status.FitStatus (kernels import nothing above _core).
-CONVERGED, MONOTONE, MAX_ITER, HALVING_FAILED, SINGULAR, NO_EVENTS, NOT_FINITE = range(7)
-STATUS_CODES = {
-    "CONVERGED": CONVERGED,
-    "MONOTONE_LIKELIHOOD": MONOTONE,
-    "MAX_ITER": MAX_ITER,
-    "STEP_HALVING_FAILED": HALVING_FAILED,
-    "SINGULAR_INFORMATION": SINGULAR,
-    "NO_EVENTS": NO_EVENTS,
-    "NOT_FINITE": NOT_FINITE,
-}
 _DIV_Q = 1e-7
 _DIV_STEP = 1e-3
 _NOISE = 1e-12
@@ -109,15 +108,7 @@ class NewtonOutcome:
 
 
 @njit(cache=True, error_model="numpy")
-def _chol_d(A, L, dg):  # noqa: ANN001, ANN202
-    """Cholesky with pivots relative to the diagonal (``dg`` is work space)."""
-    for j in range(A.shape[0]):
-        dg[j] = A[j, j]
-    return chol(A, L, dg)
-
-
-@njit(cache=True, error_model="numpy")
-def _constant_columns(Xs, strata, flagged):  # noqa: ANN001, ANN202
+def _constant_columns(Xs: np.ndarray, strata: np.ndarray, flagged: np.ndarray) -> bool:
     """Flag columns constant within every stratum; return whether any."""
     m, p = Xs.shape
     anyc = False
@@ -133,21 +124,27 @@ def _constant_columns(Xs, strata, flagged):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, error_model="numpy")
-def _quad(A, v):  # noqa: ANN001, ANN202
-    p = v.shape[0]
-    s = 0.0
-    for i in range(p):
-        for j in range(p):
-            s += v[i] * A[i, j] * v[j]
-    return s
-
-
-@njit(cache=True, error_model="numpy")
-def _fit_one(  # noqa: ANN001, ANN202, C901
-    X, stop, start, event, strata, mask, has_start, has_strata, efron,
-    max_iter, tol_ll, tol_beta, max_step,
-    beta_o, vcov_o, info_o, flag_o, dir_o, score_o,
-):  # fmt: skip
+def _fit_one(  # noqa: C901
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    has_start: bool,
+    has_strata: bool,
+    efron: bool,
+    max_iter: int,
+    tol_ll: float,
+    tol_beta: float,
+    max_step: float,
+    beta_o: np.ndarray,
+    vcov_o: np.ndarray,
+    info_o: np.ndarray,
+    flag_o: np.ndarray,
+    dir_o: np.ndarray,
+    score_o: np.ndarray,
+) -> tuple[int, int, float, float, int, int]:
     """Fit one replicate; write outputs; return (status, n_iter, ll, ll0, m, nev).
 
     Kept as one function (longer than usual) so that the whole Newton loop
@@ -184,7 +181,7 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         return SINGULAR, 0, ll, ll0, m, nev
     L = np.zeros((p, p))
     dg = np.empty(p)
-    piv = _chol_d(info, L, dg)
+    piv = chol_rel(info, L, dg)
     if piv >= 0:
         flag_o[piv] = True
         return SINGULAR, 0, ll, ll0, m, nev
@@ -200,7 +197,7 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
     status = MAX_ITER
     n_iter = 0
     for it in range(max_iter + 1):
-        if _chol_d(info, L, dg) >= 0:
+        if chol_rel(info, L, dg) >= 0:
             status = SINGULAR
             break
         chol_solve(L, U, delta)
@@ -215,7 +212,7 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         if small and gain <= tol_ll * max(1.0, abs(ll)):
             status = CONVERGED
             break
-        if _quad(info, delta) < _DIV_Q * _quad(I0, delta) and smax > _DIV_STEP:
+        if quad_form(info, delta) < _DIV_Q * quad_form(I0, delta) and smax > _DIV_STEP:
             status = MONOTONE
             break
         if it == max_iter:
@@ -256,14 +253,30 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
             beta_o[j] = dir_o[j] * np.inf if big else beta[j]
         return status, n_iter, ll, ll0, m, nev
     beta_o[:] = beta
-    if _chol_d(info, L, dg) < 0:
+    if chol_rel(info, L, dg) < 0:
         chol_inverse(L, vcov_o)
     return status, n_iter, ll, ll0, m, nev
 
 
 @njit(cache=True, error_model="numpy")
-def _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
-              flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+def _fit_into(
+    r: int,
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    flags: np.ndarray,
+    opts: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    beta: np.ndarray,
+    vcov: np.ndarray,
+    info: np.ndarray,
+    flagged: np.ndarray,
+    direction: np.ndarray,
+) -> None:
     """Fit replicate ``r`` and store its scalars (shared by the two loops below)."""
     has_start, has_strata, efron = flags[0], flags[1], flags[2]
     s, k, a, b, m, e = _fit_one(
@@ -282,16 +295,46 @@ def _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i,
 # Two loops, one serial and one threaded, rather than one function compiled
 # with two flag sets: numba's on-disk cache keys on the function, not the flags.
 @njit(cache=True, error_model="numpy")
-def _fit_serial(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
-                flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+def _fit_serial(
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    flags: np.ndarray,
+    opts: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    beta: np.ndarray,
+    vcov: np.ndarray,
+    info: np.ndarray,
+    flagged: np.ndarray,
+    direction: np.ndarray,
+) -> None:
     for r in range(X.shape[0]):
         _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
                   info, flagged, direction)  # fmt: skip
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fit_parallel(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
-                  flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+def _fit_parallel(
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    flags: np.ndarray,
+    opts: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    beta: np.ndarray,
+    vcov: np.ndarray,
+    info: np.ndarray,
+    flagged: np.ndarray,
+    direction: np.ndarray,
+) -> None:
     for r in prange(X.shape[0]):
         _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
                   info, flagged, direction)  # fmt: skip
