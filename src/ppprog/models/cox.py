@@ -229,6 +229,8 @@ def _firth(data: Any, duration: Any, event: Any, covariates: Any, start: Any, ti
     if robust:
         raise ModelError("penalty='firth' does not support robust or cluster variance")
     kw: dict[str, Any] = {"cause": cause} if cause is not None else {}
-    return firth_module.cox_firth(data, duration=duration, event=event,
-                                  covariates=None if covariates is None else column_list(covariates), start=start, ties=ties,
-                                  strata=strata, alpha=alpha, **kw)  # fmt: skip
+    covs = None if covariates is None else column_list(covariates)
+    return firth_module.cox_firth(
+        data, duration=duration, event=event, covariates=covs, start=start, ties=ties,
+        strata=strata, alpha=alpha, **kw,
+    )  # fmt: skip
