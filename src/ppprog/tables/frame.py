@@ -111,7 +111,10 @@ def _check_frame(data: Any, numeric: list[str], strata: list[str], labels: list[
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ModelError(f"columns not in data: {', '.join(map(repr, missing))}")
-    dup_cols = sorted({str(c) for c in needed if int(np.sum(data.columns == c)) > 1})
+    dup_cols = []
+    if not data.columns.is_unique:
+        repeated = set(data.columns[data.columns.duplicated()])
+        dup_cols = sorted(str(c) for c in needed if c in repeated)
     if dup_cols:
         raise ModelError(f"data has duplicated column name(s) {dup_cols}; rename them first")
     if len(data) == 0:
@@ -130,6 +133,18 @@ def _numeric(data: pd.DataFrame, col: str) -> np.ndarray:
     return a
 
 
+def _matrix(data: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Covariate columns as one float matrix (errors name the first bad column)."""
+    dtypes = [data[c].dtype for c in cols]
+    if all(isinstance(t, np.dtype) and t.kind in "biuf" for t in dtypes):  # plain numpy columns
+        X = np.empty((len(data), len(cols)))
+        for j, c in enumerate(cols):
+            X[:, j] = data[c].to_numpy()
+        if np.all(np.isfinite(X)):
+            return X
+    return np.column_stack([_numeric(data, c) for c in cols])  # raises, naming the column
+
+
 def _event_codes(data: pd.DataFrame, event: str, cause: int) -> tuple[np.ndarray, dict[int, str]]:
     """Event column -> SurvivalData codes: ``cause`` becomes 1, 0 stays censored.
 
@@ -137,6 +152,8 @@ def _event_codes(data: pd.DataFrame, event: str, cause: int) -> tuple[np.ndarray
     codes ``1`` and ``cause`` swap places.
     """
     ev = _numeric(data, event)
+    if cause == 1 and bool(np.all((ev == 0.0) | (ev == 1.0))):  # the common case, fast
+        return ev.astype(np.int64), {1: event}
     bad = (ev < 0) | (ev != np.round(ev))
     if bad.any():
         raise ModelError(
@@ -189,7 +206,7 @@ def _from_frame(
     _check_frame(data, numeric, strata, [*cluster, *([id] if id is not None else [])])
     stop = _numeric(data, duration)
     codes, causes = _event_codes(data, event, cause)
-    X = np.column_stack([_numeric(data, c) for c in covariates]) if covariates else None
+    X = _matrix(data, covariates) if covariates else None
     st = None
     if start is not None:
         st = _numeric(data, start)
