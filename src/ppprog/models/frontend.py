@@ -69,15 +69,19 @@ def check_data(sd: SurvivalData) -> None:
         On missing or infinite values, negative or non-integer event codes,
         ``stop <= start``, or an empty axis.
     """
-    used = sd.mask
+    every = bool(sd.mask.all())
+
+    def used(a: np.ndarray) -> np.ndarray:
+        return a if every else a[sd.mask]
+
     for name, arr in (("time", sd.stop), ("start", sd.start if sd.has_entry else None)):
-        if arr is not None and not np.all(np.isfinite(arr[used])):
+        if arr is not None and not np.isfinite(used(arr)).all():
             raise ModelError(f"{name} has missing or infinite values in rows that are used")
-    if not np.all(np.isfinite(sd.X[used])):
+    if not np.isfinite(used(sd.X)).all():
         raise ModelError("X has missing or infinite values in rows that are used")
-    if np.any(sd.event[used] < 0):
+    if (used(sd.event) < 0).any():
         raise ModelError("event must hold 0/1 (or non-negative cause codes)")
-    if sd.has_entry and np.any(sd.stop[used] <= sd.start[used]):
+    if sd.has_entry and (used(sd.stop) <= used(sd.start)).any():
         raise ModelError("time (stop) must exceed start in every used row")
     if sd.X.shape[0] * sd.X.shape[1] == 0 or sd.p == 0:
         raise ModelError(f"X has an empty axis: shape {sd.X.shape}")
@@ -230,13 +234,14 @@ def batch_data(
     if ev is None:
         raise ModelError("event is required")
     mk = arr(mask, "mask", np.bool_)
-    used = np.ones(shape, bool) if mk is None else mk
-    if ev is not None and not np.isin(ev[used], (0.0, 1.0)).all():
+    ok = (ev == 0.0) | (ev == 1.0)
+    if not (ok.all() if mk is None else (ok | ~mk).all()):
         raise ModelError("event must be 0/1 or bool")
+    codes = (ev == 1.0) if mk is None else (ev == 1.0) & mk
     if names is not None and len(names) != Xa.shape[2]:
         raise ModelError(f"names has {len(names)} labels for {Xa.shape[2]} covariates")
     sd = SurvivalData.from_arrays(
-        arr(time, "time", np.float64), np.where(used, ev, 0).astype(np.int64), Xa,
+        arr(time, "time", np.float64), codes.astype(np.int64), Xa,
         names=None if names is None else tuple(names), start=arr(start, "start", np.float64),
         mask=mk, strata=arr(strata, "strata", np.int64),
     )  # fmt: skip
