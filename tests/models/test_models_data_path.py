@@ -73,7 +73,8 @@ def test_cox_batch_on_survival_data_equals_single_fits_bitwise(d):
         one = cox_ph(sd.replicate(r))
         assert np.array_equal(one.params.to_numpy(), batch.params[r])
         assert np.array_equal(one.se.to_numpy(), batch.se[r])
-        assert one.loglik == batch.loglik[r] and one.n_iter == batch.n_iter[r]
+        assert one.loglik == batch.loglik[r]
+        assert one.n_iter == batch.n_iter[r]
         assert one.n == batch.n[r] == sd.mask[r].sum()
 
 
@@ -102,11 +103,13 @@ def test_dataframe_and_its_survival_data_give_identical_fits(entry, strata):
     b = cox_ph(sd)
     pd.testing.assert_series_equal(a.params, b.params, check_exact=True)
     pd.testing.assert_frame_equal(a.vcov, b.vcov, check_exact=True)
-    assert a.score_stat == b.score_stat and a.notes == b.notes
+    assert a.score_stat == b.score_stat
+    assert a.notes == b.notes
     pd.testing.assert_frame_equal(a.zph(), b.zph(), check_exact=True)
     fa = cox_firth(df, duration="t", event="e", covariates=COVS, profile=False, **kw)
     fb = cox_firth(sd, profile=False)
-    assert np.array_equal(fa.beta, fb.beta) and fa.notes == fb.notes
+    assert np.array_equal(fa.beta, fb.beta)
+    assert fa.notes == fb.notes
     ka = kaplan_meier(df, "e", duration="t", entry=kw["start"])
     kb = kaplan_meier(sd)
     pd.testing.assert_frame_equal(ka.table, kb.table, check_exact=True)
@@ -136,7 +139,8 @@ def test_cause_specific_cox_equals_other_causes_censored():
         plain = cox_ph(df.assign(d=(df["code"] == k).astype(int)), duration="t", event="d",
                        covariates=["x", "z"])  # fmt: skip
         assert np.array_equal(spec.params.to_numpy(), plain.params.to_numpy())
-        assert spec.loglik == plain.loglik and spec.n_events == plain.n_events
+        assert spec.loglik == plain.loglik
+        assert spec.n_events == plain.n_events
         assert any("other causes censored" in note for note in spec.notes)
     with pytest.raises(ModelError, match="must be 0/1.*cause=k"):
         cox_ph(df, duration="t", event="code", covariates=["x"])
@@ -189,14 +193,17 @@ def test_logrank_without_events_returns_a_status():
 def test_batch_results_share_one_protocol():
     sd = _batch(3, 3, 30, ties=False, entry=False, strata=False)
     cox, firth = cox_ph_batch(sd), cox_firth_batch(sd)
-    assert isinstance(cox, CoxBatchResult) and isinstance(firth, FirthBatchResult)
-    assert isinstance(cox, BatchFitResult) and isinstance(firth, BatchFitResult)
+    assert isinstance(cox, CoxBatchResult)
+    assert isinstance(firth, FirthBatchResult)
+    assert isinstance(cox, BatchFitResult)
+    assert isinstance(firth, BatchFitResult)
     base = {f.name for f in dataclasses.fields(BatchFitResult)}
     assert base <= {f.name for f in dataclasses.fields(firth)}
     assert {f.name for f in dataclasses.fields(cox)} == base
     assert list(cox.summary.columns) == list(firth.summary.columns)
     for res in (cox, firth):
-        assert res.status.dtype == np.int8 and res.params.shape == res.lower.shape == (3, 2)
+        assert res.status.dtype == np.int8
+        assert res.params.shape == res.lower.shape == (3, 2)
         assert res.outcome(0).converged
 
 
@@ -204,7 +211,8 @@ def test_cox_firth_defaults_to_efron_like_cox_ph_penalty():
     sd = _batch(13, 1, 40, ties=True, entry=False, strata=False)
     a = cox_firth(sd, profile=False)
     b = cox_ph(sd, penalty="firth", ties="efron")
-    assert a.ties == "efron" and np.array_equal(a.beta, b.beta)
+    assert a.ties == "efron"
+    assert np.array_equal(a.beta, b.beta)
 
 
 def test_concordance_converts_to_float_and_predict_survival_validates():

@@ -44,7 +44,9 @@ def test_no_import_cycle_between_models_modules() -> None:
         graph[me] = deps
     known = set(graph)
     graph = {m: {d for d in ds if d in known and d != m} for m, ds in graph.items()}
-    for pkg in [m for m in graph if (MODELS.parents[1] / m.replace(".", "/") / "__init__.py").exists()]:
+    for pkg in [
+        m for m in graph if (MODELS.parents[1] / m.replace(".", "/") / "__init__.py").exists()
+    ]:
         graph[pkg] = set()  # re-exporting package modules are not part of a circle
     state: dict[str, int] = {}
 

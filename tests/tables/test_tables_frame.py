@@ -30,17 +30,21 @@ def test_columns_become_arrays_with_codes_and_levels():
     sd = as_survival_data(df, duration="t", event="e", covariates=["x", "flag"], start="t0",
                           strata="site", cluster="pid", id="pid")  # fmt: skip
     assert isinstance(sd, SurvivalData)
-    assert sd.n_replicates == 1 and sd.n_rows == 4
+    assert sd.n_replicates == 1
+    assert sd.n_rows == 4
     np.testing.assert_array_equal(sd.stop[0], df["t"])
     np.testing.assert_array_equal(sd.start[0], df["t0"])
     assert sd.has_entry
     np.testing.assert_array_equal(sd.X[0], np.c_[df["x"], df["flag"].astype(float)])
     assert sd.names == ("x", "flag")
     assert sd.event[0].tolist() == [1, 0, 2, 1]
-    assert sd.strata_levels == ("a", "b", "c") and sd.strata[0].tolist() == [1, 0, 1, 2]
+    assert sd.strata_levels == ("a", "b", "c")
+    assert sd.strata[0].tolist() == [1, 0, 1, 2]
     assert sd.strata_names == ("site",)
-    assert sd.cluster_levels == ("p1", "p2", "p3") and sd.cluster[0].tolist() == [1, 0, 1, 2]
-    assert sd.ids == ("p2", "p1", "p3") and sd.subject[0].tolist() == [0, 1, 0, 2]
+    assert sd.cluster_levels == ("p1", "p2", "p3")
+    assert sd.cluster[0].tolist() == [1, 0, 1, 2]
+    assert sd.ids == ("p2", "p1", "p3")
+    assert sd.subject[0].tolist() == [0, 1, 0, 2]
     assert sd.causes == {1: "e", 2: "e=2"}
 
 
