@@ -229,3 +229,48 @@ def test_concordance_converts_to_float_and_predict_survival_validates():
         fit.predict_survival(new[["a"]], [1.0])
     with pytest.raises(ModelError, match=r"expected \(k, 2\)"):
         fit.predict_survival(np.ones((2, 3)), [1.0])
+
+
+small = st.integers(5, 25).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(1, 6), min_size=n, max_size=n),
+        st.lists(st.booleans(), min_size=n, max_size=n),
+        st.lists(st.integers(0, 2), min_size=n, max_size=n),
+        st.lists(st.integers(0, 1), min_size=n, max_size=n),
+        st.sampled_from([0.0, 1.0]),
+    )
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(small, min_size=1, max_size=4))
+def test_property_logrank_batch_is_single_bitwise(reps):
+    """Ragged replicates, padded and masked: each equals logrank_test on its rows alone."""
+    n = max(len(r[0]) for r in reps)
+    R = len(reps)
+    t, e, g, s = (
+        np.ones((R, n)),
+        np.zeros((R, n), bool),
+        np.zeros((R, n), int),
+        np.zeros((R, n), int),
+    )
+    mask = np.zeros((R, n), bool)
+    for r, (tt, ee, gg, ss, _) in enumerate(reps):
+        k = len(tt)
+        t[r, :k], e[r, :k], g[r, :k], s[r, :k], mask[r, :k] = tt, ee, gg, ss, True
+    rho = reps[0][4]
+    batch = logrank_test_batch(t, e, g, strata=s, mask=mask, rho=rho, levels=(0, 1, 2))
+    for r in range(R):
+        m = mask[r]
+        if len(set(g[r, m].tolist())) < 2:
+            continue
+        try:
+            one = logrank_test(t[r, m], e[r, m], g[r, m], strata=s[r, m], rho=rho)
+        except ModelError:  # a singular variance: the batch reports it as a status
+            assert batch.status[r] == FitStatus.SINGULAR_INFORMATION
+            continue
+        present = [int(v) for v in one.groups]
+        assert np.array_equal(one.observed.to_numpy(), batch.observed[r, present])
+        assert np.array_equal(one.variance.to_numpy(), batch.variance[r][np.ix_(present, present)])
+        assert one.chisq == batch.chisq[r]
+        assert int(one.status) == batch.status[r]
