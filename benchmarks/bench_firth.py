@@ -8,7 +8,8 @@ Run as a script (not a test)::
 Data: R replicates of n subjects with 3 covariates (two normal, one binary),
 true log hazard ratios (0.5, -0.3, 1.0), exponential event and censoring
 times (about 30% censored), times rounded to 0.01 (some ties; Breslow, the
-only tie method of firthmodels). Every method fits exactly the same data.
+only tie method of firthmodels; ppprog's default is Efron, so ``ties="breslow"``
+is passed). Every method fits exactly the same data.
 
 Timings are the best CPU time of several runs (other load on a shared
 machine only ever adds time; CPU time also ignores being descheduled),
@@ -86,15 +87,16 @@ def firthmodels_fits(X, time, event, *, tight: bool, profile: bool = False):  # 
 def run(n: int, R: int, R_profile: int, repeat: int) -> list[list[object]]:
     X, time, event = make_data(2026, R, n)
     dfs = frames(X, time, event)
-    cox_firth_batch(X[:2], time[:2], event[:2], profile=True)  # compile outside the clock
+    cox_firth_batch(X[:2], time[:2], event[:2], profile=True, ties="breslow")  # compile outside the clock
     firthmodels_fits(X[:2], time[:2], event[:2], tight=False, profile=True)  # (its numba too)
 
-    batch = cox_firth_batch(X, time, event)
-    t_batch = cpu_time(lambda: cox_firth_batch(X, time, event), repeat=repeat)
+    batch = cox_firth_batch(X, time, event, ties="breslow")
+    t_batch = cpu_time(lambda: cox_firth_batch(X, time, event, ties="breslow"), repeat=repeat)
 
     def single() -> None:
         for df in dfs:
-            cox_firth(df, duration="time", event="event", covariates=COLS, profile=False)
+            cox_firth(df, duration="time", event="event", covariates=COLS, profile=False,
+                      ties="breslow")  # fmt: skip
 
     t_single = cpu_time(single, repeat=repeat)
     fm_coef, fm_se, _ = firthmodels_fits(X, time, event, tight=False)
@@ -102,9 +104,10 @@ def run(n: int, R: int, R_profile: int, repeat: int) -> list[list[object]]:
     tight_coef, tight_se, _ = firthmodels_fits(X, time, event, tight=True)
 
     sub = slice(0, R_profile)
-    prof = cox_firth_batch(X[sub], time[sub], event[sub], profile=True)
+    prof = cox_firth_batch(X[sub], time[sub], event[sub], profile=True, ties="breslow")
     t_prof = cpu_time(
-        lambda: cox_firth_batch(X[sub], time[sub], event[sub], profile=True), repeat=1
+        lambda: cox_firth_batch(X[sub], time[sub], event[sub], profile=True, ties="breslow"),
+        repeat=1,
     )
     _, _, fm_ci = firthmodels_fits(X[sub], time[sub], event[sub], tight=True, profile=True)
     t_fm_prof = cpu_time(

@@ -43,6 +43,7 @@ from ppprog.models.imputation import Imputations, impute_times, multiple_imputat
 from ppprog.models.interval import TurnbullResult, turnbull
 from ppprog.models.km import KMResult, kaplan_meier
 from ppprog.models.logrank import LogRankResult, logrank_test
+from ppprog.models.logrank_batch import LogRankBatchResult, logrank_test_batch
 from ppprog.models.pooling import PooledResult, rubin_pool
 from ppprog.models.status import FitOutcome, FitStatus
 from ppprog.records import (
@@ -120,6 +121,8 @@ __all__ = [
     "KMResult",
     "logrank_test",
     "LogRankResult",
+    "logrank_test_batch",
+    "LogRankBatchResult",
     "FitStatus",
     "FitOutcome",
     "cox_ph",

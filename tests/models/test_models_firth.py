@@ -77,7 +77,9 @@ def test_agrees_with_firthmodels(seed, n, separate, ties):
     from firthmodels import FirthCoxPH
 
     X, stop, event, _, _ = make_data(seed, n, ties=ties, separate=separate)
-    fit = cox_firth(_frame(X, stop, event), duration="t", event="d", covariates=COLS)
+    fit = cox_firth(
+        _frame(X, stop, event), duration="t", event="d", covariates=COLS, ties="breslow"
+    )  # firthmodels, like coxphf, has Breslow ties only
     assert fit.status.converged
     ref = FirthCoxPH(max_iter=500, gtol=1e-8, xtol=1e-9, max_halfstep=50).fit(
         X, (event.astype(bool), stop)
@@ -104,7 +106,10 @@ def test_agrees_with_firthmodels(seed, n, separate, ties):
 def test_lr_statistic_matches_constrained_oracle_maximum():
     """Penalized LR of b_a = 0 on separated data (where firthmodels' own refit fails)."""
     X, stop, event, _, _ = make_data(1, 15, ties=True)
-    fit = cox_firth(_frame(X, stop, event), duration="t", event="d", covariates=COLS, profile=False)
+    fit = cox_firth(
+        _frame(X, stop, event), duration="t", event="d", covariates=COLS, profile=False,
+        ties="breslow",
+    )  # the oracle below is Breslow
 
     def neg(free):
         return -penalized_loglik(np.r_[0.0, free], X, stop, event)
@@ -253,7 +258,8 @@ def test_batched_equals_single_with_padding_mask():
         ci = one.conf_int()
         np.testing.assert_allclose(batch.lower[r], ci["lower"], rtol=1e-8, atol=1e-9)
         np.testing.assert_allclose(batch.upper[r], ci["upper"], rtol=1e-8, atol=1e-9)
-    assert batch.summary.shape == (R * 3, 7)
+    # one result protocol: the same summary columns as CoxBatchResult (issue 11)
+    assert batch.summary.shape == (R * 3, 9)
     assert batch.summary["covariate"].tolist() == COLS * R
     assert "3 replicates" in str(batch)
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from scipy.stats import chi2
 
 from ppprog._core.errors import ModelError
-from ppprog.models._kernels.logrank import logrank_batch, logrank_chisq, logrank_sums
+from ppprog.models._kernels.logrank import logrank_chisq, logrank_sums
 from ppprog.models.logrank import logrank_test
+from ppprog.models.logrank_batch import logrank_test_batch
 
 TOL = 1e-10
 
@@ -258,7 +259,7 @@ def test_batch_equals_single_fits(rho):
     t = np.ceil(rng.exponential(5.0, (r, n)))
     e = rng.random((r, n)) < 0.7
     g = rng.integers(0, k, (r, n))
-    batch = logrank_batch(t, e, g, k, rho)
+    batch = logrank_test_batch(t, e, g, rho=rho)
     for i in range(r):
         one = logrank_sums(t[i], e[i], g[i], k, np.zeros(n, dtype=np.intp), 1, rho)
         np.testing.assert_allclose(batch.observed[i], one.observed[0], atol=TOL)
@@ -277,8 +278,8 @@ def test_property_batch_rows_do_not_interact(d):
     t2 = np.stack([t, rng.permutation(t)]).astype(float)
     e2 = np.stack([e, e]).astype(bool)
     g2 = np.stack([g, g])
-    both = logrank_batch(t2, e2, g2, 3, 1.0)
-    first = logrank_batch(t2[:1], e2[:1], g2[:1], 3, 1.0)
+    both = logrank_test_batch(t2, e2, g2, rho=1.0)
+    first = logrank_test_batch(t2[:1], e2[:1], g2[:1], rho=1.0)
     np.testing.assert_array_equal(both.expected[0], first.expected[0])
     np.testing.assert_array_equal(both.variance[0], first.variance[0])
 

@@ -10,8 +10,10 @@ import pytest
 from studies_toy import toy_generator
 
 from ppprog.models.logrank import logrank_test
+from ppprog.models.logrank_batch import logrank_test_batch
+from ppprog.models.status import FitStatus
 from ppprog.studies import Estimand, Method, Study, run
-from ppprog.studies.builtin_methods import cox_firth, logrank, logrank_two_group_batch
+from ppprog.studies.builtin_methods import cox_firth, logrank
 from ppprog.studies.methods import estimates_frame, normalize_estimates
 
 
@@ -23,7 +25,10 @@ def test_batched_logrank_matches_logrank_test_with_ties() -> None:
     group = rng.random((r, n)) < 0.4
     group[0] = False  # an empty group
     event[1] = False  # no events
-    obs, exp, var = logrank_two_group_batch(time, event, group)
+    res = logrank_test_batch(time, event, group)
+    obs, exp, var = res.observed[:, 1], res.expected[:, 1], res.variance[:, 1, 1]
+    assert res.status[0] == FitStatus.SINGULAR_INFORMATION
+    assert res.status[1] == FitStatus.NO_EVENTS
     assert var[0] == 0.0
     assert (obs[1], exp[1], var[1]) == (0.0, 0.0, 0.0)
     for i in range(2, r):

@@ -21,7 +21,7 @@ from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
 from ppprog.models._kernels.competing import aalen_johansen_curve, gray_scores, pstate_limits
 from ppprog.models._kernels.km import merge_near_ties
-from ppprog.models.km import as_float, as_labels, check_length
+from ppprog.models.survival_input import as_float, as_labels, check_length
 
 __all__ = ["AJResult", "aalen_johansen", "GrayResult", "gray_test", "as_codes"]
 

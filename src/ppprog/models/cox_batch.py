@@ -1,143 +1,93 @@
 """Batched Cox fits: many replicate data sets in one compiled Newton loop.
 
 This is the engine simulation studies use. Each replicate is fitted by the
-same kernel as :func:`~ppprog.models.cox.cox_ph` and independently of the
-others, so its numbers are bit-identical to a single fit of the same data,
-whatever the batch size. Batched code never warns: every replicate carries a
-status code, the covariates implicated and, for separation, their direction.
+same kernel as :func:`~ppprog.models.cox.cox_ph`, on the same design, and
+independently of the others, so its numbers are bit-identical to a single fit
+of the same data, whatever the batch size. Batched code never warns: every
+replicate carries a status code, the covariates implicated and, for
+separation, their direction (the result protocol of
+:class:`~ppprog.models.batch_result.BatchFitResult`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ppprog._core.errors import ModelError
-from ppprog._core.typing import BoolArray, FloatArray, IntArray
-from ppprog.models._kernels.design import CoxDesign
 from ppprog.models._kernels.newton import newton_fit
-from ppprog.models.cox import _check_ties
-from ppprog.models.cox_result import cox_outcome
-from ppprog.models.status import FitOutcome, FitStatus
+from ppprog.models.batch_result import BatchFitResult, wald_bounds
+from ppprog.models.frontend import batch_data, check_ties, cox_design, event_of_interest, model_data
+from ppprog.tables.data import SurvivalData
 
-__all__ = ["CoxBatchResult", "cox_ph_batch", "cox_ph_batch_frame"]
+__all__ = ["CoxBatchResult", "cox_ph_batch", "cox_ph_batch_frame", "replicate_data"]
 
 
 @dataclass(frozen=True)
-class CoxBatchResult:
-    """Cox fits of R replicate data sets.
+class CoxBatchResult(BatchFitResult):
+    """Cox fits of ``R`` replicate data sets (the batched result protocol).
+
+    See :class:`~ppprog.models.batch_result.BatchFitResult` for the fields;
+    SEs are model-based and the bounds Wald.
+    """
+
+
+def replicate_data(
+    X: Any,
+    time: Any = None,
+    event: Any = None,
+    *,
+    start: Any = None,
+    mask: Any = None,
+    strata: Any = None,
+    names: Sequence[str] | None = None,
+    cause: int | None = None,
+) -> SurvivalData:
+    """The SurvivalData of a batched call: given, or built from the array API.
 
     Parameters
     ----------
-    names : tuple of str
-        Covariate names (length p).
-    params, se : ndarray, shape (R, p)
-        Estimates and model-based SEs. Diverging coefficients are ``+/-inf``;
-        NaN where nothing could be estimated (no events, singular information)
-        and SEs are NaN unless the information was positive definite.
-    vcov : ndarray, shape (R, p, p)
-    loglik, loglik_null : ndarray, shape (R,)
-    n_iter : ndarray of int64, shape (R,)
-    status : ndarray of int8, shape (R,)
-        :class:`~ppprog.models.status.FitStatus` codes.
-    flagged : ndarray of bool, shape (R, p)
-        Covariates implicated in a non-converged status.
-    direction : ndarray of int8, shape (R, p)
-        +1/-1 for covariates diverging to +/-inf.
-    n, n_events : ndarray of int64, shape (R,)
-        Rows used and events per replicate.
-    alpha : float
-        1 - confidence level of the intervals in :attr:`summary`.
+    X : SurvivalData or array_like, shape (R, n, p)
+        Data of all replicates, or their covariates.
+    time, event, start, mask, strata : array_like, optional
+        The other arrays of the array API (see :func:`cox_ph_batch`).
+    names : sequence of str, optional
+        Covariate names (array API) or a selection (SurvivalData).
+    cause : int, optional
+        Event code of interest (SurvivalData).
+
+    Returns
+    -------
+    SurvivalData
     """
-
-    names: tuple[str, ...]
-    params: FloatArray
-    se: FloatArray
-    vcov: FloatArray
-    loglik: FloatArray
-    loglik_null: FloatArray
-    n_iter: IntArray
-    status: np.ndarray
-    flagged: BoolArray
-    direction: np.ndarray
-    n: IntArray
-    n_events: IntArray
-    alpha: float = 0.05
-
-    @property
-    def converged(self) -> BoolArray:
-        """Mask of replicates that converged to finite estimates."""
-        return self.status == FitStatus.CONVERGED
-
-    def outcome(self, r: int) -> FitOutcome:
-        """The :class:`FitOutcome` of replicate ``r`` (message, covariates, directions).
-
-        Parameters
-        ----------
-        r : int
-            Replicate index.
-
-        Returns
-        -------
-        FitOutcome
-        """
-        return cox_outcome(self.status[r], self.n_iter[r], self.names, self.flagged[r],
-                           self.direction[r])  # fmt: skip
-
-    @cached_property
-    def summary(self) -> pd.DataFrame:
-        """Long tidy table, one row per (replicate, covariate).
-
-        Columns ``replicate, covariate, coef, se, z, p, lower, upper, status``
-        (status as the lower-case :class:`FitStatus` name).
-        """
-        R, p = self.params.shape
-        q = stats.norm.isf(self.alpha / 2)
-        coef = self.params.ravel()
-        se = self.se.ravel()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = coef / se
-        labels = np.array([s.name.lower() for s in FitStatus])
-        return pd.DataFrame({
-            "replicate": np.repeat(np.arange(R), p),
-            "covariate": pd.Categorical(np.tile(np.array(self.names, dtype=object), R),
-                                        categories=list(self.names)),
-            "coef": coef, "se": se, "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
-            "lower": coef - q * se, "upper": coef + q * se,
-            "status": pd.Categorical(np.repeat(labels[self.status.astype(int)], p),
-                                     categories=list(labels)),
-        })  # fmt: skip
-
-
-def _check_batch(X, time, event, start, mask) -> None:  # noqa: ANN001
-    valid = mask
-    for name, a in (("time", time), ("start", start)):
-        if a is not None and not np.all(np.isfinite(a[valid])):
-            raise ModelError(f"{name} has missing or infinite values in valid rows")
-    if not np.all(np.isfinite(X[valid])):
-        raise ModelError("X has missing or infinite values in valid rows")
-    ev = event[valid]
-    if not np.all((ev == 0) | (ev == 1)):
-        raise ModelError("event must be 0/1 or bool")
-    if start is not None and np.any(time[valid] <= start[valid]):
-        raise ModelError("time (stop) must exceed start in every valid row")
+    if isinstance(X, SurvivalData):
+        given = [k for k, v in {"time": time, "event": event, "start": start, "mask": mask,
+                                "strata": strata}.items() if v is not None]  # fmt: skip
+        if given:
+            raise ModelError(f"{given} cannot be combined with a SurvivalData (it holds them)")
+        return model_data(X, duration=None, event=None, covariates=names, cause=cause)
+    if time is None or event is None:
+        raise ModelError("time and event are required with an X array")
+    if cause is not None:
+        raise ModelError("cause applies to SurvivalData input (array events are 0/1)")
+    return batch_data(X, time, event, start=start, mask=mask, strata=strata, names=names)
 
 
 def cox_ph_batch(
-    X: FloatArray,
-    time: FloatArray,
-    event: FloatArray | BoolArray,
+    X: Any,
+    time: Any = None,
+    event: Any = None,
     *,
-    start: FloatArray | None = None,
-    mask: BoolArray | None = None,
-    strata: IntArray | None = None,
+    start: Any = None,
+    mask: Any = None,
+    strata: Any = None,
     ties: str = "efron",
     names: Sequence[str] | None = None,
+    cause: int | None = None,
     alpha: float = 0.05,
     max_iter: int = 30,
     tol: float = 1e-9,
@@ -147,11 +97,12 @@ def cox_ph_batch(
 
     Parameters
     ----------
-    X : array_like, shape (R, n, p)
-        Covariates of each replicate.
-    time : array_like, shape (R, n)
+    X : SurvivalData or array_like, shape (R, n, p)
+        The replicates as a SurvivalData (then ``time``, ``event``, ``start``,
+        ``mask`` and ``strata`` are not given), or their covariates.
+    time : array_like, shape (R, n) or (n,)
         Event/censoring times (interval ends).
-    event : array_like, shape (R, n)
+    event : array_like, shape (R, n) or (n,)
         Event indicators (0/1 or bool).
     start : array_like, shape (R, n), optional
         Entry times of (start, stop] rows.
@@ -162,9 +113,13 @@ def cox_ph_batch(
     ties : {"efron", "breslow"}, optional
         Tie handling.
     names : sequence of str, optional
-        Covariate names (default ``x0, x1, ...``).
+        Covariate names (default ``x0, x1, ...``); for a SurvivalData, the
+        covariates to use (default all).
+    cause : int, optional
+        Cause-specific hazard of this event code of a SurvivalData (other
+        causes censored).
     alpha : float, optional
-        1 - confidence level for :attr:`CoxBatchResult.summary`.
+        1 - confidence level for the Wald bounds and :attr:`CoxBatchResult.summary`.
     max_iter : int, optional
         Newton-Raphson iteration limit per replicate.
     tol : float, optional
@@ -192,24 +147,20 @@ def cox_ph_batch(
     >>> fit.params.shape, bool(fit.converged.all())
     ((4, 2), True)
     """
-    _check_ties(ties)
-    try:
-        d = CoxDesign.from_arrays(X, time, event, start=start, strata=strata, mask=mask)
-    except ValueError as e:
-        raise ModelError(str(e)) from e
-    _check_batch(
-        d.X, d.stop, np.asarray(event, dtype=float), d.start if start is not None else None, d.mask
-    )
-    R, _, p = d.shape
-    names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(p))
-    if len(names) != p:
-        raise ModelError(f"names has {len(names)} entries, X has {p} columns")
-    out = newton_fit(
-        d, ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3, tol_beta=tol, parallel=parallel
-    )
+    check_ties(ties)
+    sd = replicate_data(X, time, event, start=start, mask=mask, strata=strata, names=names,
+                        cause=cause)  # fmt: skip
+    ev = event_of_interest(sd, cause)
+    out = newton_fit(cox_design(sd, ev), ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3,
+                     tol_beta=tol, parallel=parallel)  # fmt: skip
     se = np.sqrt(np.diagonal(out.vcov, axis1=1, axis2=2))
-    return CoxBatchResult(names, out.beta, se, out.vcov, out.loglik, out.loglik_null, out.n_iter,
-                          out.status, out.flagged, out.direction, out.n_used, out.n_events, alpha)  # fmt: skip
+    lower, upper = wald_bounds(out.beta, se, alpha)
+    return CoxBatchResult(
+        names=sd.names, params=out.beta, se=se, vcov=out.vcov, loglik=out.loglik,
+        loglik_null=out.loglik_null, n_iter=out.n_iter, status=out.status, flagged=out.flagged,
+        direction=out.direction, n=out.n_used, n_events=out.n_events, lower=lower, upper=upper,
+        alpha=alpha, ties=ties, ci_method="wald",
+    )  # fmt: skip
 
 
 def cox_ph_batch_frame(

@@ -24,89 +24,11 @@ from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.baseline import baseline_cumhaz
 from ppprog.models._kernels.concordance import ConcordanceCounts, concordance
 from ppprog.models._kernels.zph import cox_zph
+from ppprog.models.frontend import is_stratified
 from ppprog.models.status import FitOutcome, FitStatus
+from ppprog.tables.data import SurvivalData
 
-__all__ = ["CoxData", "CoxResult", "cox_outcome"]
-
-FIRTH_HINT = 'a Firth-penalized fit gives finite estimates: cox_ph(..., penalty="firth")'
-
-
-def cox_outcome(
-    code: int,
-    n_iter: int,
-    names: Sequence[str],
-    flagged: BoolArray,
-    direction: np.ndarray,
-) -> FitOutcome:
-    """Turn a kernel status code into a :class:`FitOutcome` with a message.
-
-    Parameters
-    ----------
-    code : int
-        Kernel status (a :class:`FitStatus` value).
-    n_iter : int
-        Newton iterations used.
-    names : sequence of str
-        Covariate names.
-    flagged : ndarray of bool, shape (p,)
-        Covariates implicated.
-    direction : ndarray of int, shape (p,)
-        +1/-1 for diverging covariates.
-
-    Returns
-    -------
-    FitOutcome
-    """
-    status = FitStatus(int(code))
-    covs = tuple(n for n, f in zip(names, flagged) if f)
-    dirs = tuple(int(d) for d, f in zip(direction, flagged) if f)
-    if status is FitStatus.CONVERGED:
-        msg = f"converged in {n_iter} Newton-Raphson iterations"
-    elif status is FitStatus.MONOTONE_LIKELIHOOD:
-        where = ", ".join(f"{c} -> {'+' if d > 0 else '-'}inf" for c, d in zip(covs, dirs))
-        msg = (
-            f"monotone likelihood (separation): no finite maximum; diverging: {where}; {FIRTH_HINT}"
-        )
-    elif status is FitStatus.SINGULAR_INFORMATION:
-        msg = f"information singular: constant or collinear covariates: {', '.join(covs)}"
-    elif status is FitStatus.NO_EVENTS:
-        msg = "no events: nothing to estimate"
-    elif status is FitStatus.MAX_ITER:
-        msg = f"not converged after {n_iter} iterations (max_iter)"
-    elif status is FitStatus.STEP_HALVING_FAILED:
-        msg = f"step halving failed to increase the log-likelihood at iteration {n_iter + 1}"
-    else:
-        msg = "log-likelihood or derivatives not finite"
-    return FitOutcome(status, int(n_iter), msg, covs, dirs)
-
-
-@dataclass(frozen=True)
-class CoxData:
-    """Arrays a Cox fit was computed from (sorted as given, never reordered).
-
-    Parameters
-    ----------
-    X : ndarray, shape (n, p)
-    start : ndarray or None, shape (n,)
-    stop : ndarray, shape (n,)
-    event : ndarray of bool, shape (n,)
-    strata : ndarray of int64 or None, shape (n,)
-        Stratum codes into ``strata_levels``.
-    strata_levels : tuple
-        Label of each stratum code.
-    strata_names : tuple of str
-        Columns that define the strata.
-    cluster : ndarray or None, shape (n,)
-    """
-
-    X: FloatArray
-    start: FloatArray | None
-    stop: FloatArray
-    event: BoolArray
-    strata: IntArray | None
-    strata_levels: tuple[Any, ...] = ()
-    strata_names: tuple[str, ...] = ()
-    cluster: np.ndarray | None = None
+__all__ = ["CoxResult"]
 
 
 @dataclass(frozen=True)
@@ -136,7 +58,10 @@ class CoxResult:
     ties : str
     alpha : float
     call : str
-    data : CoxData
+    data : SurvivalData
+        The one replicate the fit was computed from (rows as given).
+    event : ndarray of bool, shape (n,)
+        Events of the fit (for ``cause=k``: code k; other causes censored).
     """
 
     params: pd.Series
@@ -155,7 +80,8 @@ class CoxResult:
     ties: str
     alpha: float
     call: str
-    data: CoxData = field(repr=False)
+    data: SurvivalData = field(repr=False)
+    event: BoolArray = field(repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -211,14 +137,27 @@ class CoxResult:
             index=pd.Index(["likelihood_ratio", "wald", "score"], name="test"),
         )
 
-    def _lp(self) -> FloatArray:
-        return self.data.X @ self.params.to_numpy()
+    @property
+    def strata_codes(self) -> IntArray | None:
+        """Stratum code of each row (None when unstratified)."""
+        d = self.data
+        return d.strata[0] if is_stratified(d) else None
+
+    @property
+    def entry(self) -> FloatArray | None:
+        """Entry time of each row (None without entry times)."""
+        return self.data.start[0] if self.data.has_entry else None
 
     @cached_property
     def concordance(self) -> ConcordanceCounts:
-        """Harrell's concordance of the linear predictor, counted as R's ``concordance``."""
+        """Harrell's concordance of the linear predictor, counted as R's ``concordance``.
+
+        ``float(fit.concordance)`` is the c-index; the object also holds the
+        pair counts and the standard error.
+        """
         d = self.data
-        return concordance(d.stop, d.event, self._lp(), strata=d.strata, start=d.start)
+        lp = d.X[0] @ self.params.to_numpy()
+        return concordance(d.stop[0], self.event, lp, strata=self.strata_codes, start=self.entry)
 
     def zph(self, transform: str = "km") -> pd.DataFrame:
         """Proportional-hazards test of R survival >= 3.0's ``cox.zph``.
@@ -235,8 +174,9 @@ class CoxResult:
         """
         self._require_finite("zph")
         d = self.data
-        z = cox_zph(d.start, d.stop, d.event, d.X, self.params.to_numpy(), self.vcov.to_numpy(),
-                    strata=d.strata, ties=self.ties, transform=transform)  # fmt: skip
+        z = cox_zph(self.entry, d.stop[0], self.event, d.X[0], self.params.to_numpy(),
+                    self.vcov.to_numpy(), strata=self.strata_codes, ties=self.ties,
+                    transform=transform)  # fmt: skip
         chisq = np.append(z.chisq, z.global_chisq)
         df = np.append(np.asarray(z.df, dtype=float), float(z.global_df))
         return pd.DataFrame(
@@ -260,23 +200,28 @@ class CoxResult:
         """
         self._require_finite("baseline_hazard")
         d = self.data
-        center = d.X.mean(axis=0) if centered else None
-        b = baseline_cumhaz(d.start, d.stop, d.event, d.X, self.params.to_numpy(),
-                            strata=d.strata, ties=self.ties, center=center,
+        center = d.X[0].mean(axis=0) if centered else None
+        b = baseline_cumhaz(self.entry, d.stop[0], self.event, d.X[0], self.params.to_numpy(),
+                            strata=self.strata_codes, ties=self.ties, center=center,
                             vcov=self.vcov.to_numpy())  # fmt: skip
         out = pd.DataFrame({"time": b.time, "cumhaz": b.cumhaz, "std_err": b.std_err,
                             "n_risk": b.n_risk, "n_event": b.n_event})  # fmt: skip
         if b.strata is not None:
-            out.insert(0, "strata", [d.strata_levels[int(s)] for s in b.strata])
+            levels = d.strata_levels or tuple(range(int(d.strata.max()) + 1))
+            out.insert(0, "strata", [levels[int(s)] for s in b.strata])
         return out
 
-    def predict_survival(self, X_new: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
+    def predict_survival(
+        self, X_new: pd.DataFrame | np.ndarray, times: Sequence[float]
+    ) -> pd.DataFrame:
         """Predicted survival ``S(t | x) = exp(-H0(t) exp(x'b))``.
 
         Parameters
         ----------
-        X_new : pandas.DataFrame
-            Covariate columns (and the strata columns of a stratified fit).
+        X_new : pandas.DataFrame or ndarray
+            Covariate columns by name (and the strata columns of a stratified
+            fit), or an array with one column per covariate in the fit's order
+            (unstratified fits only; a 1-D array is one row).
         times : sequence of float
             Times to predict at; ``H0`` is the step function of :meth:`baseline_hazard`.
 
@@ -284,26 +229,62 @@ class CoxResult:
         -------
         pandas.DataFrame
             Index ``times``, one column per row of ``X_new``.
+
+        Raises
+        ------
+        ModelError
+            When a covariate or stratum column is missing, an array has the
+            wrong number of columns, values are not finite, or a stratum was
+            not in the fit.
         """
+        frame = self._new_rows(X_new)
         base = self.baseline_hazard()
-        x = X_new.loc[:, list(self.names)].to_numpy(dtype=float)
-        risk = np.exp(x @ self.params.to_numpy())
-        t = np.asarray(times, dtype=float)
-        if self.data.strata is None:
-            keys = [None] * len(X_new)
-        else:
+        risk = np.exp(frame[list(self.names)].to_numpy(dtype=float) @ self.params.to_numpy())
+        t = np.asarray(times, dtype=float).ravel()
+        if not np.all(np.isfinite(t)):
+            raise ModelError("times must be finite numbers")
+        keys: list[Any] = [None] * len(frame)
+        if self.strata_codes is not None:
             cols = list(self.data.strata_names)
-            keys = list(X_new[cols].itertuples(index=False, name=None))
-            keys = [k[0] if len(cols) == 1 else k for k in keys]
-        out = np.empty((len(t), len(X_new)))
+            keys = [
+                k[0] if len(cols) == 1 else k
+                for k in frame[cols].itertuples(index=False, name=None)
+            ]
+        out = np.empty((len(t), len(frame)))
         for i, key in enumerate(keys):
             curve = base if key is None else base[base["strata"] == key]
             if key is not None and curve.empty:
-                raise KeyError(f"stratum {key!r} of X_new row {i} was not in the fit")
+                raise ModelError(f"stratum {key!r} of X_new row {i} was not in the fit")
             pos = np.searchsorted(curve["time"].to_numpy(), t, side="right") - 1
             h = np.where(pos >= 0, curve["cumhaz"].to_numpy()[np.maximum(pos, 0)], 0.0)
             out[:, i] = np.exp(-h * risk[i])
-        return pd.DataFrame(out, index=pd.Index(t, name="time"), columns=X_new.index)
+        return pd.DataFrame(out, index=pd.Index(t, name="time"), columns=frame.index)
+
+    def _new_rows(self, X_new: Any) -> pd.DataFrame:
+        """Validate ``X_new`` of :meth:`predict_survival` as a DataFrame."""
+        names = list(self.names)
+        if isinstance(X_new, pd.DataFrame):
+            need = names + list(self.data.strata_names)
+            missing = [c for c in need if c not in X_new.columns]
+            if missing:
+                raise ModelError(f"X_new lacks column(s) {missing} (the fit uses {need})")
+            frame = X_new
+        else:
+            arr = np.asarray(X_new, dtype=float)
+            arr = arr[None, :] if arr.ndim == 1 else arr
+            if arr.ndim != 2 or arr.shape[1] != len(names):
+                raise ModelError(
+                    f"X_new has shape {np.shape(X_new)}; expected (k, {len(names)}) with columns {names}"
+                )
+            if self.strata_codes is not None:
+                raise ModelError(
+                    "a stratified fit needs X_new as a DataFrame with the strata columns"
+                )
+            frame = pd.DataFrame(arr, columns=names)
+        values = frame[names].to_numpy(dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise ModelError("X_new has missing or infinite covariate values")
+        return frame
 
     def _require_finite(self, what: str) -> None:
         if not np.all(np.isfinite(self.params.to_numpy())):

@@ -12,7 +12,8 @@ import numpy as np
 from scipy import stats
 
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
-from ppprog._core.typing import FloatArray, IntArray
+from ppprog._core.typing import FloatArray
+from ppprog.models.batch_result import BatchFitResult
 from ppprog.models.status import FitOutcome, FitStatus
 
 __all__ = ["FirthResult", "FirthBatchResult", "ProfileTable"]
@@ -35,10 +36,10 @@ class ProfileTable:
 
     names: tuple[str, ...]
     bounds: FloatArray
-    codes: IntArray
+    codes: np.ndarray
 
     @classmethod
-    def build(cls, names: Sequence[str], bounds: FloatArray, codes: IntArray) -> ProfileTable:
+    def build(cls, names: Sequence[str], bounds: FloatArray, codes: np.ndarray) -> ProfileTable:
         """Freeze copies of the arrays."""
         b, c = bounds.copy(), codes.copy()
         b.flags.writeable = False
@@ -126,10 +127,10 @@ class FirthResult:
         **kw: Any,
     ) -> FirthResult:
         """Snapshot the arrays (read-only copies)."""
-        arrays = [np.array(a, dtype=np.float64) for a in (beta, vcov)]
-        for a in arrays:
-            a.flags.writeable = False
-        return cls(tuple(names), *arrays, _profiler=profiler, _lr_tester=lr_tester, **kw)
+        b, v = (np.array(a, dtype=np.float64) for a in (beta, vcov))
+        b.flags.writeable = False
+        v.flags.writeable = False
+        return cls(tuple(names), b, v, _profiler=profiler, _lr_tester=lr_tester, **kw)
 
     @functools.cached_property
     def lr_chisq(self) -> FloatArray:
@@ -288,81 +289,22 @@ class FirthResult:
 
 
 @dataclass(frozen=True)
-class FirthBatchResult:
-    """Firth-penalized Cox fits of ``R`` replicates.
+class FirthBatchResult(BatchFitResult):
+    """Firth-penalized Cox fits of ``R`` replicates (the batched result protocol).
+
+    Same fields, shapes, summary columns and status form as
+    :class:`~ppprog.models.cox_batch.CoxBatchResult` (see
+    :class:`~ppprog.models.batch_result.BatchFitResult`); ``loglik`` and
+    ``loglik_null`` are penalized, ``se`` is from the unpenalized information
+    at the Firth estimate (coxphf's ``var``), and with ``ci_method="profile"``
+    the bounds are profile penalized-likelihood bounds.
 
     Parameters
     ----------
-    params, se : ndarray, shape (R, p)
-        Estimates and standard errors (NaN where a fit failed).
-    loglik, loglik_null : ndarray, shape (R,)
-        Penalized log partial likelihoods at ``b_hat`` and at 0.
-    status : ndarray of int8, shape (R,)
-        :class:`FitStatus` codes.
-    n_iter : ndarray of int, shape (R,)
-        Newton-Raphson iterations.
-    lower, upper : ndarray, shape (R, p)
-        Interval bounds on the log-HR scale (:attr:`ci_method`).
     bound_status : ndarray of int8, shape (R, p, 2)
         Status of each profile bound (zeros for Wald intervals).
-    ci_method : str
-        ``"wald"`` or ``"profile"``.
-    alpha : float
-        1 - confidence level.
-    ties : str
-        Tie handling.
-    names : tuple of str
-        Covariate labels (``x0, x1, ...`` unless given).
     """
 
-    params: FloatArray
-    se: FloatArray
-    loglik: FloatArray
-    loglik_null: FloatArray
-    status: Any
-    n_iter: IntArray
-    lower: FloatArray
-    upper: FloatArray
-    bound_status: Any
-    ci_method: str
-    alpha: float
-    ties: str
-    names: tuple[str, ...] = ()
+    bound_status: np.ndarray | None = None
 
-    def _labels(self) -> tuple[str, ...]:
-        p = self.params.shape[1]
-        return self.names if len(self.names) == p else tuple(f"x{j}" for j in range(p))
-
-    @property
-    def converged(self) -> Any:
-        """Boolean mask of replicates that converged."""
-        return self.status == FitStatus.CONVERGED
-
-    @property
-    def summary(self) -> Any:
-        """Long DataFrame: one row per replicate and covariate."""
-        import pandas as pd
-
-        R, p = self.params.shape
-        return pd.DataFrame(
-            {"replicate": np.repeat(np.arange(R), p), "covariate": np.tile(np.array(self._labels(), dtype=object), R),
-             "coef": self.params.ravel(), "se": self.se.ravel(), "lower": self.lower.ravel(),
-             "upper": self.upper.ravel(), "status": np.repeat(self.status, p)},
-        )  # fmt: skip
-
-    def __str__(self) -> str:
-        R, p = self.params.shape
-        codes, counts = np.unique(self.status, return_counts=True)
-        rows = [[FitStatus(int(c)).name.lower(), int(k)] for c, k in zip(codes, counts)]
-        ok = self.converged
-        mean = self.params[ok].mean(axis=0) if ok.any() else np.full(p, np.nan)
-        lines = [
-            text_table(
-                ["status", "replicates"],
-                rows,
-                title=f"Firth Cox batch: {R} replicates, {p} covariates, {self.ties} ties, {self.ci_method} CIs",
-            ),
-            "mean estimate over converged replicates: "
-            + ", ".join(f"{n} {fmt_num(m)}" for n, m in zip(self._labels(), mean)),
-        ]
-        return "\n".join(lines)
+    penalized = True

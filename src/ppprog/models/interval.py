@@ -28,8 +28,8 @@ from ppprog._core.fmt import text_table
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels.turnbull import STATUS_CONVERGED, npmle, support_intervals
 from ppprog.models.bounds import as_bounds
-from ppprog.models.km import as_labels
 from ppprog.models.status import FitOutcome, FitStatus
+from ppprog.models.survival_input import as_labels
 
 __all__ = ["TurnbullResult", "turnbull"]
 

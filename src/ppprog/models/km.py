@@ -16,13 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, text_table
-from ppprog.models._kernels.km import (
-    conf_band,
-    find_quantile,
-    merge_near_ties,
-    product_limit,
-    risk_counts,
-)
+from ppprog.models._kernels.km import conf_band, find_quantile, product_limit, risk_counts
+from ppprog.models.survival_input import as_float, as_labels, check_survival, survival_input
 
 __all__ = ["KMResult", "kaplan_meier"]
 
@@ -31,151 +26,6 @@ TABLE_COLUMNS = [
     "time", "n_risk", "n_event", "n_censor", "survival", "std_err",
     "lower", "upper", "cumhaz", "cumhaz_se",
 ]  # fmt: skip
-
-
-def as_float(x: ArrayLike, name: str) -> NDArray[np.float64]:
-    """Coerce a 1-D numeric input, rejecting NaN and infinities.
-
-    Parameters
-    ----------
-    x : array_like
-        Input (list, numpy array or pandas Series).
-    name : str
-        Parameter name used in the error message.
-
-    Returns
-    -------
-    numpy.ndarray of float
-
-    Raises
-    ------
-    ModelError
-        Non-numeric, not one-dimensional, or holding NaN / infinite values.
-    """
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ModelError(f"{name} must be numeric: {exc}") from exc
-    if arr.ndim != 1:
-        raise ModelError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ModelError(
-            f"{name} has {int(bad.sum())} missing or infinite values (first at row {int(np.argmax(bad))})"
-        )
-    return arr
-
-
-def as_event(x: ArrayLike, n: int) -> NDArray[np.bool_]:
-    """Coerce the event indicator; only 0/1 (or booleans) are accepted.
-
-    Parameters
-    ----------
-    x : array_like
-        Event indicator.
-    n : int
-        Expected length.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-    """
-    arr = as_float(x, "event")
-    check_length(arr, n, "event")
-    bad = (arr != 0) & (arr != 1)
-    if bad.any():
-        raise ModelError(f"event must be 0/1, found {arr[bad][0]!r} at row {int(np.argmax(bad))}")
-    return arr == 1
-
-
-def as_labels(x: ArrayLike, n: int, name: str) -> tuple[NDArray[np.intp], tuple[Hashable, ...]]:
-    """Factorize group or stratum labels (sorted levels, as R's ``factor``).
-
-    Parameters
-    ----------
-    x : array_like
-        Labels; missing values are rejected.
-    n : int
-        Expected length.
-    name : str
-        Parameter name used in error messages.
-
-    Returns
-    -------
-    codes : numpy.ndarray of int
-        Level index per row.
-    levels : tuple
-        Sorted distinct labels.
-    """
-    values = x.reset_index(drop=True) if isinstance(x, pd.Series) else pd.Series(np.asarray(x))
-    check_length(values.to_numpy(), n, name)
-    if values.isna().any():
-        raise ModelError(f"{name} has {int(values.isna().sum())} missing values")
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        # R keeps factor-level order and drops unused levels (survival's strata())
-        values = values.cat.remove_unused_categories()
-        return values.cat.codes.to_numpy().astype(np.intp), tuple(values.cat.categories.tolist())
-    codes, levels = pd.factorize(values, sort=True)
-    return codes.astype(np.intp), tuple(levels.tolist())
-
-
-def check_length(arr: NDArray[Any], n: int, name: str) -> None:
-    """Raise :class:`ModelError` when ``arr`` does not have ``n`` rows.
-
-    Parameters
-    ----------
-    arr : numpy.ndarray
-        Array to check.
-    n : int
-        Expected number of rows.
-    name : str
-        Parameter name used in the error message.
-    """
-    if arr.shape[0] != n:
-        raise ModelError(f"{name} has {arr.shape[0]} rows, expected {n} (the length of time)")
-
-
-def check_survival(
-    time: ArrayLike, event: ArrayLike, entry: ArrayLike | None, timefix: bool = True
-) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64] | None]:
-    """Validate ``time``, ``event`` and ``entry`` together.
-
-    Parameters
-    ----------
-    time : array_like
-        Exit times (finite, >= 0, at least one).
-    event : array_like
-        0/1 indicators of the same length.
-    entry : array_like or None
-        Entry times, each strictly below its exit time.
-    timefix : bool, optional
-        Merge near-tied times as R's ``timefix = TRUE`` (``aeqSurv``).
-
-    Returns
-    -------
-    time, event, entry : numpy.ndarray
-        Coerced arrays (``entry`` None when not given).
-    """
-    t = as_float(time, "time")
-    if t.size == 0:
-        raise ModelError("time is empty")
-    if (t < 0).any():
-        raise ModelError(f"time must be >= 0, found {t[t < 0][0]!r}")
-    e = as_event(event, t.size)
-    en = None
-    if entry is not None:
-        en = as_float(entry, "entry")
-        check_length(en, t.size, "entry")
-        bad = en >= t
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise ModelError(f"entry must be < time; row {i} has entry {en[i]!r} >= time {t[i]!r}")
-    if timefix:
-        try:
-            t, en = merge_near_ties(t, en)
-        except ValueError as exc:
-            raise ModelError(f"entry/time: {exc}; pass timefix=False to keep exact times") from exc
-    return t, e, en
 
 
 def _curve_frame(
@@ -385,27 +235,32 @@ class KMResult:
 
 
 def kaplan_meier(
-    time: ArrayLike,
-    event: ArrayLike,
+    time: ArrayLike | pd.DataFrame | Any,
+    event: ArrayLike | str | None = None,
     *,
-    entry: ArrayLike | None = None,
-    group: ArrayLike | None = None,
+    entry: ArrayLike | str | None = None,
+    group: ArrayLike | str | None = None,
     conf_type: str = "log",
     alpha: float = 0.05,
     timefix: bool = True,
+    duration: str | None = None,
+    cause: int | None = None,
 ) -> KMResult:
     """Kaplan-Meier survival curve(s) with R ``survfit`` conventions.
 
     Parameters
     ----------
-    time : array_like of float, shape (n,)
-        Follow-up (exit) times, >= 0.
-    event : array_like of {0, 1}, shape (n,)
-        1 for an event, 0 for a censoring.
-    entry : array_like of float, shape (n,), optional
+    time : array_like of float, shape (n,), pandas.DataFrame or SurvivalData
+        Follow-up (exit) times, >= 0; or a whole table: a DataFrame (then
+        ``duration`` and ``event`` name its columns, and ``entry`` and
+        ``group`` may too) or a SurvivalData of one replicate (its entry times
+        are used; ``group`` may name a covariate or its strata column).
+    event : array_like of {0, 1}, shape (n,), or str
+        1 for an event, 0 for a censoring (a column name for a DataFrame).
+    entry : array_like of float, shape (n,), or str, optional
         Left-truncation (delayed entry) times; a subject is at risk at ``t``
         iff ``entry < t <= time``. Each must be below its ``time``.
-    group : array_like, shape (n,), optional
+    group : array_like, shape (n,), or str, optional
         Labels; one curve per sorted level.
     conf_type : {"log", "log-log", "plain"}, optional
         Transform for the pointwise intervals. The default ``"log"`` is R's
@@ -416,6 +271,12 @@ def kaplan_meier(
     timefix : bool, optional
         As R's default, treat times within ``sqrt(machine eps)`` (absolute or
         relative) as tied; False compares times exactly.
+    duration : str, optional
+        Exit-time column of a DataFrame ``time``.
+    cause : int, optional
+        For a table with competing events: the event code of interest; other
+        causes count as censoring (the cause-specific "1 - KM", which is not
+        the cumulative incidence).
 
     Returns
     -------
@@ -440,6 +301,9 @@ def kaplan_meier(
         raise ModelError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     if not 0.0 < float(alpha) < 1.0:
         raise ModelError(f"alpha must lie in (0, 1), got {alpha!r}")
+    time, event, entry, lab = survival_input(time, event, entry, duration=duration, cause=cause,
+                                             labels={"group": group}, what="kaplan_meier")  # fmt: skip
+    group = lab["group"]
     t, e, en = check_survival(time, event, entry, timefix)
     if group is None:
         table = _curve_frame(t, e, en, conf_type, alpha)

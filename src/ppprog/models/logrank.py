@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,8 +13,9 @@ from scipy.stats import chi2
 
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
-from ppprog.models._kernels.logrank import logrank_chisq, logrank_sums
-from ppprog.models.km import as_labels, check_survival
+from ppprog.models._kernels.logrank import logrank_chisq_batch, logrank_sums
+from ppprog.models.status import FitStatus
+from ppprog.models.survival_input import as_labels, check_survival, survival_input
 
 __all__ = ["LogRankResult", "logrank_test"]
 
@@ -47,6 +49,12 @@ class LogRankResult:
         Per-stratum sums (rows: strata, columns: groups).
     left_truncated : bool
         Whether ``entry`` times were used.
+    status : FitStatus
+        ``CONVERGED`` when the test was computed; ``NO_EVENTS`` when there
+        are no events (then ``chisq = 0``, ``df = 0`` and ``p`` is NaN: there
+        is nothing to test, which the status says rather than the numbers);
+        ``SINGULAR_INFORMATION`` when fewer than two groups have a positive
+        expected count (``df = 0``).
     """
 
     groups: tuple[Hashable, ...]
@@ -62,6 +70,7 @@ class LogRankResult:
     observed_by_stratum: pd.DataFrame
     expected_by_stratum: pd.DataFrame
     left_truncated: bool
+    status: FitStatus = FitStatus.CONVERGED
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -85,28 +94,35 @@ class LogRankResult:
         if self.strata is not None:
             name += f", stratified ({len(self.strata)} strata)"
         tail = f"Chisq= {fmt_num(self.chisq)} on {self.df} degrees of freedom, p= {fmt_p(self.p)}"
+        if self.status is not FitStatus.CONVERGED:
+            tail += f"\nStatus: {self.status.name.lower()} (nothing to test)"
         return text_table(header, rows, title=name) + "\n" + tail
 
 
 def logrank_test(
-    time: ArrayLike,
-    event: ArrayLike,
-    group: ArrayLike,
+    time: ArrayLike | pd.DataFrame | Any,
+    event: ArrayLike | str | None = None,
+    group: ArrayLike | str | None = None,
     *,
-    strata: ArrayLike | None = None,
+    strata: ArrayLike | str | None = None,
     rho: float = 0.0,
-    entry: ArrayLike | None = None,
+    entry: ArrayLike | str | None = None,
     timefix: bool = True,
+    duration: str | None = None,
+    cause: int | None = None,
 ) -> LogRankResult:
     """Compare survival across k groups with the (weighted, stratified) log-rank test.
 
     Parameters
     ----------
-    time : array_like of float, shape (n,)
-        Exit times, >= 0.
-    event : array_like of {0, 1}, shape (n,)
+    time : array_like of float, shape (n,), pandas.DataFrame or SurvivalData
+        Exit times, >= 0; or a whole table: a DataFrame (``duration`` and
+        ``event`` name its columns; ``group``, ``strata`` and ``entry`` may
+        too) or a SurvivalData of one replicate (``group``/``strata`` name a
+        covariate or its strata column, or are arrays).
+    event : array_like of {0, 1}, shape (n,), or str
         1 for an event, 0 for a censoring.
-    group : array_like, shape (n,)
+    group : array_like, shape (n,), or str
         Group labels (at least two levels).
     strata : array_like, shape (n,), optional
         Stratum labels; observed, expected and variance are summed over
@@ -120,6 +136,11 @@ def logrank_test(
         extension: R's ``survdiff`` takes right-censored data only.
     timefix : bool, optional
         As R's default, treat times within ``sqrt(machine eps)`` as tied.
+    duration : str, optional
+        Exit-time column of a DataFrame ``time``.
+    cause : int, optional
+        Event code of interest of a table with competing events (other
+        causes count as censoring).
 
     Returns
     -------
@@ -139,6 +160,12 @@ def logrank_test(
     >>> res.observed.tolist(), res.df
     ([2.0, 2.0], 1)
     """
+    time, event, entry, lab = survival_input(time, event, entry, duration=duration, cause=cause,
+                                             labels={"group": group, "strata": strata},
+                                             what="logrank_test")  # fmt: skip
+    group, strata = lab["group"], lab["strata"]
+    if group is None:
+        raise ModelError("logrank_test: group is required")
     t, e, en = check_survival(time, event, entry, timefix)
     g, levels = as_labels(group, t.size, "group")
     if len(levels) < 2:
@@ -153,11 +180,14 @@ def logrank_test(
     n_strata = 1 if s_levels is None else len(s_levels)
     sums = logrank_sums(t, e, g, len(levels), s, n_strata, rho_f, en)
     obs, exp = sums.observed.sum(axis=0), sums.expected.sum(axis=0)
-    try:
-        chisq, df = logrank_chisq(obs, exp, sums.variance)
-    except np.linalg.LinAlgError as exc:
-        raise ModelError("the log-rank variance matrix is singular") from exc
+    chi, dfs, singular = logrank_chisq_batch(obs[None], exp[None], sums.variance[None])
+    if singular[0]:
+        raise ModelError("the log-rank variance matrix is singular")
+    chisq, df = float(chi[0]), int(dfs[0])
     p = float(chi2.sf(chisq, df)) if df > 0 else float("nan")
+    status = FitStatus.CONVERGED if df > 0 else FitStatus.SINGULAR_INFORMATION
+    if not e.any():
+        status = FitStatus.NO_EVENTS
     idx = pd.Index(levels, name="group")
     s_idx = pd.Index(s_levels if s_levels is not None else ["all"], name="stratum")
     return LogRankResult(
@@ -174,4 +204,5 @@ def logrank_test(
         observed_by_stratum=pd.DataFrame(sums.observed, index=s_idx, columns=idx),
         expected_by_stratum=pd.DataFrame(sums.expected, index=s_idx, columns=idx),
         left_truncated=en is not None,
+        status=status,
     )

@@ -16,12 +16,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from ppprog.models.status import FitStatus
 from ppprog.studies.methods import estimates_frame
 
-__all__ = ["cox_baseline", "cox_tvc", "logrank", "cox_firth", "logrank_two_group_batch"]
+__all__ = ["cox_baseline", "cox_tvc", "logrank", "cox_firth"]
 
 
 def _events(event: Any, mask: Any = None) -> np.ndarray:
@@ -163,62 +161,6 @@ def cox_firth(
     )  # fmt: skip
 
 
-def logrank_two_group_batch(
-    time: Any, event: Any, group: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two-group log-rank sums for ``R`` replicates at once.
-
-    At each distinct event time with ``D`` events among ``N`` at risk (``N1``
-    of them in group 1): ``E1 += D N1 / N`` and
-    ``V += D (N - D) / (N (N - 1)) N1 (1 - N1 / N)``, as R's ``survdiff``.
-
-    Parameters
-    ----------
-    time, event, group : array_like, shape (R, n)
-        Times, event indicators, and group membership (True = group 1).
-
-    Returns
-    -------
-    observed, expected, variance : ndarray, shape (R,)
-        Events in group 1, their expectation under the null, and the
-        hypergeometric variance of ``observed - expected``.
-
-    References
-    ----------
-    Mantel N (1966). Cancer Chemotherapy Reports 50:163-170.
-    """
-    t = np.asarray(time, dtype=np.float64)
-    order = np.argsort(t, axis=1, kind="stable")
-    ts = np.take_along_axis(t, order, axis=1)
-    ev = np.take_along_axis(np.asarray(event, dtype=bool), order, axis=1)
-    g1 = np.take_along_axis(np.asarray(group, dtype=bool), order, axis=1)
-    r, n = ts.shape
-    idx = np.broadcast_to(np.arange(n), (r, n))
-    new = np.ones((r, n), dtype=bool)
-    new[:, 1:] = ts[:, 1:] != ts[:, :-1]
-    first = np.maximum.accumulate(np.where(new, idx, 0), axis=1)  # start of each tie block
-    cev = np.concatenate([np.zeros((r, 1)), np.cumsum(ev, axis=1)], axis=1)
-    cev1 = np.concatenate([np.zeros((r, 1)), np.cumsum(ev & g1, axis=1)], axis=1)
-    at1 = np.cumsum(g1[:, ::-1], axis=1)[:, ::-1]  # group-1 subjects with index >= i
-    last = np.full((r, n), n, dtype=np.int64)  # one past the end of each block
-    last[:, :-1] = np.where(new[:, 1:], idx[:, 1:], n)
-    last = np.minimum.accumulate(last[:, ::-1], axis=1)[:, ::-1]
-    rows = np.arange(r)[:, None]
-    big_n = (n - first).astype(np.float64)
-    n1 = np.take_along_axis(at1, first, axis=1).astype(np.float64)
-    d = cev[rows, last] - cev[rows, first]
-    d1 = cev1[rows, last] - cev1[rows, first]
-    use = new & (d > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e1 = np.where(use, d * n1 / big_n, 0.0)
-        v = np.where(
-            use & (big_n > 1),
-            d * (big_n - d) / (big_n * (big_n - 1.0)) * n1 * (1.0 - n1 / big_n),
-            0.0,
-        )
-    return np.where(use, d1, 0.0).sum(axis=1), e1.sum(axis=1), v.sum(axis=1)
-
-
 def logrank(data: Any, *, covariate: str, level: float = 0.95) -> pd.DataFrame:
     """Log-rank test of a binary baseline covariate, with Peto's log-HR estimate.
 
@@ -247,16 +189,13 @@ def logrank(data: Any, *, covariate: str, level: float = 0.95) -> pd.DataFrame:
     (1972). Asymptotically efficient rank invariant test procedures. JRSS A
     135:185-207.
     """
+    from ppprog.models.logrank_batch import logrank_test_batch
+
     X, _ = data.baseline_arrays([covariate])
-    obs, exp, var = logrank_two_group_batch(data.time, data.event, X[:, :, 0] != 0)
-    n_ev = _events(data.event)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        est = (obs - exp) / var
-        se = 1.0 / np.sqrt(var)
-        p = special.chdtrc(1, (obs - exp) ** 2 / var)
-    status = np.where(var > 0, FitStatus.CONVERGED, FitStatus.SINGULAR_INFORMATION)
-    status = np.where(n_ev == 0, FitStatus.NO_EVENTS, status)
+    group = X[:, :, 0] != 0
+    res = logrank_test_batch(data.time, data.event, group, levels=(False, True))
+    est, se = res.log_hazard_ratio(1)
     return estimates_frame(
-        [covariate], est[:, None], se[:, None], level=level, p=p[:, None], status=status,
-        n_events=n_ev,
+        [covariate], est[:, None], se[:, None], level=level, p=res.p[:, None], status=res.status,
+        n_events=res.n_events.astype(np.float64),
     )  # fmt: skip

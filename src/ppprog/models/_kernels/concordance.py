@@ -63,6 +63,10 @@ class ConcordanceCounts:
     std_err: float
     tied_both: float = 0.0
 
+    def __float__(self) -> float:
+        """The concordance index, so that ``float(fit.concordance)`` is the c-index."""
+        return float(self.c_index)
+
 
 @njit(cache=True)
 def _fw_add(tree: np.ndarray, pos: int, value: float) -> None:

@@ -32,7 +32,7 @@ _CANCEL = 1e-4
 
 
 @njit(cache=True, error_model="numpy")
-def build_z(Xs):  # noqa: ANN001, ANN201
+def build_z(Xs: np.ndarray) -> np.ndarray:
     """Row-wise ``[x, upper triangle of x x']``, shape (m, p + p(p+1)/2).
 
     Built once per replicate, so each evaluation accumulates the risk-set sums
@@ -51,20 +51,35 @@ def build_z(Xs):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, error_model="numpy")
-def _recompute(Z, w, inrisk, lo, hi, S):  # noqa: ANN001, ANN202
-    """Risk-set sums from scratch over rows ``lo..hi`` still at risk."""
-    S[:] = 0.0
+def _recompute(
+    Z: np.ndarray, q: int, w: np.ndarray, inrisk: np.ndarray, lo: int, hi: int, S: np.ndarray
+) -> float:
+    """Risk-set sums of the first ``q`` columns, from scratch over rows ``lo..hi`` still at risk."""
+    S[:q] = 0.0
     s0 = 0.0
     for r in range(lo, hi + 1):
         if inrisk[r]:
             s0 += w[r]
-            for j in range(S.shape[0]):
+            for j in range(q):
                 S[j] += w[r] * Z[r, j]
     return s0
 
 
 @njit(cache=True, error_model="numpy")
-def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info):  # noqa: ANN001, ANN201
+def eval_sorted(
+    Xs: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    start: np.ndarray,
+    sidx: np.ndarray,
+    has_start: bool,
+    efron: bool,
+    beta: np.ndarray,
+    want: bool,
+    U: np.ndarray,
+    info: np.ndarray,
+) -> float:
     """Log partial likelihood of one sorted replicate; fills ``U`` and ``info``.
 
     Parameters
@@ -93,14 +108,80 @@ def eval_sorted(Xs, stop, event, strata, start, sidx, has_start, efron, beta, wa
     m, p = Xs.shape
     Z = build_z(Xs)
     q = Z.shape[1]
-    return eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,
-                     np.empty(m), np.empty(m), np.empty(m, np.bool_), np.empty((2, q)),
-                     np.empty(p))  # fmt: skip
+    return eval_work(Z, p, q, stop, event, strata, start, sidx, has_start, efron, beta, want, U,
+                     info, np.empty(m), np.empty(m), np.empty(m, np.bool_), np.empty((2, q)),
+                     np.empty(p), False, np.empty((0, 0)), np.empty(0), np.empty((0, 0)),
+                     np.empty(0))  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
-def eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, want, U, info,  # noqa: ANN001, ANN201, C901
-              eta, w, inrisk, SD, a):  # fmt: skip
+def _penalty_terms(
+    S: np.ndarray,
+    D: np.ndarray,
+    f: float,
+    inv: float,
+    a: np.ndarray,
+    V: np.ndarray,
+    A: np.ndarray,
+    Am: np.ndarray,
+    mult: float,
+    qb: int,
+    C: np.ndarray,
+) -> None:
+    """Add one weighted set's ``E[q x] - E[q] m - 2 V A m`` to ``C`` (Firth).
+
+    ``a`` is the set's weighted mean ``m`` of x; ``V`` receives its weighted
+    covariance (from the same upper-triangle sums as the information).
+    """
+    p = a.shape[0]
+    t = p
+    for j in range(p):
+        for k in range(j, p):
+            v = (S[t] - f * D[t]) * inv - a[j] * a[k]
+            V[j, k] = v
+            V[k, j] = v
+            t += 1
+    for j in range(p):
+        acc = 0.0
+        for k in range(p):
+            acc += A[j, k] * a[k]
+        Am[j] = acc
+    q0 = (S[qb] - f * D[qb]) * inv
+    for j in range(p):
+        vam = 0.0
+        for k in range(p):
+            vam += V[j, k] * Am[k]
+        q1 = (S[qb + 1 + j] - f * D[qb + 1 + j]) * inv
+        C[j] += mult * (q1 - q0 * a[j] - 2.0 * vam)
+
+
+@njit(cache=True, error_model="numpy")
+def eval_work(  # noqa: C901
+    Z: np.ndarray,
+    p: int,
+    q: int,
+    stop: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    start: np.ndarray,
+    sidx: np.ndarray,
+    has_start: bool,
+    efron: bool,
+    beta: np.ndarray,
+    want: bool,
+    U: np.ndarray,
+    info: np.ndarray,
+    eta: np.ndarray,
+    w: np.ndarray,
+    inrisk: np.ndarray,
+    SD: np.ndarray,
+    a: np.ndarray,
+    corr: bool,
+    A: np.ndarray,
+    C: np.ndarray,
+    V: np.ndarray,
+    Am: np.ndarray,
+) -> float:
     """:func:`eval_sorted` on ``Z = build_z(Xs)`` with caller-provided work arrays.
 
     ``eta, w`` are float (m,), ``inrisk`` bool (m,), ``SD`` float (2, q) and
@@ -108,8 +189,18 @@ def eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, wa
     allocates them once per replicate. The pass is one function on purpose:
     a helper call per row would cost more than its arithmetic (array
     reference counting).
+
+    Only the first ``q`` columns of ``Z`` are summed over risk sets. The Firth
+    kernel passes ``Z`` with ``1 + p`` more columns ``[x'Ax, (x'Ax) x]`` and
+    ``corr`` True: the same sweep then also accumulates ``C_r = tr(A dI/db_r)``
+    (``A = I^{-1}``; see :mod:`ppprog.models._kernels.firth_eval`) into ``C``,
+    using ``V`` (p, p) and ``Am`` (p,) as work arrays. Otherwise ``A, C, V, Am``
+    are not touched.
     """
-    m, q = Z.shape
+    m = Z.shape[0]
+    qb = p + p * (p + 1) // 2
+    if corr:
+        C[:] = 0.0
     U[:] = 0.0
     info[:, :] = 0.0
     if m == 0:
@@ -177,7 +268,7 @@ def eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, wa
                     jr -= 1
                     removed = True
                 if removed and S0 < _CANCEL * total:
-                    S0 = _recompute(Z, w, inrisk, k, hi, S)
+                    S0 = _recompute(Z, q, w, inrisk, k, hi, S)
                     total = S0
             if d > 0:
                 # Breslow (or a single death): one denominator, used d times.
@@ -200,6 +291,8 @@ def eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, wa
                             for k2 in range(j, p):
                                 info[j, k2] += mult * ((S[t2] - f * D[t2]) * inv - a[j] * a[k2])
                                 t2 += 1
+                        if corr:
+                            _penalty_terms(S, D, f, inv, a, V, A, Am, mult, qb, C)
                 if tied:
                     D[:] = 0.0
             i = k - 1
@@ -212,7 +305,18 @@ def eval_work(Z, p, stop, event, strata, start, sidx, has_start, efron, beta, wa
 
 
 @njit(cache=True, error_model="numpy")
-def _eval_batch(X, stop, start, event, strata, mask, has_start, has_strata, efron, beta):  # noqa: ANN001, ANN202
+def _eval_batch(
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    has_start: bool,
+    has_strata: bool,
+    efron: bool,
+    beta: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     R, _, p = X.shape
     ll = np.empty(R)
     U = np.zeros((R, p))

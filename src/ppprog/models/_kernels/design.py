@@ -107,7 +107,7 @@ class CoxDesign:
         r, n, _ = X.shape
 
         def vec(a: object, name: str, dtype: type) -> np.ndarray:
-            arr = np.ascontiguousarray(a, dtype=dtype)
+            arr: np.ndarray = np.ascontiguousarray(a, dtype=dtype)
             if arr.shape != (r, n):
                 raise ValueError(f"{name} has shape {arr.shape}, expected {(r, n)}")
             return arr
@@ -158,7 +158,16 @@ def _sorted_valid_rows(
 
 
 @njit(cache=True, error_model="numpy")
-def sort_replicate(X, stop, start, event, strata, mask, has_start, has_strata):  # noqa: ANN001, ANN201
+def sort_replicate(
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    has_start: bool,
+    has_strata: bool,
+) -> tuple[np.ndarray, ...]:
     """Sort and centre one replicate's valid rows.
 
     Parameters

@@ -128,7 +128,9 @@ def risk_counts(
     """
     utime, inv = np.unique(time, return_inverse=True)
     n_exit = np.bincount(inv, minlength=utime.size).astype(np.float64)
-    n_event = np.bincount(inv, weights=event.astype(np.float64), minlength=utime.size)
+    n_event = np.asarray(
+        np.bincount(inv, weights=event.astype(np.float64), minlength=utime.size), dtype=np.float64
+    )
     # number with exit time >= t: reversed cumulative sum of exits
     n_risk = np.cumsum(n_exit[::-1])[::-1]
     if entry is not None:
@@ -161,7 +163,7 @@ def product_limit(n_risk: FloatArray, n_event: FloatArray) -> KMCurve:
     hazard = np.where(has, n_event / safe_n, 0.0)
     hvar = np.where(has, n_event / safe_n**2, 0.0)
     return KMCurve(
-        survival=surv,
+        survival=np.asarray(surv, dtype=np.float64),
         std_err=np.sqrt(np.cumsum(green)),
         cumhaz=np.cumsum(hazard),
         cumhaz_se=np.sqrt(np.cumsum(hvar)),

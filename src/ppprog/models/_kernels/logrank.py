@@ -1,6 +1,7 @@
 """Log-rank / Fleming-Harrington G-rho kernel (k groups, optional strata and entry).
 
-Pure numpy on 1-D integer-coded arrays. Follows R's ``survdiff``
+One compiled sweep (numba) over integer-coded arrays with a leading replicate
+axis, for the single and the batched test alike. Follows R's ``survdiff``
 (``survdiff2.c``): within each stratum, at every distinct event time ``t``
 with ``D`` deaths among ``N`` at risk (``d_k`` and ``n_k`` in group ``k``)
 and weight ``w = S(t-)**rho`` from the pooled, left-continuous Kaplan-Meier
@@ -21,12 +22,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["LogRankSums", "logrank_sums", "logrank_chisq", "logrank_batch"]
+__all__ = [
+    "LogRankSums",
+    "logrank_sums",
+    "logrank_batch_sums",
+    "logrank_chisq",
+    "logrank_chisq_batch",
+]
 
 FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
+IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -38,48 +46,130 @@ class LogRankSums:
     variance: FloatArray  # (k, k)
 
 
-def _stratum_sums(
-    time: FloatArray,
-    event: NDArray[np.bool_],
-    group: IntArray,
-    k: int,
+@njit(cache=True, error_model="numpy")
+def _by_stratum(key: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """Positions sorted by (stratum, key), both ascending (stable)."""
+    o = np.argsort(key, kind="mergesort")
+    return o[np.argsort(strata[o], kind="mergesort")]
+
+
+@njit(cache=True, error_model="numpy")
+def _replicate_sums(  # noqa: C901
+    time: np.ndarray,
+    event: np.ndarray,
+    group: np.ndarray,
+    strata: np.ndarray,
+    entry: np.ndarray,
+    has_entry: bool,
     rho: float,
-    entry: FloatArray | None,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    utime, inv = np.unique(time, return_inverse=True)
-    m = utime.size
-    exits = np.zeros((m, k))
-    deaths = np.zeros((m, k))
-    np.add.at(exits, (inv, group), 1.0)
-    np.add.at(deaths, (inv, group), event.astype(np.float64))
-    n_at = np.cumsum(exits[::-1], axis=0)[::-1]  # exit time >= t
-    if entry is not None:
-        for g in range(k):  # remove those with entry >= t
-            e = np.sort(entry[group == g])
-            n_at[:, g] -= e.size - np.searchsorted(e, utime, side="left")
-    big_n = n_at.sum(axis=1)
-    big_d = deaths.sum(axis=1)
-    has = big_d > 0
-    n_at, deaths, big_n, big_d = n_at[has], deaths[has], big_n[has], big_d[has]
-    if rho != 0.0:
-        step = (big_n - big_d) / big_n
-        s_minus = np.concatenate(([1.0], np.cumprod(step)))[: step.size]  # S(t-)
-        w = s_minus**rho
-    else:
-        w = np.ones_like(big_n)
-    frac = n_at / big_n[:, None]
-    obs = (w[:, None] * deaths).sum(axis=0)
-    exp = (w[:, None] * big_d[:, None] * frac).sum(axis=0)
-    multi = big_n > 1
-    c = np.zeros_like(big_n)
-    c[multi] = (
-        w[multi] ** 2
-        * big_d[multi]
-        * (big_n[multi] - big_d[multi])
-        / (big_n[multi] * (big_n[multi] - 1.0))
-    )
-    # V = sum_t c_t (diag(n_t) - n_t n_t' / N_t)
-    var = np.diag((c[:, None] * n_at).sum(axis=0)) - np.einsum("t,tk,tl->kl", c, n_at, frac)
+    obs: np.ndarray,
+    exp: np.ndarray,
+    var: np.ndarray,
+) -> None:
+    """Sweep one replicate's valid rows forwards in time within each stratum.
+
+    At-risk counts per group at ``t`` are ``#{entry < t} - #{time < t}``;
+    the pooled ``S(t-)`` for the weights is updated after each event time.
+    One function on purpose (the per-time arithmetic is tiny).
+    """
+    k = obs.shape[1]
+    rows = _by_stratum(time, strata)
+    erows = _by_stratum(entry, strata) if has_entry else rows
+    m = rows.shape[0]
+    n_at = np.zeros(k)
+    d_g = np.zeros(k)
+    i = 0
+    ep = 0
+    while i < m:
+        s = strata[rows[i]]
+        e = i
+        while e < m and strata[rows[e]] == s:
+            e += 1
+        n_at[:] = 0.0
+        if not has_entry:
+            for r in range(i, e):
+                n_at[group[rows[r]]] += 1.0
+        while ep < m and strata[erows[ep]] < s:
+            ep += 1
+        surv = 1.0
+        j = i
+        while j < e:
+            t = time[rows[j]]
+            if has_entry:
+                while ep < m and strata[erows[ep]] == s and entry[erows[ep]] < t:
+                    n_at[group[erows[ep]]] += 1.0
+                    ep += 1
+            d_g[:] = 0.0
+            big_d = 0.0
+            c = j
+            while c < e and time[rows[c]] == t:
+                if event[rows[c]]:
+                    d_g[group[rows[c]]] += 1.0
+                    big_d += 1.0
+                c += 1
+            if big_d > 0.0:
+                big_n = n_at.sum()
+                w = surv**rho if rho != 0.0 else 1.0
+                cc = 0.0
+                if big_n > 1.0:
+                    cc = w * w * big_d * (big_n - big_d) / (big_n * (big_n - 1.0))
+                for g in range(k):
+                    frac = n_at[g] / big_n
+                    obs[s, g] += w * d_g[g]
+                    exp[s, g] += w * big_d * frac
+                    for h in range(k):
+                        var[g, h] += cc * (n_at[g] * (1.0 if g == h else 0.0) - n_at[h] * frac)
+                if rho != 0.0:
+                    surv *= (big_n - big_d) / big_n
+            for r in range(j, c):
+                n_at[group[rows[r]]] -= 1.0
+            j = c
+        i = e
+
+
+@njit(cache=True, error_model="numpy")
+def logrank_batch_sums(
+    time: np.ndarray,
+    event: np.ndarray,
+    group: np.ndarray,
+    strata: np.ndarray,
+    entry: np.ndarray,
+    has_entry: bool,
+    mask: np.ndarray,
+    n_groups: int,
+    n_strata: int,
+    rho: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, expected and variance for every replicate (compiled loop).
+
+    Parameters
+    ----------
+    time : ndarray of float, shape (R, n)
+    event, mask : ndarray of bool, shape (R, n)
+    group, strata : ndarray of int64, shape (R, n)
+        Codes in ``0 .. n_groups - 1`` and ``0 .. n_strata - 1``.
+    entry : ndarray of float, shape (R, n)
+        Left-truncation times (unused unless ``has_entry``).
+    has_entry : bool
+    n_groups, n_strata : int
+    rho : float
+        Fleming-Harrington exponent.
+
+    Returns
+    -------
+    observed, expected : ndarray, shape (R, n_strata, n_groups)
+    variance : ndarray, shape (R, n_groups, n_groups)
+        Replicates never share arithmetic: a replicate's numbers do not
+        depend on the others.
+    """
+    R = time.shape[0]
+    obs = np.zeros((R, n_strata, n_groups))
+    exp = np.zeros((R, n_strata, n_groups))
+    var = np.zeros((R, n_groups, n_groups))
+    for r in range(R):
+        idx = np.flatnonzero(mask[r])
+        _replicate_sums(time[r][idx], event[r][idx], group[r][idx], strata[r][idx],
+                        entry[r][idx], has_entry, rho, obs[r], exp[r], var[r])  # fmt: skip
     return obs, exp, var
 
 
@@ -94,6 +184,8 @@ def logrank_sums(
     entry: FloatArray | None = None,
 ) -> LogRankSums:
     """Observed and expected weighted events per stratum and group, and the variance.
+
+    One replicate of :func:`logrank_batch_sums` (the same compiled sweep).
 
     Parameters
     ----------
@@ -118,17 +210,14 @@ def logrank_sums(
     -------
     LogRankSums
     """
-    obs = np.zeros((n_strata, n_groups))
-    exp = np.zeros((n_strata, n_groups))
-    var = np.zeros((n_groups, n_groups))
-    for s in range(n_strata):
-        sel = strata == s
-        o, e, v = _stratum_sums(
-            time[sel], event[sel], group[sel], n_groups, rho, None if entry is None else entry[sel]
-        )
-        obs[s], exp[s] = o, e
-        var += v
-    return LogRankSums(obs, exp, var)
+    t = np.ascontiguousarray(time, dtype=np.float64)[None]
+    en = t if entry is None else np.ascontiguousarray(entry, dtype=np.float64)[None]
+    o, e, v = logrank_batch_sums(
+        t, np.asarray(event, dtype=np.bool_)[None], np.asarray(group, dtype=np.int64)[None],
+        np.asarray(strata, dtype=np.int64)[None], en, entry is not None,
+        np.ones(t.shape, np.bool_), int(n_groups), int(n_strata), float(rho),
+    )  # fmt: skip
+    return LogRankSums(o[0], e[0], v[0])
 
 
 def logrank_chisq(
@@ -167,66 +256,33 @@ def logrank_chisq(
     return float(diff @ np.linalg.solve(vv, diff)), df
 
 
-def logrank_batch(
-    time: FloatArray, event: NDArray[np.bool_], group: IntArray, n_groups: int, rho: float = 0.0
-) -> LogRankSums:
-    """Unstratified log-rank sums for R replicate data sets in one vectorized pass.
-
-    The same numbers as :func:`logrank_sums` on each replicate (right-censored
-    data, one stratum); arithmetic never mixes replicates.
+def logrank_chisq_batch(
+    observed: FloatArray, expected: FloatArray, variance: FloatArray
+) -> tuple[FloatArray, IntArray, NDArray[np.bool_]]:
+    """:func:`logrank_chisq` for every replicate.
 
     Parameters
     ----------
-    time : ndarray of float, shape (R, n)
-        Exit times.
-    event : ndarray of bool, shape (R, n)
-        Event indicators.
-    group : ndarray of int, shape (R, n)
-        Group codes in ``0 .. n_groups - 1``.
-    n_groups : int
-        Number of groups ``k``.
-    rho : float, optional
-        Fleming-Harrington exponent.
+    observed, expected : ndarray of float, shape (R, k)
+        Totals over strata.
+    variance : ndarray of float, shape (R, k, k)
 
     Returns
     -------
-    LogRankSums
-        ``observed`` and ``expected`` of shape (R, k), ``variance`` (R, k, k).
+    chisq : ndarray, shape (R,)
+        0 where ``df == 0``; NaN where the reduced variance is singular.
+    df : ndarray of int64, shape (R,)
+    singular : ndarray of bool, shape (R,)
+        Replicates whose reduced variance matrix is singular.
     """
-    r, n = time.shape
-    order = np.argsort(time, axis=1, kind="stable")
-    t = np.take_along_axis(time, order, axis=1)
-    onehot = np.eye(n_groups)[np.take_along_axis(group, order, axis=1)]  # (R, n, k)
-    dead = onehot * np.take_along_axis(event, order, axis=1)[..., None]
-    pos = np.broadcast_to(np.arange(n), (r, n))
-    new = np.ones((r, n), dtype=bool)
-    new[:, 1:] = t[:, 1:] != t[:, :-1]
-    last = np.ones((r, n), dtype=bool)
-    last[:, :-1] = new[:, 1:]
-    start = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-    # at risk at a tie block = those from its first position onwards
-    at_risk = np.cumsum(onehot[:, ::-1], axis=1)[:, ::-1]
-    n_at = np.take_along_axis(at_risk, start[..., None], axis=1)
-    cum_dead = np.concatenate((np.zeros((r, 1, n_groups)), np.cumsum(dead, axis=1)), axis=1)
-    d = cum_dead[:, 1:] - np.take_along_axis(cum_dead, start[..., None], axis=1)
-    use = last & (d.sum(axis=2) > 0)  # one row per distinct event time
-    big_n = n_at.sum(axis=2)
-    big_d = np.where(use, d.sum(axis=2), 0.0)
-    if rho != 0.0:
-        step = np.where(use, (big_n - big_d) / big_n, 1.0)
-        s_minus = np.concatenate((np.ones((r, 1)), np.cumprod(step, axis=1)[:, :-1]), axis=1)
-        w = np.where(use, s_minus**rho, 0.0)
-    else:
-        w = use.astype(np.float64)
-    frac = n_at / big_n[..., None]
-    obs = np.einsum("rt,rtk->rk", w, np.where(use[..., None], d, 0.0))
-    exp = np.einsum("rt,rtk->rk", w * big_d, frac)
-    multi = use & (big_n > 1)
-    c = np.zeros((r, n))
-    c[multi] = (
-        w[multi] ** 2 * big_d[multi] * (big_n[multi] - big_d[multi])
-        / (big_n[multi] * (big_n[multi] - 1.0))
-    )  # fmt: skip
-    diag = np.einsum("rt,rtk->rk", c, n_at)
-    var = diag[:, :, None] * np.eye(n_groups) - np.einsum("rt,rtk,rtl->rkl", c, n_at, frac)
-    return LogRankSums(obs, exp, var)
+    R = observed.shape[0]
+    chisq = np.zeros(R)
+    df = np.zeros(R, np.int64)
+    singular = np.zeros(R, np.bool_)
+    for r in range(R):
+        try:
+            chisq[r], df[r] = logrank_chisq(observed[r], expected[r], variance[r])
+        except np.linalg.LinAlgError:
+            chisq[r], singular[r] = np.nan, True
+            df[r] = max(int((expected[r] > 0).sum()) - 1, 0)
+    return chisq, df, singular

@@ -42,23 +42,22 @@ import numpy as np
 from numba import njit, prange
 
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
+from ppprog.models._kernels.codes import (
+    CONVERGED,
+    HALVING_FAILED,
+    MAX_ITER,
+    MONOTONE,
+    NO_EVENTS,
+    NOT_FINITE,
+    SINGULAR,
+    STATUS_CODES,
+)
 from ppprog.models._kernels.cox_lik import build_z, eval_work
 from ppprog.models._kernels.design import CoxDesign, sort_replicate
+from ppprog.models._kernels.linalg import chol_inverse, chol_rel, chol_solve, quad_form
 
 __all__ = ["NewtonOutcome", "newton_fit", "STATUS_CODES"]
 
-# Mirrors ppprog.models.status.FitStatus (kernels import nothing above _core).
-CONVERGED, MONOTONE, MAX_ITER, HALVING_FAILED, SINGULAR, NO_EVENTS, NOT_FINITE = range(7)
-STATUS_CODES = {
-    "CONVERGED": CONVERGED,
-    "MONOTONE_LIKELIHOOD": MONOTONE,
-    "MAX_ITER": MAX_ITER,
-    "STEP_HALVING_FAILED": HALVING_FAILED,
-    "SINGULAR_INFORMATION": SINGULAR,
-    "NO_EVENTS": NO_EVENTS,
-    "NOT_FINITE": NOT_FINITE,
-}
-_SING_TOL = 1e-10
 _DIV_Q = 1e-7
 _DIV_STEP = 1e-3
 _NOISE = 1e-12
@@ -89,6 +88,9 @@ class NewtonOutcome:
         +1/-1 for diverging covariates, else 0.
     n_used, n_events : ndarray of int64, shape (R,)
         Valid rows and events.
+    score_null : ndarray, shape (R,)
+        Score (log-rank) statistic ``U' I^{-1} U`` at beta = 0, from Newton's
+        first evaluation (NaN when the information at zero is singular).
     """
 
     beta: FloatArray
@@ -102,58 +104,11 @@ class NewtonOutcome:
     direction: np.ndarray
     n_used: IntArray
     n_events: IntArray
+    score_null: FloatArray
 
 
 @njit(cache=True, error_model="numpy")
-def _chol(A, L):  # noqa: ANN001, ANN202
-    """Cholesky ``A = L L^T``; returns the first failing pivot or -1."""
-    p = A.shape[0]
-    L[:, :] = 0.0
-    for j in range(p):
-        s = A[j, j]
-        for k in range(j):
-            s -= L[j, k] * L[j, k]
-        if not (s > _SING_TOL * A[j, j]) or not (A[j, j] > 0.0):
-            return j
-        L[j, j] = np.sqrt(s)
-        for i in range(j + 1, p):
-            t = A[i, j]
-            for k in range(j):
-                t -= L[i, k] * L[j, k]
-            L[i, j] = t / L[j, j]
-    return -1
-
-
-@njit(cache=True, error_model="numpy")
-def _chol_solve(L, b, x):  # noqa: ANN001, ANN202
-    p = L.shape[0]
-    for i in range(p):
-        s = b[i]
-        for k in range(i):
-            s -= L[i, k] * x[k]
-        x[i] = s / L[i, i]
-    for i in range(p - 1, -1, -1):
-        s = x[i]
-        for k in range(i + 1, p):
-            s -= L[k, i] * x[k]
-        x[i] = s / L[i, i]
-
-
-@njit(cache=True, error_model="numpy")
-def _chol_inv(L, out):  # noqa: ANN001, ANN202
-    p = L.shape[0]
-    e = np.zeros(p)
-    col = np.zeros(p)
-    for j in range(p):
-        e[:] = 0.0
-        e[j] = 1.0
-        _chol_solve(L, e, col)
-        for i in range(p):
-            out[i, j] = col[i]
-
-
-@njit(cache=True, error_model="numpy")
-def _constant_columns(Xs, strata, flagged):  # noqa: ANN001, ANN202
+def _constant_columns(Xs: np.ndarray, strata: np.ndarray, flagged: np.ndarray) -> bool:
     """Flag columns constant within every stratum; return whether any."""
     m, p = Xs.shape
     anyc = False
@@ -169,21 +124,27 @@ def _constant_columns(Xs, strata, flagged):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, error_model="numpy")
-def _quad(A, v):  # noqa: ANN001, ANN202
-    p = v.shape[0]
-    s = 0.0
-    for i in range(p):
-        for j in range(p):
-            s += v[i] * A[i, j] * v[j]
-    return s
-
-
-@njit(cache=True, error_model="numpy")
-def _fit_one(  # noqa: ANN001, ANN202, C901
-    X, stop, start, event, strata, mask, has_start, has_strata, efron,
-    max_iter, tol_ll, tol_beta, max_step,
-    beta_o, vcov_o, info_o, flag_o, dir_o,
-):  # fmt: skip
+def _fit_one(  # noqa: C901
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    has_start: bool,
+    has_strata: bool,
+    efron: bool,
+    max_iter: int,
+    tol_ll: float,
+    tol_beta: float,
+    max_step: float,
+    beta_o: np.ndarray,
+    vcov_o: np.ndarray,
+    info_o: np.ndarray,
+    flag_o: np.ndarray,
+    dir_o: np.ndarray,
+    score_o: np.ndarray,
+) -> tuple[int, int, float, float, int, int]:
     """Fit one replicate; write outputs; return (status, n_iter, ll, ll0, m, nev).
 
     Kept as one function (longer than usual) so that the whole Newton loop
@@ -199,6 +160,7 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
             nev += 1
     beta_o[:] = np.nan
     vcov_o[:, :] = np.nan
+    score_o[0] = np.nan
     if nev == 0:
         return NO_EVENTS, 0, 0.0, 0.0, m, nev
     beta = np.zeros(p)
@@ -206,9 +168,11 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
     info = np.zeros((p, p))
     Z = build_z(Xs)
     eta, w, inrisk = np.empty(m), np.empty(m), np.empty(m, np.bool_)
-    SD, a = np.empty((2, Z.shape[1])), np.empty(p)
-    ll = eval_work(Z, p, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info,
-                   eta, w, inrisk, SD, a)  # fmt: skip
+    q = Z.shape[1]
+    SD, a = np.empty((2, q)), np.empty(p)
+    no2, no1 = np.empty((0, 0)), np.empty(0)  # Firth-only arguments, unused here
+    ll = eval_work(Z, p, q, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info,
+                   eta, w, inrisk, SD, a, False, no2, no1, no2, no1)  # fmt: skip
     ll0 = ll
     info_o[:, :] = info
     if not np.isfinite(ll):
@@ -216,22 +180,27 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
     if _constant_columns(Xs, sg, flag_o):
         return SINGULAR, 0, ll, ll0, m, nev
     L = np.zeros((p, p))
-    piv = _chol(info, L)
+    dg = np.empty(p)
+    piv = chol_rel(info, L, dg)
     if piv >= 0:
         flag_o[piv] = True
         return SINGULAR, 0, ll, ll0, m, nev
     I0 = info.copy()
     delta = np.zeros(p)
+    chol_solve(L, U, delta)  # the score test at beta = 0 reuses this first evaluation
+    score_o[0] = 0.0
+    for j in range(p):
+        score_o[0] += U[j] * delta[j]
     cand = np.zeros(p)
     Uc = np.zeros(p)
     Ic = np.zeros((p, p))
     status = MAX_ITER
     n_iter = 0
     for it in range(max_iter + 1):
-        if _chol(info, L) >= 0:
+        if chol_rel(info, L, dg) >= 0:
             status = SINGULAR
             break
-        _chol_solve(L, U, delta)
+        chol_solve(L, U, delta)
         smax = 0.0
         small = True
         for j in range(p):
@@ -243,7 +212,7 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         if small and gain <= tol_ll * max(1.0, abs(ll)):
             status = CONVERGED
             break
-        if _quad(info, delta) < _DIV_Q * _quad(I0, delta) and smax > _DIV_STEP:
+        if quad_form(info, delta) < _DIV_Q * quad_form(I0, delta) and smax > _DIV_STEP:
             status = MONOTONE
             break
         if it == max_iter:
@@ -257,8 +226,8 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
         for _h in range(_MAX_HALVING):
             for j in range(p):
                 cand[j] = beta[j] + f * delta[j]
-            llc = eval_work(Z, p, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic,
-                            eta, w, inrisk, SD, a)  # fmt: skip
+            llc = eval_work(Z, p, q, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic,
+                            eta, w, inrisk, SD, a, False, no2, no1, no2, no1)  # fmt: skip
             if np.isfinite(llc) and llc >= ll - _NOISE * max(1.0, abs(ll)):
                 accepted = True
                 break
@@ -284,20 +253,36 @@ def _fit_one(  # noqa: ANN001, ANN202, C901
             beta_o[j] = dir_o[j] * np.inf if big else beta[j]
         return status, n_iter, ll, ll0, m, nev
     beta_o[:] = beta
-    if _chol(info, L) < 0:
-        _chol_inv(L, vcov_o)
+    if chol_rel(info, L, dg) < 0:
+        chol_inverse(L, vcov_o)
     return status, n_iter, ll, ll0, m, nev
 
 
 @njit(cache=True, error_model="numpy")
-def _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
-              flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+def _fit_into(
+    r: int,
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    flags: np.ndarray,
+    opts: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    beta: np.ndarray,
+    vcov: np.ndarray,
+    info: np.ndarray,
+    flagged: np.ndarray,
+    direction: np.ndarray,
+) -> None:
     """Fit replicate ``r`` and store its scalars (shared by the two loops below)."""
     has_start, has_strata, efron = flags[0], flags[1], flags[2]
     s, k, a, b, m, e = _fit_one(
         X[r], stop[r], start[r], event[r], strata[r], mask[r], has_start, has_strata,
         efron, int(opts[0]), opts[1], opts[2], opts[3],
-        beta[r], vcov[r], info[r], flagged[r], direction[r],
+        beta[r], vcov[r], info[r], flagged[r], direction[r], out_f[r, 2:3],
     )  # fmt: skip
     out_f[r, 0] = a
     out_f[r, 1] = b
@@ -310,16 +295,46 @@ def _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i,
 # Two loops, one serial and one threaded, rather than one function compiled
 # with two flag sets: numba's on-disk cache keys on the function, not the flags.
 @njit(cache=True, error_model="numpy")
-def _fit_serial(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
-                flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+def _fit_serial(
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    flags: np.ndarray,
+    opts: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    beta: np.ndarray,
+    vcov: np.ndarray,
+    info: np.ndarray,
+    flagged: np.ndarray,
+    direction: np.ndarray,
+) -> None:
     for r in range(X.shape[0]):
         _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
                   info, flagged, direction)  # fmt: skip
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fit_parallel(X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov, info,
-                  flagged, direction):  # fmt: skip  # noqa: ANN001, ANN202
+def _fit_parallel(
+    X: np.ndarray,
+    stop: np.ndarray,
+    start: np.ndarray,
+    event: np.ndarray,
+    strata: np.ndarray,
+    mask: np.ndarray,
+    flags: np.ndarray,
+    opts: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    beta: np.ndarray,
+    vcov: np.ndarray,
+    info: np.ndarray,
+    flagged: np.ndarray,
+    direction: np.ndarray,
+) -> None:
     for r in prange(X.shape[0]):
         _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
                   info, flagged, direction)  # fmt: skip
@@ -370,7 +385,7 @@ def newton_fit(
     info = np.zeros((R, p, p))
     flagged = np.zeros((R, p), np.bool_)
     direction = np.zeros((R, p), np.int8)
-    out_f = np.empty((R, 2))
+    out_f = np.empty((R, 3))
     out_i = np.empty((R, 4), np.int64)
     flags = np.array([d.has_start, d.has_strata, ties == "efron"])
     opts = np.array([max_iter, tol_ll, tol_beta, max_step], dtype=np.float64)
@@ -380,4 +395,5 @@ def newton_fit(
     return NewtonOutcome(
         beta, vcov, info, out_f[:, 0].copy(), out_f[:, 1].copy(), out_i[:, 1].copy(),
         out_i[:, 0].astype(np.int8), flagged, direction, out_i[:, 2].copy(), out_i[:, 3].copy(),
+        out_f[:, 2].copy(),
     )  # fmt: skip

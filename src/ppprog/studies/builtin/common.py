@@ -17,7 +17,6 @@ import pandas as pd
 
 from ppprog._core.rng import seed_sequence, stream
 from ppprog._core.typing import BoolArray, FloatArray
-from ppprog.models.status import FitStatus
 from ppprog.simulate.cohort import CohortBatch, generate
 from ppprog.simulate.spec import CohortSpec
 from ppprog.studies.builtin_methods import _events
@@ -169,13 +168,6 @@ def value_at(breaks: FloatArray, values: FloatArray, t: FloatArray) -> FloatArra
     return np.take_along_axis(values, j[..., None], axis=-1)[..., 0]
 
 
-def _status_codes(result: Any, r: int) -> np.ndarray:
-    status = np.asarray(getattr(result, "status", np.zeros(r)))
-    if status.dtype.kind not in "iub":
-        status = np.asarray([int(getattr(s, "code", s)) for s in status])
-    return status.astype(np.int64).reshape(r)
-
-
 def _fit_rows(
     names: Sequence[str],
     res: Any,
@@ -186,7 +178,7 @@ def _fit_rows(
 ) -> pd.DataFrame:
     """Wald rows of a batched fit, with its status codes and the events used."""
     return estimates_frame(
-        list(names), res.params, res.se, level=level, status=_status_codes(res, r),
+        list(names), res.params, res.se, level=level, status=res.status,
         n_events=_events(event, mask),
     )  # fmt: skip
 
@@ -294,34 +286,12 @@ def logrank_rows(
         ``estimate = (O1 - E1) / V`` (the one-step log hazard ratio), ``se =
         1 / sqrt(V)``, and the log-rank p-value.
     """
-    from scipy import stats
+    from ppprog.models.logrank_batch import logrank_test_batch
 
-    from ppprog.models._kernels.logrank import logrank_sums
-
-    r = time.shape[0]
-    est, se, p = np.full(r, np.nan), np.full(r, np.nan), np.full(r, np.nan)
-    status = np.zeros(r, dtype=np.int64)
-    for i in range(r):
-        g = np.asarray(group[i], dtype=np.int64)
-        if not event[i].any():
-            status[i] = FitStatus.NO_EVENTS
-            continue
-        if g.min() == g.max():
-            status[i] = FitStatus.SINGULAR_INFORMATION
-            continue
-        sums = logrank_sums(
-            np.asarray(time[i], dtype=float), np.asarray(event[i], dtype=bool), g, 2,
-            np.zeros(g.shape, dtype=np.int64), 1, 0.0,
-        )  # fmt: skip
-        o1, e1 = float(sums.observed[:, 1].sum()), float(sums.expected[:, 1].sum())
-        v = float(sums.variance[1, 1])
-        if not v > 0:
-            status[i] = FitStatus.SINGULAR_INFORMATION
-            continue
-        est[i], se[i] = (o1 - e1) / v, 1.0 / np.sqrt(v)
-        p[i] = float(stats.chi2.sf((o1 - e1) ** 2 / v, 1))
+    res = logrank_test_batch(time, event, np.asarray(group, dtype=np.int64), levels=(0, 1))
+    est, se = res.log_hazard_ratio(1)
     return estimates_frame(
-        [name], est[:, None], se[:, None], level=level, p=p[:, None], status=status,
+        [name], est[:, None], se[:, None], level=level, p=res.p[:, None], status=res.status,
         n_events=event.sum(axis=1),
     )  # fmt: skip
 
