@@ -160,7 +160,8 @@ def load_spec_file(path: str | Path, *, formats: Iterable[str] | None = None) ->
     fmt = SPEC_SUFFIXES.get(p.suffix.lower())
     if fmt is None or fmt not in allowed:
         ends = sorted(s for s, f in SPEC_SUFFIXES.items() if f in allowed)
-        raise SpecFileError(_one(str(p), None, "<file>", f"unknown file type; use {ends}"))
+        msg = f"unknown spec file suffix; use {ends}"
+        raise SpecFileError(_one(str(p), None, "<file>", msg))
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -234,7 +235,7 @@ def _read_toml(text: str) -> _Located:
         m = _AT.search(msg)
         line = int(m.group(1)) if m else None
         where = f" (column {m.group(2)})" if m else ""
-        return None, {}, [("<syntax>", f"not valid TOML: {_AT.sub('', msg)}{where}", line)]
+        return None, {}, [("<syntax>", f"could not parse toml: {_AT.sub('', msg)}{where}", line)]
     except RecursionError:
         return None, {}, [("<document>", f"nesting deeper than {MAX_DEPTH} levels", None)]
     if _depth(data) > MAX_DEPTH:  # the scanner below recurses with the nesting
@@ -246,7 +247,7 @@ def _read_json(text: str) -> _Located:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"not valid JSON: {exc.msg} (column {exc.colno})"
+        msg = f"could not parse json: {exc.msg} (column {exc.colno})"
         return None, {}, [("<syntax>", msg, exc.lineno)]
     except RecursionError:
         return None, {}, [("<document>", f"nesting deeper than {MAX_DEPTH} levels", None)]

@@ -1,10 +1,11 @@
 """CohortSpec to and from nested dicts, TOML, YAML and JSON.
 
 Reading collects every structural problem (unknown keys, missing fields,
-wrong types) with its dotted path before raising one :class:`SpecError`;
-value problems are then found by the spec's own validation. TOML is read with
-:mod:`tomllib` (Python >= 3.11) or ``tomli`` and written by the small writer
-below (the spec only needs tables, strings, numbers, booleans and arrays).
+wrong types) with its dotted path, adds the value problems found by the
+spec's own validation, and raises them all at once. Files are read by
+:mod:`ppprog._core.specfile` (so each problem carries its file and line) and
+TOML is written by the small writer below (the spec only needs tables,
+strings, numbers, booleans and arrays).
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import dataclasses
 import json
 import math
 import re
-import sys
 import types
 import typing
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Union
 
-from ppprog._core.errors import ProblemReport, SpecError
+from ppprog._core.errors import Problem, ProblemReport, SpecError
+from ppprog._core.specfile import SpecFile, SpecFileError, load_spec_file, parse_spec_text
 from ppprog.simulate.hazards import BaselineHazard, hazard_from_dict
 from ppprog.simulate.spec import CohortSpec
 
@@ -31,6 +31,7 @@ __all__ = [
     "dumps",
     "loads",
     "load",
+    "spec_from_file",
     "toml_dumps",
 ]
 
@@ -166,26 +167,28 @@ class _Builder:
         ktype, vtype = typing.get_args(tp)
         out = {}
         for k, x in v.items():
-            key = self._scalar(ktype, k, f"{path}.{k}")
+            key = self._scalar(ktype, k, f"{path}.{k}", key=True)
             out[key] = self.convert(vtype, x, f"{path}.{k}", None)
         return out
 
-    def _scalar(self, tp: Any, v: Any, path: str) -> Any:
+    def _scalar(self, tp: Any, v: Any, path: str, *, key: bool = False) -> Any:
+        # text is converted only for mapping keys (TOML and JSON keys are always
+        # text: ``40 = 0.1`` under ``ana_titer``); a value typed as text where a
+        # number is expected is an error, never silently converted
+        if key and isinstance(v, str) and tp in (int, float):
+            try:
+                return tp(v)
+            except ValueError:
+                pass
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
         if tp is float:
-            if isinstance(v, str):
-                try:
-                    return float(v)
-                except ValueError:
-                    pass
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if number:
                 return float(v)
             self.report.add(path, f"must be a number, got {v!r}")
             return math.nan
         if tp is int:
-            if isinstance(v, int) and not isinstance(v, bool):
+            if number and isinstance(v, int):
                 return v
-            if isinstance(v, str) and v.isdigit():
-                return int(v)
             self.report.add(path, f"must be an integer, got {v!r}")
             return 0
         if tp is str:
@@ -332,14 +335,6 @@ def toml_dumps(d: Mapping[str, Any], _prefix: str = "") -> str:
     return out.strip("\n") + ("\n" if not _prefix else "")
 
 
-def _toml_loads(text: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    return tomllib.loads(text)
-
-
 def dumps(spec: CohortSpec, fmt: str) -> str:
     """Serialize ``spec`` as ``"toml"``, ``"yaml"`` or ``"json"`` text.
 
@@ -381,28 +376,13 @@ def loads(text: str, fmt: str, *, base: CohortSpec | None = None) -> CohortSpec:
     Returns
     -------
     CohortSpec
+
+    Raises
+    ------
+    SpecFileError
+        Every problem, located by line (a :class:`~ppprog._core.errors.SpecError`).
     """
-    try:
-        if fmt == "toml":
-            d = _toml_loads(text)
-        elif fmt == "yaml":
-            import yaml
-
-            d = yaml.safe_load(text)
-        elif fmt == "json":
-            d = json.loads(text)
-        else:
-            raise SpecError(f"unknown format {fmt!r}; expected 'toml', 'yaml' or 'json'")
-    except SpecError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser's error becomes a SpecError
-        raise SpecError(f"could not parse {fmt}: {exc}") from exc
-    if not isinstance(d, Mapping):
-        raise SpecError(f"a {fmt} spec must be a table at the top level")
-    return spec_from_dict(d, base=base)
-
-
-_SUFFIX = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+    return spec_from_file(parse_spec_text(text, fmt), base=base)
 
 
 def load(path: Any, *, base: CohortSpec | None = None) -> CohortSpec:
@@ -418,18 +398,40 @@ def load(path: Any, *, base: CohortSpec | None = None) -> CohortSpec:
     Returns
     -------
     CohortSpec
+
+    Raises
+    ------
+    SpecFileError
+        Every problem, each named ``file:line: field: message``.
     """
-    p = Path(path)
-    fmt = _SUFFIX.get(p.suffix.lower())
-    if fmt is None:
-        raise SpecError(f"{p}: unknown spec file suffix; use .toml, .yaml or .json")
+    return spec_from_file(load_spec_file(path), base=base)
+
+
+def spec_from_file(doc: SpecFile, *, base: CohortSpec | None = None) -> CohortSpec:
+    """Build a spec from a file already read, locating every problem in it.
+
+    Parameters
+    ----------
+    doc : SpecFile
+        From :func:`~ppprog._core.specfile.load_spec_file`.
+    base : CohortSpec, optional
+        Supplies absent fields.
+
+    Returns
+    -------
+    CohortSpec
+
+    Raises
+    ------
+    SpecFileError
+        Every structural and value problem, each with file and line.
+    """
+    data = doc.mapping("a cohort spec")
     try:
-        return loads(p.read_text(encoding="utf-8"), fmt, base=base)
+        return spec_from_dict(data, base=base)
     except SpecError as exc:
         found = getattr(exc, "report", None)
-        if found is None:
-            raise SpecError(f"{p}: {exc}") from exc
-        located = ProblemReport([dataclasses.replace(q, file=str(p)) for q in found])
-        err = SpecError(str(located))
-        err.report = located  # type: ignore[attr-defined]
-        raise err from exc
+        problems = list(found) if found is not None else [Problem(None, None, "<spec>", str(exc))]
+        located = doc.locate(problems)
+        err = SpecFileError(located)
+        raise err from None
