@@ -235,7 +235,17 @@ def _read_toml(text: str) -> _Located:
         m = _AT.search(msg)
         line = int(m.group(1)) if m else None
         where = f" (column {m.group(2)})" if m else ""
-        return None, {}, [("<syntax>", f"could not parse toml: {_AT.sub('', msg)}{where}", line)]
+        return (
+            None,
+            {},
+            [
+                (
+                    "<syntax>",
+                    f"could not parse toml: not valid TOML: {_AT.sub('', msg)}{where}",
+                    line,
+                )
+            ],
+        )
     except RecursionError:
         return None, {}, [("<document>", f"nesting deeper than {MAX_DEPTH} levels", None)]
     if _depth(data) > MAX_DEPTH:  # the scanner below recurses with the nesting
@@ -247,7 +257,7 @@ def _read_json(text: str) -> _Located:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"could not parse json: {exc.msg} (column {exc.colno})"
+        msg = f"could not parse json: not valid JSON: {exc.msg} (column {exc.colno})"
         return None, {}, [("<syntax>", msg, exc.lineno)]
     except RecursionError:
         return None, {}, [("<document>", f"nesting deeper than {MAX_DEPTH} levels", None)]

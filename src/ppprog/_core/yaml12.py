@@ -323,7 +323,9 @@ def read_yaml12(text: str, *, max_depth: int = 64, max_alias_nodes: int = 10_000
         mark = exc.problem_mark or exc.context_mark
         msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        b.out.problems.append(("<syntax>", f"could not parse yaml: {msg}", line, col))
+        b.out.problems.append(
+            ("<syntax>", f"could not parse yaml: not valid YAML: {msg}", line, col)
+        )
     except yaml.YAMLError as exc:
-        b.out.problems.append(("<syntax>", f"could not parse yaml: {exc}", 1, 1))
+        b.out.problems.append(("<syntax>", f"could not parse yaml: not valid YAML: {exc}", 1, 1))
     return b.out

@@ -116,8 +116,7 @@ def _is_claims_file(doc: SpecFile) -> bool:
 
 def _run(args: argparse.Namespace) -> int:
     _check_positive(args)
-    doc = None
-    if args.file is not None:  # read once, then handed down
+    if args.file is not None:  # a study file is read once, then handed down
         path = Path(args.file)
         if not path.exists():
             raise FileNotFoundError(f"no such study file: {path}")
@@ -128,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
 
     out = Path(args.out or _DEFAULT_OUT)
     folder = run_claims_report(
-        out=out, spec=doc, quick=args.quick, replicates=args.replicates,
+        out=out, spec=args.file, quick=args.quick, replicates=args.replicates,
         workers=args.workers, scheduler=args.scheduler, seed=args.seed,
         chunk_size=args.chunk_size, progress=not args.no_progress,
     )  # fmt: skip
