@@ -72,6 +72,11 @@ _WHAT = {str: "text", int: "an integer", float: "a number", dict: "a table", lis
 RUN_OPTIONS = ("backend", "workers", "chunk_size", "checkpoint_dir", "progress", "on_chunk")
 
 
+def _shown(v: Any) -> str:
+    """A value as it would be typed in a file (``true``, not ``True``)."""
+    return ("true" if v else "false") if isinstance(v, bool) else "null" if v is None else repr(v)
+
+
 def _fits(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
 
@@ -100,8 +105,9 @@ def _check_table(
             else:
                 good[k] = v
         elif not _fits(v, spec[k]):
-            want = " or ".join(dict.fromkeys(_WHAT[t] for t in spec[k]))
-            rep.add(f"{prefix}{k}", f"must be {want}, got {v!r}")
+            kinds = [t for t in spec[k] if not (t is int and float in spec[k])]
+            want = " or ".join(_WHAT[t] for t in kinds)
+            rep.add(f"{prefix}{k}", f"must be {want}, got {_shown(v)}")
         else:
             good[k] = v
     return good
