@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from malformed import check_report
 from ppprog._core.errors import ValidationError
 from ppprog.studies.studyfile import load_study
-from malformed import check_report
 
 CORPUS = Path(__file__).parent / "malformed"
 FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".toml", ".yaml", ".yml"))
