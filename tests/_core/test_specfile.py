@@ -110,16 +110,21 @@ def test_toml_errors_are_located() -> None:
 )
 def test_core_schema_scalars(text: str, value: object) -> None:
     got = resolve_core_scalar(text)
-    assert got == value and type(got) is type(value)
+    assert got == value
+    assert type(got) is type(value)
     doc = parse_spec_text(f"v: {text}\n", "yaml")
-    assert doc.data["v"] == value and type(doc.data["v"]) is type(value)
+    assert doc.data["v"] == value
+    assert type(doc.data["v"]) is type(value)
 
 
 def test_core_schema_special_floats_and_quoting() -> None:
     doc = parse_spec_text("a: .inf\nb: -.Inf\nc: .NaN\nd: '12'\ne: \"yes\"\nf: |\n  1:40\n", "yaml")
-    assert doc.data["a"] == math.inf and doc.data["b"] == -math.inf
+    assert doc.data["a"] == math.inf
+    assert doc.data["b"] == -math.inf
     assert math.isnan(doc.data["c"])
-    assert doc.data["d"] == "12" and doc.data["e"] == "yes" and doc.data["f"] == "1:40\n"
+    assert doc.data["d"] == "12"
+    assert doc.data["e"] == "yes"
+    assert doc.data["f"] == "1:40\n"
 
 
 def test_yaml_locations_and_keys_kept_as_text() -> None:
@@ -136,9 +141,11 @@ def test_yaml_duplicate_merge_and_complex_keys() -> None:
         (4, "b.c", "duplicate key (first given on line 3)")
     ]
     ((line, field, msg),) = _problems("base: &b {n: 1}\nother:\n  <<: *b\n", "yaml")
-    assert (line, field) == (3, "other.<<") and "merge keys" in msg
+    assert (line, field) == (3, "other.<<")
+    assert "merge keys" in msg
     ((line, field, msg),) = _problems("? [a, b]\n: 1\n", "yaml")
-    assert line == 1 and "a key must be a plain value" in msg
+    assert line == 1
+    assert "a key must be a plain value" in msg
 
 
 def test_yaml_tags(tmp_path: Path) -> None:
@@ -176,16 +183,21 @@ def test_yaml_aliases_bounded_and_copied() -> None:
     start = time.perf_counter()
     ((line, field, msg),) = _problems("\n".join(bomb) + "\n", "yaml")
     assert time.perf_counter() - start < 2.0
-    assert line == 4 and field.startswith("d[") and "too many nodes" in msg
+    assert line == 4
+    assert field.startswith("d[")
+    assert "too many nodes" in msg
     ((line, field, msg),) = _problems("a: *nowhere\n", "yaml")
     assert "could not parse yaml" in msg or "names no anchor" in msg
 
 
 def test_yaml_one_document_and_syntax_errors() -> None:
     ((line, field, msg),) = _problems("a: 1\n---\nb: 2\n", "yaml")
-    assert (line, field) == (2, "<document>") and "one YAML document" in msg
+    assert (line, field) == (2, "<document>")
+    assert "one YAML document" in msg
     ((line, field, msg),) = _problems("a: 1\nb: [1, 2\nc: 3\n", "yaml")
-    assert field == "<syntax>" and line in (3, 4) and "could not parse yaml" in msg
+    assert field == "<syntax>"
+    assert line in (3, 4)
+    assert "could not parse yaml" in msg
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json", "toml"])
@@ -197,7 +209,8 @@ def test_nesting_is_bounded(fmt: str) -> None:
         "toml": "a = " + "[" * deep + "]" * deep + "\n",
     }[fmt]
     problems = _problems(text, fmt)
-    assert len(problems) == 1 and "nesting deeper than" in problems[0][2]
+    assert len(problems) == 1
+    assert "nesting deeper than" in problems[0][2]
     huge = 50_000  # past the interpreter's recursion limit: still a clear error
     text = {
         "yaml": "[" * huge + "]" * huge,
@@ -216,7 +229,8 @@ def test_json_locations_and_duplicates() -> None:
         (3, "b.c", "duplicate key (first given on line 2)")
     ]
     ((line, field, msg),) = _problems('{"a": 1,\n "b": }', "json")
-    assert (line, field) == (2, "<syntax>") and "could not parse json" in msg
+    assert (line, field) == (2, "<syntax>")
+    assert "could not parse json" in msg
 
 
 # --------------------------------------------------------------------------- files
@@ -227,7 +241,8 @@ def test_files_encoding_suffix_and_errors(tmp_path: Path) -> None:
         load_spec_file(bad)
     (p,) = err.value.problems
     assert (p.file, p.line, p.field) == (str(bad), 2, "<encoding>")
-    assert "not UTF-8" in p.message and "column 9" in p.message
+    assert "not UTF-8" in p.message
+    assert "column 9" in p.message
     bom = tmp_path / "bom.json"
     bom.write_bytes(b'\xef\xbb\xbf{"a": 1}')
     assert load_spec_file(bom).data == {"a": 1}
@@ -249,7 +264,8 @@ def test_mapping_and_locate(tmp_path: Path) -> None:
     rep = doc.locate([doc.problem("a.b.c", "bad")])
     (p,) = rep
     assert str(p) == "f.yaml:2: a.b.c: bad"
-    assert isinstance(doc, SpecFile) and doc.column("a.b") == 3
+    assert isinstance(doc, SpecFile)
+    assert doc.column("a.b") == 3
 
 
 # ---------------------------------------------------------------- round trips
