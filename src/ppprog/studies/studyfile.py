@@ -143,6 +143,9 @@ def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> dict[str, Any]:
             rep.add(f"methods[{i}]", f"must be a table with a 'method', got {m!r}")
             m = {}
         got = _check_table(m, _METHOD, f"methods[{i}]", rep, required=("method",), open_keys=True)
+        for k in m if "method" not in m else ():  # a misspelt 'method' is no option
+            if difflib.get_close_matches(str(k), ["method"], n=1, cutoff=0.7):
+                rep.add(f"methods[{i}].{k}", "unknown field; did you mean 'method'?")
         methods.append(got if "method" in got else {"name": f"<method {i}>", "method": ""})
     grid = {k: v if isinstance(v, list) else [v] for k, v in clean.get("grid", {}).items()}
     for k, v in clean.get("grid", {}).items():
