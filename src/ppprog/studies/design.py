@@ -281,7 +281,7 @@ class Study:
             self._check_params(rep, file)
         for i, m in enumerate(self.methods):
             try:
-                fn = m.resolved().fn
+                fn: Any = m.resolved().fn
             except SpecError as exc:
                 rep.add(f"methods[{i}].method", str(exc), file=file)
                 continue

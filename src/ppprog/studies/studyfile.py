@@ -127,26 +127,6 @@ def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> dict[str, Any]:
     """
     clean = _check_table(d, _TOP, "", rep, required=_REQUIRED)
     clean = {**{k: v for k, v in _PLACEHOLDER.items() if k not in clean}, **clean}
-    estimands = []
-    for i, e in enumerate(_entries(clean, "estimands")):
-        if not isinstance(e, dict):
-            rep.add(f"estimands[{i}]", f"must be a table with a 'name', got {e!r}")
-            e = {}
-        got = _check_table(e, _ESTIMAND, f"estimands[{i}]", rep, required=("name",))
-        estimands.append({"name": f"<estimand {i}>", **got})
-        a = got.get("allocation")
-        if _fits(a, _NUMBER) and not 0 < a < 1:
-            rep.add(f"estimands[{i}].allocation", f"must be strictly between 0 and 1, got {a!r}")
-    methods = []
-    for i, m in enumerate(_entries(clean, "methods")):
-        if not isinstance(m, dict):
-            rep.add(f"methods[{i}]", f"must be a table with a 'method', got {m!r}")
-            m = {}
-        got = _check_table(m, _METHOD, f"methods[{i}]", rep, required=("method",), open_keys=True)
-        for k in m if "method" not in m else ():  # a misspelt 'method' is no option
-            if difflib.get_close_matches(str(k), ["method"], n=1, cutoff=0.7):
-                rep.add(f"methods[{i}].{k}", "unknown field; did you mean 'method'?")
-        methods.append(got if "method" in got else {"name": f"<method {i}>", "method": ""})
     grid = {k: v if isinstance(v, list) else [v] for k, v in clean.get("grid", {}).items()}
     for k, v in clean.get("grid", {}).items():
         if not isinstance(v, list):
@@ -156,8 +136,34 @@ def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> dict[str, Any]:
         if not isinstance(sc, dict):
             rep.add(f"scenarios[{i}]", f"must be a table of parameters, got {sc!r}")
         scenarios.append(sc if isinstance(sc, dict) else {})
+    estimands = [_estimand(i, e, rep) for i, e in enumerate(_entries(clean, "estimands"))]
+    methods = [_method(i, m, rep) for i, m in enumerate(_entries(clean, "methods"))]
     clean.update(estimands=estimands, methods=methods, grid=grid, scenarios=scenarios)
     return clean
+
+
+def _estimand(i: int, e: Any, rep: ProblemReport) -> dict[str, Any]:
+    if not isinstance(e, dict):
+        rep.add(f"estimands[{i}]", f"must be a table with a 'name', got {e!r}")
+        e = {}
+    got = _check_table(e, _ESTIMAND, f"estimands[{i}]", rep, required=("name",))
+    a: Any = got.get("allocation")
+    if _fits(a, _NUMBER) and not 0 < a < 1:
+        rep.add(f"estimands[{i}].allocation", f"must be strictly between 0 and 1, got {a!r}")
+    return {"name": f"<estimand {i}>", **got}
+
+
+def _method(i: int, m: Any, rep: ProblemReport) -> dict[str, Any]:
+    if not isinstance(m, dict):
+        rep.add(f"methods[{i}]", f"must be a table with a 'method', got {m!r}")
+        m = {}
+    got = _check_table(m, _METHOD, f"methods[{i}]", rep, required=("method",), open_keys=True)
+    if "method" in got:
+        return got
+    for k in () if "method" in m else m:  # a key close to 'method' is no option
+        if difflib.get_close_matches(str(k), ["method"], n=1, cutoff=0.7):
+            rep.add(f"methods[{i}].{k}", "unknown field; did you mean 'method'?")
+    return {"name": f"<method {i}>", "method": ""}
 
 
 def _under(field: str, reported: set[str]) -> bool:
