@@ -120,9 +120,10 @@ class SpecFile:
         return out
 
     def raise_if_any(self, problems: Iterable[Problem]) -> None:
-        """Raise :class:`SpecFileError` with ``problems`` located, if there is any."""
+        """Raise :class:`SpecFileError` with ``problems`` located (in line order), if any."""
         located = self.locate(problems)
         if located:
+            located.problems.sort(key=lambda p: p.line or 0)
             raise SpecFileError(located)
 
     def mapping(self, what: str = "a spec file") -> dict[str, Any]:

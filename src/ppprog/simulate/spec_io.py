@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Union
 
 from ppprog._core.errors import Problem, ProblemReport, SpecError
-from ppprog._core.specfile import SpecFile, SpecFileError, load_spec_file, parse_spec_text
+from ppprog._core.specfile import SpecFile, load_spec_file, parse_spec_text
 from ppprog.simulate.hazards import BaselineHazard, hazard_from_dict
 from ppprog.simulate.spec import CohortSpec
 
@@ -432,6 +432,5 @@ def spec_from_file(doc: SpecFile, *, base: CohortSpec | None = None) -> CohortSp
     except SpecError as exc:
         found = getattr(exc, "report", None)
         problems = list(found) if found is not None else [Problem(None, None, "<spec>", str(exc))]
-        located = doc.locate(problems)
-        err = SpecFileError(located)
-        raise err from None
+        doc.raise_if_any(problems)
+        raise  # pragma: no cover - a SpecError always lists at least one problem
