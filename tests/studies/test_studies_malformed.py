@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from malformed import check_report
 from ppprog._core.errors import ValidationError
 from ppprog._core.specfile import load_spec_file
+from ppprog.simulate.spec import CohortSpec
 from ppprog.simulate.spec_io import toml_dumps
 from ppprog.studies.studyfile import load_study
 
@@ -137,3 +138,21 @@ def test_the_valid_file_loads(tmp_path: Path) -> None:
         study = load_study(path)
         assert study.methods[0].options == {"covariates": ["ana_high"], "ties": "efron"}
         assert study.scenarios[0].params["n"] == 60
+
+
+def test_problems_of_a_referenced_spec_file_name_both_files(tmp_path: Path) -> None:
+    spec = tmp_path / "cohort.toml"
+    spec.write_text(CohortSpec.default("onset").to_toml().replace("smoker = ", "smoker = -"))
+    study = tmp_path / "study.toml"
+    study.write_text(
+        f'seed = 1\nreplicates = 5\ngenerator = "onset"\n[base]\nn = 50\nspec = "{spec}"\n'
+        '[[methods]]\nmethod = "cox_baseline"\n'
+    )
+    with pytest.raises(ValidationError) as err:
+        load_study(study)
+    (p,) = err.value.problems
+    assert (p.file, p.line, p.field) == (str(study), 6, "base.spec")
+    line = 1 + spec.read_text().splitlines().index(
+        next(x for x in spec.read_text().splitlines() if x.startswith("smoker = -"))
+    )
+    assert p.message.startswith(f"{spec}:{line}: onset.population.smoker: must be a probability")

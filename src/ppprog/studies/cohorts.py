@@ -100,15 +100,17 @@ def cohort_param_problems(endpoint: str, params: Mapping[str, Any]) -> list[tupl
     changes = [k for k in params if k not in ("n", "spec")]
     try:
         cohort_spec(endpoint, dict(params))
-    except SpecError as exc:
+    except (SpecError, TypeError, ValueError) as exc:
         found = getattr(exc, "report", None)
         if found is None:
             key = next((k for k in changes if str(exc).startswith(f"{k}:")), "")
             out.append((key or ("spec" if params.get("spec") else ""), str(exc)))
             return out
         for p in found:
-            where = f"{p.file}:{p.line}: " if p.file and p.line else f"{p.file}: " if p.file else ""
-            out.append((_setter(p.field, changes), f"{where}{p.field}: {p.message}"))
+            if p.file is not None:  # a problem of the spec file named by 'spec'
+                out.append(("spec", str(p)))
+            else:
+                out.append((_setter(p.field, changes), f"{p.field}: {p.message}"))
     return out
 
 
