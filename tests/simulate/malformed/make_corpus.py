@@ -57,7 +57,7 @@ CASES = {
     "unknown_hazard.toml": (
         "toml",
         [('kind = "exponential"', 'kind = "exponentail"')],
-        [("[resolution.baseline]", "resolution.baseline", "unknown hazard kind")],
+        [('kind = "exponentail"', "resolution.baseline.kind", "unknown hazard kind")],
     ),
     "duplicate_key.toml": (
         "toml",
