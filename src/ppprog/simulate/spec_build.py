@@ -111,7 +111,7 @@ class _Builder:
     def _hazard_keys(self, v: Mapping[str, Any], path: str) -> bool:
         """Check a hazard table key by key (each problem at its own key); True when fine."""
         kinds = hazard_parameters()
-        kind = v.get("kind")
+        kind: Any = v.get("kind")
         known = kind in kinds
         allowed = [
             "kind",
