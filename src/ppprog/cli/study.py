@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ppprog._core.errors import ParseError, PpprogError
+from ppprog._core.errors import PpprogError
+from ppprog._core.specfile import SpecFile, load_spec_file
 
 __all__ = ["register"]
 
@@ -107,42 +108,21 @@ def _check_positive(args: argparse.Namespace) -> None:
             raise PpprogError(f"--{name.replace('_', '-')} must be at least 1, got {v}")
 
 
-def _read_mapping(path: Path) -> Any:
-    suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8")
-    if suffix == ".toml":
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ParseError(f"{path}: {exc}") from None
-    if suffix in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ParseError(f"{path}: {exc}") from None
-    raise PpprogError(f"{path}: study files must end in .toml, .yaml or .yml")
-
-
-def _is_claims_file(path: Path) -> bool:
+def _is_claims_file(doc: SpecFile) -> bool:
     """True for a built-in-study settings file (a ``[study]`` table, no ``methods``)."""
-    data = _read_mapping(path)
+    data = doc.data
     return isinstance(data, dict) and isinstance(data.get("study"), dict) and "methods" not in data
 
 
 def _run(args: argparse.Namespace) -> int:
     _check_positive(args)
-    if args.file is not None:
+    if args.file is not None:  # a study file is read once, then handed down
         path = Path(args.file)
         if not path.exists():
             raise FileNotFoundError(f"no such study file: {path}")
-        if not _is_claims_file(path):
-            return _run_file(path, args)
+        doc = load_spec_file(path)
+        if not _is_claims_file(doc):
+            return _run_file(doc, args)
     from ppprog.report.build import run_claims_report
 
     out = Path(args.out or _DEFAULT_OUT)
@@ -163,16 +143,17 @@ def _backend(args: argparse.Namespace) -> dict[str, Any]:
     return {"backend": "serial"}
 
 
-def _run_file(path: Path, args: argparse.Namespace) -> int:
+def _run_file(doc: SpecFile, args: argparse.Namespace) -> int:
     from ppprog.studies.studyfile import load_study, run_study_file
 
     if args.quick:
         print("ppprog: note: --quick applies to the built-in study only; use --replicates",
               file=sys.stderr)  # fmt: skip
-    name = load_study(path).name
-    out = Path(args.out or f"ppprog-study-{name}")
+    fields = {"replicates": args.replicates, "seed": args.seed}
+    study = load_study(doc, **{k: v for k, v in fields.items() if v is not None})
+    out = Path(args.out or f"ppprog-study-{study.name}")
     result = run_study_file(
-        path, replicates=args.replicates, seed=args.seed, chunk_size=args.chunk_size,
+        study, chunk_size=args.chunk_size,
         checkpoint_dir=out / "chunks", progress=not args.no_progress, **_backend(args),
     )  # fmt: skip
     result.to_parquet(out)

@@ -12,7 +12,6 @@ exponential shape (see ``data/calibration/README.md``).
 
 from __future__ import annotations
 
-import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from scipy.special import expit
 
 from ppprog._core.errors import SpecError
 from ppprog._core.resources import data_path
+from ppprog._core.specfile import load_spec_file
 from ppprog.simulate.spec import CohortSpec, OnsetSpec
 
 if TYPE_CHECKING:
@@ -31,12 +31,7 @@ __all__ = ["default_spec", "parameter_sources", "assumptions", "calibrate_interc
 
 
 def _toml(name: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    with open(data_path("calibration", name), "rb") as fh:
-        return tomllib.load(fh)
+    return load_spec_file(data_path("calibration", name), formats=["toml"]).mapping()
 
 
 @lru_cache(maxsize=4)

@@ -41,6 +41,7 @@ __all__ = [
     "PiecewiseConstant",
     "UserHazard",
     "hazard_from_dict",
+    "hazard_parameters",
 ]
 
 
@@ -351,6 +352,17 @@ _KINDS: dict[str, tuple[type[BaselineHazard], tuple[str, ...]]] = {
     "gompertz": (Gompertz, ("shape", "rate")),
     "piecewise": (PiecewiseConstant, ("breaks", "rates")),
 }
+
+
+def hazard_parameters() -> dict[str, tuple[str, ...]]:
+    """The parameter names of each hazard kind that can be written to a file.
+
+    Returns
+    -------
+    dict of str to tuple of str
+        ``{"weibull": ("shape", "scale"), ...}``.
+    """
+    return {kind: names for kind, (_, names) in _KINDS.items()}
 
 
 def hazard_from_dict(d: Mapping[str, Any]) -> BaselineHazard:

@@ -1,10 +1,11 @@
 """CohortSpec to and from nested dicts, TOML, YAML and JSON.
 
 Reading collects every structural problem (unknown keys, missing fields,
-wrong types) with its dotted path before raising one :class:`SpecError`;
-value problems are then found by the spec's own validation. TOML is read with
-:mod:`tomllib` (Python >= 3.11) or ``tomli`` and written by the small writer
-below (the spec only needs tables, strings, numbers, booleans and arrays).
+wrong types) with its dotted path, adds the value problems found by the
+spec's own validation, and raises them all at once. Files are read by
+:mod:`ppprog._core.specfile` (so each problem carries its file and line) and
+TOML is written by the small writer below (the spec only needs tables,
+strings, numbers, booleans and arrays).
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ import dataclasses
 import json
 import math
 import re
-import sys
-import types
-import typing
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
-from ppprog._core.errors import ProblemReport, SpecError
-from ppprog.simulate.hazards import BaselineHazard, hazard_from_dict
+from ppprog._core.errors import Problem, SpecError
+from ppprog._core.specfile import SpecFile, load_spec_file, parse_spec_text
+from ppprog.simulate.hazards import BaselineHazard
 from ppprog.simulate.spec import CohortSpec
+from ppprog.simulate.spec_build import spec_from_dict
 
 __all__ = [
     "spec_to_dict",
@@ -31,6 +30,7 @@ __all__ = [
     "dumps",
     "loads",
     "load",
+    "spec_from_file",
     "toml_dumps",
 ]
 
@@ -74,183 +74,6 @@ def spec_to_dict(spec: CohortSpec) -> dict[str, Any]:
     out = _plain(spec)
     assert isinstance(out, dict)
     return out
-
-
-# --------------------------------------------------------------------------- from dict
-class _Builder:
-    def __init__(self) -> None:
-        self.report = ProblemReport()
-
-    def build(self, cls: type, d: Any, path: str, base: Any) -> Any:
-        if not isinstance(d, Mapping):
-            self.report.add(path or "<root>", f"must be a table, got {type(d).__name__}")
-            return None
-        hints = typing.get_type_hints(cls)
-        names = {f.name for f in dataclasses.fields(cls) if f.init}
-        for k in d:
-            if k not in names:
-                self.report.add(
-                    _join(path, str(k)), f"unknown key; expected one of {sorted(names)}"
-                )
-        kwargs: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if not f.init:
-                continue
-            sub = _join(path, f.name)
-            has_default = not (
-                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-            )
-            base_v = getattr(base, f.name) if base is not None else None
-            if f.name in d:
-                kwargs[f.name] = self.convert(hints[f.name], d[f.name], sub, base_v)
-            elif base is not None:
-                kwargs[f.name] = base_v
-            elif not has_default:
-                self.report.add(sub, "is required")
-        return kwargs
-
-    def convert(self, tp: Any, v: Any, path: str, base: Any) -> Any:
-        origin = typing.get_origin(tp)
-        if origin in (Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if v is None:
-                return None
-            if len(args) == 1:
-                return self.convert(args[0], v, path, base)
-            for a in args:  # OnsetSpec | None etc. handled above; keep first that fits
-                return self.convert(a, v, path, base)
-        if isinstance(tp, type) and issubclass(tp, BaselineHazard):
-            return self._hazard(v, path)
-        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-            return self._dataclass(tp, v, path, base)
-        if origin is dict:
-            return self._mapping(tp, v, path)
-        if origin is tuple:
-            if not isinstance(v, (list, tuple)):
-                self.report.add(path, f"must be an array, got {type(v).__name__}")
-                return None
-            inner = typing.get_args(tp)[0]
-            return tuple(self.convert(inner, x, f"{path}[{i}]", None) for i, x in enumerate(v))
-        return self._scalar(tp, v, path)
-
-    def _dataclass(self, tp: Any, v: Any, path: str, base: Any) -> Any:
-        kwargs = self.build(tp, v, path, base)
-        if kwargs is None:
-            return None
-        # fields that failed conversion hold placeholders (NaN, 0, "", None); the object
-        # is still built so that value checks can report the file's other problems too
-        try:
-            return tp(**kwargs)
-        except TypeError as exc:
-            # a missing required field is already reported below ``path``
-            if not any(q.field.startswith(f"{path}.") for q in self.report):
-                self.report.add(path, str(exc))
-            return None
-
-    def _hazard(self, v: Any, path: str) -> Any:
-        if isinstance(v, BaselineHazard):
-            return v
-        if not isinstance(v, Mapping):
-            self.report.add(path, "must be a table with 'kind' and parameters")
-            return None
-        try:
-            return hazard_from_dict(v)
-        except (ValueError, TypeError) as exc:
-            self.report.add(path, str(exc))
-            return None
-
-    def _mapping(self, tp: Any, v: Any, path: str) -> Any:
-        if not isinstance(v, Mapping):
-            self.report.add(path, f"must be a table, got {type(v).__name__}")
-            return None
-        ktype, vtype = typing.get_args(tp)
-        out = {}
-        for k, x in v.items():
-            key = self._scalar(ktype, k, f"{path}.{k}")
-            out[key] = self.convert(vtype, x, f"{path}.{k}", None)
-        return out
-
-    def _scalar(self, tp: Any, v: Any, path: str) -> Any:
-        if tp is float:
-            if isinstance(v, str):
-                try:
-                    return float(v)
-                except ValueError:
-                    pass
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return float(v)
-            self.report.add(path, f"must be a number, got {v!r}")
-            return math.nan
-        if tp is int:
-            if isinstance(v, int) and not isinstance(v, bool):
-                return v
-            if isinstance(v, str) and v.isdigit():
-                return int(v)
-            self.report.add(path, f"must be an integer, got {v!r}")
-            return 0
-        if tp is str:
-            if isinstance(v, str):
-                return v
-            self.report.add(path, f"must be a string, got {v!r}")
-            return ""
-        return v
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def spec_from_dict(d: Mapping[str, Any], *, base: CohortSpec | None = None) -> CohortSpec:
-    """Build a :class:`CohortSpec` from a nested dict.
-
-    Parameters
-    ----------
-    d : mapping
-        Nested dict; with ``base``, only the changed fields are needed.
-    base : CohortSpec, optional
-        Supplies absent fields (tables merge; mappings are replaced whole).
-
-    Returns
-    -------
-    CohortSpec
-
-    Raises
-    ------
-    SpecError
-        Every structural and value problem, listed.
-    """
-    b = _Builder()
-    if base is not None and "endpoint" in d and d["endpoint"] != base.endpoint:
-        base = None if not isinstance(d.get("endpoint"), str) else _switch_base(d["endpoint"])
-    kwargs = b.build(CohortSpec, d, "", base)
-    if b.report:
-        _add_value_problems(b.report, kwargs)
-        err = SpecError(str(b.report))
-        err.report = b.report  # type: ignore[attr-defined]
-        raise err
-    assert kwargs is not None
-    return CohortSpec(**kwargs)
-
-
-def _add_value_problems(report: ProblemReport, kwargs: dict[str, Any] | None) -> None:
-    """Add the value problems of the partly converted spec, skipping fields already reported."""
-    if kwargs is None:
-        return
-    try:
-        CohortSpec(**kwargs)
-    except SpecError as exc:
-        seen = {p.field for p in report}
-        more = getattr(exc, "report", None)
-        if more is not None:
-            report.extend(q for q in more if q.field not in seen)
-    except (TypeError, ValueError, AttributeError):  # placeholders too broken to check further
-        return
-
-
-def _switch_base(endpoint: str) -> CohortSpec | None:
-    from ppprog.simulate.calibration import default_spec
-
-    return default_spec(endpoint) if endpoint in ("onset", "resolution") else None
 
 
 def replace_paths(spec: CohortSpec, changes: Mapping[str, Any]) -> CohortSpec:
@@ -332,14 +155,6 @@ def toml_dumps(d: Mapping[str, Any], _prefix: str = "") -> str:
     return out.strip("\n") + ("\n" if not _prefix else "")
 
 
-def _toml_loads(text: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    return tomllib.loads(text)
-
-
 def dumps(spec: CohortSpec, fmt: str) -> str:
     """Serialize ``spec`` as ``"toml"``, ``"yaml"`` or ``"json"`` text.
 
@@ -381,28 +196,13 @@ def loads(text: str, fmt: str, *, base: CohortSpec | None = None) -> CohortSpec:
     Returns
     -------
     CohortSpec
+
+    Raises
+    ------
+    SpecFileError
+        Every problem, located by line (a :class:`~ppprog._core.errors.SpecError`).
     """
-    try:
-        if fmt == "toml":
-            d = _toml_loads(text)
-        elif fmt == "yaml":
-            import yaml
-
-            d = yaml.safe_load(text)
-        elif fmt == "json":
-            d = json.loads(text)
-        else:
-            raise SpecError(f"unknown format {fmt!r}; expected 'toml', 'yaml' or 'json'")
-    except SpecError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser's error becomes a SpecError
-        raise SpecError(f"could not parse {fmt}: {exc}") from exc
-    if not isinstance(d, Mapping):
-        raise SpecError(f"a {fmt} spec must be a table at the top level")
-    return spec_from_dict(d, base=base)
-
-
-_SUFFIX = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+    return spec_from_file(parse_spec_text(text, fmt), base=base)
 
 
 def load(path: Any, *, base: CohortSpec | None = None) -> CohortSpec:
@@ -418,18 +218,39 @@ def load(path: Any, *, base: CohortSpec | None = None) -> CohortSpec:
     Returns
     -------
     CohortSpec
+
+    Raises
+    ------
+    SpecFileError
+        Every problem, each named ``file:line: field: message``.
     """
-    p = Path(path)
-    fmt = _SUFFIX.get(p.suffix.lower())
-    if fmt is None:
-        raise SpecError(f"{p}: unknown spec file suffix; use .toml, .yaml or .json")
+    return spec_from_file(load_spec_file(path), base=base)
+
+
+def spec_from_file(doc: SpecFile, *, base: CohortSpec | None = None) -> CohortSpec:
+    """Build a spec from a file already read, locating every problem in it.
+
+    Parameters
+    ----------
+    doc : SpecFile
+        From :func:`~ppprog._core.specfile.load_spec_file`.
+    base : CohortSpec, optional
+        Supplies absent fields.
+
+    Returns
+    -------
+    CohortSpec
+
+    Raises
+    ------
+    SpecFileError
+        Every structural and value problem, each with file and line.
+    """
+    data = doc.mapping("a cohort spec")
     try:
-        return loads(p.read_text(encoding="utf-8"), fmt, base=base)
+        return spec_from_dict(data, base=base)
     except SpecError as exc:
         found = getattr(exc, "report", None)
-        if found is None:
-            raise SpecError(f"{p}: {exc}") from exc
-        located = ProblemReport([dataclasses.replace(q, file=str(p)) for q in found])
-        err = SpecError(str(located))
-        err.report = located  # type: ignore[attr-defined]
-        raise err from exc
+        problems = list(found) if found is not None else [Problem(None, None, "<spec>", str(exc))]
+        doc.raise_if_any(problems)
+        raise  # pragma: no cover - a SpecError always lists at least one problem

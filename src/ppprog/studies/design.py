@@ -14,6 +14,7 @@ statistical methods. Statistics in Medicine 38:2074-2102.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -24,6 +25,7 @@ from typing import Any
 
 from ppprog._core.errors import ProblemReport, SpecError
 from ppprog.studies.methods import Method, callable_ref
+from ppprog.studies.options import option_problems
 
 __all__ = ["Estimand", "Scenario", "Study", "RESERVED_COLUMNS"]
 
@@ -241,9 +243,9 @@ class Study:
         rep = ProblemReport()
         add = rep.add
         if not isinstance(self.replicates, int) or self.replicates < 2:
-            add("replicates", "must be an integer >= 2", file=file)
+            add("replicates", f"must be an integer >= 2, got {self.replicates!r}", file=file)
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            add("seed", "must be a non-negative integer", file=file)
+            add("seed", f"must be a non-negative integer, got {self.seed!r}", file=file)
         for name in ("alpha", "level"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not 0 < v < 1:
@@ -253,17 +255,20 @@ class Study:
         self._check_refs(rep, file)
         _check_unique(rep, "methods", [m.label for m in self.methods], file)
         _check_unique(rep, "estimands", [e.name for e in self.estimands], file)
+        self._check_grid(rep, file)
+        if not rep:
+            self._check_estimands(rep, file)
+        return rep
+
+    def _check_grid(self, rep: ProblemReport, file: str | None) -> None:
         for k, values in self.grid.items():
-            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
-                add(f"grid.{k}", "must be a non-empty list of values", file=file)
+            if _bad_values(values):
+                rep.add(f"grid.{k}", "must be a non-empty list of values", file=file)
         names = set(self.base) | set(self.grid)
         for s in self.scenarios_listed:
             names |= set(s)
         for k in sorted(names & set(RESERVED_COLUMNS)):
-            add(f"grid.{k}", f"parameter name {k!r} is reserved for a result column", file=file)
-        if not rep:
-            self._check_estimands(rep, file)
-        return rep
+            rep.add(f"grid.{k}", f"parameter name {k!r} is reserved for a result column", file=file)
 
     def _check_refs(self, rep: ProblemReport, file: str | None) -> None:
         from ppprog.studies.generators import resolve_generator
@@ -272,11 +277,44 @@ class Study:
             resolve_generator(self.generator)
         except (SpecError, TypeError) as exc:
             rep.add("generator", str(exc), file=file)
+        else:
+            self._check_params(rep, file)
         for i, m in enumerate(self.methods):
             try:
-                m.resolved()
+                fn: Any = m.resolved().fn
             except SpecError as exc:
                 rep.add(f"methods[{i}].method", str(exc), file=file)
+                continue
+            for opt, msg in option_problems(fn, m.options):
+                rep.add(f"methods[{i}].{opt}" if opt else f"methods[{i}]", msg, file=file)
+
+    def _check_params(self, rep: ProblemReport, file: str | None) -> None:
+        """Each scenario's parameters, as its generator checks them, named where set."""
+        from ppprog.studies.generators import generator_param_problems
+
+        if any(_bad_values(v) for v in self.grid.values()):
+            return  # reported by problems(); the scenarios cannot be formed
+        seen: set[tuple[str, str]] = set()
+        for params, origin in zip((s.params for s in self.scenarios), self._origins()):
+            for key, msg in generator_param_problems(self.generator, params):
+                where = origin.get(key, f"base.{key}" if key else _scenario_field(origin))
+                if (where, msg) not in seen:
+                    seen.add((where, msg))
+                    rep.add(where, msg, file=file)
+
+    def _origins(self) -> list[dict[str, str]]:
+        """For each scenario (in order), the field that set each of its parameters."""
+        base = {k: f"base.{k}" for k in self.base}
+        keys = list(self.grid)
+        out = []
+        if keys:
+            for idx in itertools.product(*(range(len(self.grid[k])) for k in keys)):
+                out.append({**base, **{k: f"grid.{k}[{j}]" for k, j in zip(keys, idx)}})
+        elif not self.scenarios_listed:
+            out.append(base)
+        for i, s in enumerate(self.scenarios_listed):
+            out.append({**base, **{k: f"scenarios[{i}].{k}" for k in s}})
+        return out
 
     def _check_estimands(self, rep: ProblemReport, file: str | None) -> None:
         for i, est in enumerate(self.estimands):
@@ -301,7 +339,7 @@ class Study:
             "base": dict(self.base),
             "grid": {k: list(v) for k, v in self.grid.items()},
             "scenarios": [dict(s) for s in self.scenarios_listed],
-            "estimands": [_estimand_dict(e) for e in self.estimands],
+            "estimands": [dataclasses.asdict(e) for e in self.estimands],
             "methods": [m.to_dict() for m in self.methods],
         }
 
@@ -337,15 +375,18 @@ class Study:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _estimand_dict(e: Estimand) -> dict[str, Any]:
-    return {
-        "name": e.name,
-        "truth": e.truth,
-        "null": e.null,
-        "allocation": e.allocation,
-        "truth_key": e.truth_key,
-        "description": e.description,
-    }
+def _bad_values(values: Any) -> bool:
+    return isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values
+
+
+def _scenario_field(origin: Mapping[str, str]) -> str:
+    """The field of a scenario as a whole: its listed entry, else the grid or the base."""
+    for where in origin.values():
+        if where.startswith("scenarios["):
+            return where.split("]")[0] + "]"
+    if any(w.startswith("grid.") for w in origin.values()):
+        return "grid"
+    return "base"
 
 
 def _check_unique(rep: ProblemReport, what: str, names: list[str], file: str | None) -> None:

@@ -17,17 +17,33 @@ from typing import Any
 
 import numpy as np
 
-from ppprog.studies.methods import resolve_ref
+from ppprog.studies.methods import callable_ref, resolve_ref
 
-__all__ = ["register_generator", "registered_generators", "resolve_generator", "generated_truth"]
+__all__ = [
+    "register_generator",
+    "registered_generators",
+    "resolve_generator",
+    "generator_param_problems",
+    "generated_truth",
+]
+
+ParamCheck = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
+"""``check(params) -> [(parameter, message), ...]`` for one scenario's parameters."""
 
 _REGISTRY: dict[str, str | Callable[..., Any]] = {
     "onset": "ppprog.studies.cohorts:onset_cohorts",
     "resolution": "ppprog.studies.cohorts:resolution_cohorts",
 }
+# checks of scenario parameters, by the generator's "module:qualname"
+_CHECKS: dict[str, str | ParamCheck] = {
+    "ppprog.studies.cohorts:onset_cohorts": "ppprog.studies.cohorts:onset_param_problems",
+    "ppprog.studies.cohorts:resolution_cohorts": "ppprog.studies.cohorts:resolution_param_problems",
+}
 
 
-def register_generator(name: str, fn: Callable[..., Any] | str) -> None:
+def register_generator(
+    name: str, fn: Callable[..., Any] | str, *, check: ParamCheck | str | None = None
+) -> None:
     """Register a generator under ``name`` (a callable or ``"module:function"``).
 
     Parameters
@@ -36,8 +52,41 @@ def register_generator(name: str, fn: Callable[..., Any] | str) -> None:
         Name used as ``generator = "name"`` in study files.
     fn : callable or str
         The generator or a reference imported when first used.
+    check : callable or str, optional
+        ``check(params) -> [(parameter, message), ...]``: the problems of one
+        scenario's parameters, reported with file and line when a study file
+        is loaded (before anything runs).
     """
     _REGISTRY[name] = fn
+    if check is not None:
+        _CHECKS[callable_ref(fn)] = check
+
+
+def generator_param_problems(
+    ref: str | Callable[..., Any], params: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """Problems of one scenario's parameters for a generator (empty when unchecked).
+
+    Parameters
+    ----------
+    ref : str or callable
+        The generator (name, reference or callable).
+    params : mapping
+        The scenario's parameters.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(parameter, message)``; ``parameter`` is ``""`` for the scenario as a whole.
+    """
+    key = callable_ref(resolve_generator(ref))
+    check = _CHECKS.get(key)
+    if check is None and isinstance(ref, str):
+        check = _CHECKS.get(ref)
+    if check is None:
+        return []
+    fn = resolve_ref(check, {})
+    return list(fn(params))
 
 
 def registered_generators() -> list[str]:
@@ -103,7 +152,7 @@ def _cached_truth(data: Any) -> Any:
     # ppprog's CohortBatch computes its truth from the spec alone, sometimes by
     # Monte Carlo (about a second); cache it per spec within this process.
     spec = getattr(data, "spec", None)
-    key = spec.to_json() if hasattr(spec, "to_json") else None
+    key = spec.to_json() if spec is not None and hasattr(spec, "to_json") else None
     if key is not None and key in _TRUTH_CACHE:
         return _TRUTH_CACHE[key]
     truth = getattr(data, "truth", None)

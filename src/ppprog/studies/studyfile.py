@@ -30,141 +30,165 @@ a :class:`~ppprog._core.errors.ValidationError`.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ppprog._core.errors import ParseError, Problem, ProblemReport, SpecError, field_line
+from ppprog._core.errors import Problem, ProblemReport, SpecError
+from ppprog._core.specfile import SpecFile, load_spec_file
 from ppprog.studies.design import Study
 from ppprog.studies.result import StudyResult
 
-__all__ = ["load_study", "run_study_file", "RUN_OPTIONS"]
+__all__ = ["load_study", "study_from_file", "run_study_file", "RUN_OPTIONS"]
 
-_TOP = {
-    "name": str,
-    "description": str,
-    "seed": int,
-    "replicates": int,
-    "alpha": (int, float),
-    "level": (int, float),
-    "generator": str,
-    "base": dict,
-    "grid": dict,
-    "scenarios": list,
-    "estimands": list,
-    "methods": list,
+_NUMBER = (int, float)
+_TOP: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "description": (str,),
+    "seed": (int,),
+    "replicates": (int,),
+    "alpha": _NUMBER,
+    "level": _NUMBER,
+    "generator": (str,),
+    "base": (dict,),
+    "grid": (dict,),
+    "scenarios": (list,),
+    "estimands": (list,),
+    "methods": (list,),
 }
 _REQUIRED = ("seed", "replicates", "generator", "methods")
-_ESTIMAND_KEYS = {"name", "truth", "null", "allocation", "truth_key", "description"}
+_PLACEHOLDER = {"seed": 0, "replicates": 2, "generator": "", "methods": []}
+_ESTIMAND: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "truth": (*_NUMBER, str),
+    "null": _NUMBER,
+    "allocation": (*_NUMBER, str),
+    "truth_key": (str,),
+    "description": (str,),
+}
+_METHOD: dict[str, tuple[type, ...]] = {"name": (str,), "method": (str,), "options": (dict,)}
+_WHAT = {str: "text", int: "an integer", float: "a number", dict: "a table", list: "a list"}
 RUN_OPTIONS = ("backend", "workers", "chunk_size", "checkpoint_dir", "progress", "on_chunk")
 
 
-def _parse(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    text = path.read_text()
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ParseError(f"{path}: {exc}") from exc
-        return data, _toml_lines(text)
-    if suffix in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ParseError(f"{path}: {exc}") from exc
-        lines: dict[str, int] = {}
-        if node is not None:
-            _yaml_lines(node, "", lines)
-        return (data or {}), lines
-    raise SpecError(f"{path}: study files must end in .toml, .yaml or .yml")
+def _shown(v: Any) -> str:
+    """A value as it would be typed in a file (``true``, not ``True``)."""
+    return ("true" if v else "false") if isinstance(v, bool) else "null" if v is None else repr(v)
 
 
-def _yaml_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            path = f"{prefix}.{k.value}" if prefix else str(k.value)
-            out[path] = k.start_mark.line + 1
-            _yaml_lines(v, path, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            path = f"{prefix}[{i}]"
-            out[path] = v.start_mark.line + 1
-            _yaml_lines(v, path, out)
+def _fits(value: Any, types: tuple[type, ...]) -> bool:
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
 
 
-_TABLE_RE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
-_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
-
-
-def _toml_lines(text: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    current = ""
-    for no, line in enumerate(text.splitlines(), start=1):
-        m = _TABLE_RE.match(line)
-        if m:
-            name = m.group(2)
-            head = name.split(".")[0]
-            if m.group(1) == "[[":
-                counts[name] = counts.get(name, 0) + 1
-                current = f"{name}[{counts[name] - 1}]"
-            elif head in counts:
-                current = f"{head}[{counts[head] - 1}]" + name[len(head) :]
-            else:
-                current = name
-            out.setdefault(current, no)
-            continue
-        k = _KEY_RE.match(line)
-        if k:
-            out.setdefault(f"{current}.{k.group(1)}" if current else k.group(1), no)
-    return out
-
-
-def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> None:
-    for k in d:
-        if k not in _TOP:
-            rep.add(str(k), f"unknown field; expected one of {sorted(_TOP)}")
-    for k in _REQUIRED:
+def _check_table(
+    d: Mapping[str, Any],
+    spec: Mapping[str, tuple[type, ...]],
+    where: str,
+    rep: ProblemReport,
+    *,
+    required: Iterable[str] = (),
+    open_keys: bool = False,
+) -> dict[str, Any]:
+    """Report unknown, missing and wrong-typed keys; return the entries that fit."""
+    prefix = f"{where}." if where else ""
+    for k in required:
         if k not in d:
-            rep.add(k, "required field is missing")
-    for k, typ in _TOP.items():
-        if k in d and (not isinstance(d[k], typ) or isinstance(d[k], bool)):
-            rep.add(k, f"has the wrong type {type(d[k]).__name__}")
-    _check_refs(d, rep)
+            rep.add(f"{prefix}{k}" if where else k, "required field is missing")
+    good: dict[str, Any] = {}
+    for k, v in d.items():
+        if k not in spec:
+            if not open_keys:
+                close = difflib.get_close_matches(str(k), list(spec), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"expected one of {sorted(spec)}"
+                rep.add(f"{prefix}{k}", f"unknown field; {hint}")
+            else:
+                good[k] = v
+        elif not _fits(v, spec[k]):
+            kinds = [t for t in spec[k] if not (t is int and float in spec[k])]
+            want = " or ".join(_WHAT[t] for t in kinds)
+            rep.add(f"{prefix}{k}", f"must be {want}, got {_shown(v)}")
+        else:
+            good[k] = v
+    return good
 
 
-def _check_refs(d: Mapping[str, Any], rep: ProblemReport) -> None:
-    for i, m in enumerate(d.get("methods") or []):
-        if not isinstance(m, dict) or not isinstance(m.get("method"), str):
-            rep.add(
-                f"methods[{i}]", "each method needs a 'method' (registered name or module:function)"
-            )
-    for i, e in enumerate(d.get("estimands") or []):
-        if not isinstance(e, dict) or not isinstance(e.get("name"), str):
-            rep.add(f"estimands[{i}]", "each estimand needs a 'name'")
-            continue
-        for k in set(e) - _ESTIMAND_KEYS:
-            rep.add(f"estimands[{i}].{k}", f"unknown field; expected {sorted(_ESTIMAND_KEYS)}")
+def _entries(d: Mapping[str, Any], key: str) -> list[Any]:
+    value = d.get(key)
+    return value if isinstance(value, list) else []
 
 
-def load_study(path: str | Path, **overrides: Any) -> Study:
+def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> dict[str, Any]:
+    """Check keys and types; return a copy that :meth:`Study.from_dict` can build.
+
+    Wrong entries are replaced by placeholders, so the design's own checks
+    (ranges, references, method options, scenario parameters) still run and
+    report the file's other problems; problems of a placeholder are dropped.
+    """
+    clean = _check_table(d, _TOP, "", rep, required=_REQUIRED)
+    clean = {**{k: v for k, v in _PLACEHOLDER.items() if k not in clean}, **clean}
+    grid = {k: v if isinstance(v, list) else [v] for k, v in clean.get("grid", {}).items()}
+    for k, v in clean.get("grid", {}).items():
+        if not isinstance(v, list):
+            rep.add(f"grid.{k}", f"must be a non-empty list of values, got {v!r}")
+    scenarios = []
+    for i, sc in enumerate(_entries(clean, "scenarios")):
+        if not isinstance(sc, dict):
+            rep.add(f"scenarios[{i}]", f"must be a table of parameters, got {sc!r}")
+        scenarios.append(sc if isinstance(sc, dict) else {})
+    estimands = [_estimand(i, e, rep) for i, e in enumerate(_entries(clean, "estimands"))]
+    methods = [_method(i, m, rep) for i, m in enumerate(_entries(clean, "methods"))]
+    clean.update(estimands=estimands, methods=methods, grid=grid, scenarios=scenarios)
+    return clean
+
+
+def _estimand(i: int, e: Any, rep: ProblemReport) -> dict[str, Any]:
+    if not isinstance(e, dict):
+        rep.add(f"estimands[{i}]", f"must be a table with a 'name', got {e!r}")
+        e = {}
+    got = _check_table(e, _ESTIMAND, f"estimands[{i}]", rep, required=("name",))
+    a: Any = got.get("allocation")
+    if _fits(a, _NUMBER) and not 0 < a < 1:
+        rep.add(f"estimands[{i}].allocation", f"must be strictly between 0 and 1, got {a!r}")
+    return {"name": f"<estimand {i}>", **got}
+
+
+def _method(i: int, m: Any, rep: ProblemReport) -> dict[str, Any]:
+    if not isinstance(m, dict):
+        rep.add(f"methods[{i}]", f"must be a table with a 'method', got {m!r}")
+        m = {}
+    got = _check_table(m, _METHOD, f"methods[{i}]", rep, required=("method",), open_keys=True)
+    if "method" in got:
+        return got
+    for k in () if "method" in m else m:  # a key close to 'method' is no option
+        if difflib.get_close_matches(str(k), ["method"], n=1, cutoff=0.7):
+            rep.add(f"methods[{i}].{k}", "unknown field; did you mean 'method'?")
+    return {"name": f"<method {i}>", "method": ""}
+
+
+def _under(field: str, reported: set[str]) -> bool:
+    """True when ``field`` is, or lies inside, a field already reported."""
+    return any(field == f or field.startswith((f"{f}.", f"{f}[")) for f in reported)
+
+
+def _in_options_table(doc: SpecFile, p: Problem) -> Problem:
+    """Name an option given in a method's ``options`` table by where it was written."""
+    head, _, opt = p.field.partition("].")
+    alt = f"{head}].options.{opt}"
+    if head.startswith("methods[") and opt and p.field not in doc.locations:
+        if alt in doc.locations:
+            return Problem(p.file, p.case_id, alt, p.message, p.line)
+    return p
+
+
+def load_study(path: str | Path | SpecFile, **overrides: Any) -> Study:
     """Load and validate a study file.
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        ``.toml``, ``.yaml`` or ``.yml`` file.
+    path : str, pathlib.Path or SpecFile
+        ``.toml``, ``.yaml``/``.yml`` or ``.json`` file, or the file already
+        read with :func:`~ppprog._core.specfile.load_spec_file`.
     **overrides
         Top-level fields replacing the file's (e.g. ``replicates=50``).
 
@@ -174,47 +198,55 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
 
     Raises
     ------
-    ValidationError
-        Listing every problem with its file, field and line.
+    SpecFileError
+        A :class:`~ppprog._core.errors.ValidationError` listing every problem
+        with its file, line and field: unknown or misspelt keys, wrong types,
+        values out of range, methods' options that their signature does not
+        take, and scenario parameters the generator rejects (``n = -5``).
     """
-    p = Path(path)
-    data, lines = _parse(p)
-    if not isinstance(data, dict):
-        raise SpecError(f"{p}: a study file must hold a table/mapping at the top level")
-    data.update(overrides)
+    doc = path if isinstance(path, SpecFile) else load_spec_file(path)
+    return study_from_file(doc, **overrides)
+
+
+def study_from_file(doc: SpecFile, **overrides: Any) -> Study:
+    """Validate a study file already read, and build its :class:`Study`.
+
+    Parameters
+    ----------
+    doc : SpecFile
+        The parsed file.
+    **overrides
+        Top-level fields replacing the file's.
+
+    Returns
+    -------
+    Study
+    """
+    data = {**doc.mapping("a study file"), **overrides}
     rep = ProblemReport()
-    _check_raw(data, rep)
+    clean = _check_raw(data, rep)
     study = None
-    clean = dict(data)  # unknown estimand keys are reported above; build without them
-    if isinstance(data.get("estimands"), list):
-        clean["estimands"] = [
-            {k: v for k, v in e.items() if k in _ESTIMAND_KEYS} if isinstance(e, dict) else e
-            for e in data["estimands"]
-        ]
     try:
         study = Study.from_dict(clean, validate=False)
     except (SpecError, TypeError, ValueError, KeyError, AttributeError) as exc:
         if not rep:  # otherwise a consequence of a problem already listed
             rep.add("<study>", str(exc))
     if study is not None:
-        seen = {pr.field for pr in rep}
-        rep.extend(pr for pr in study.problems() if pr.field not in seen)
-    located = ProblemReport()
-    located.extend(
-        Problem(str(p), None, pr.field, pr.message, field_line(lines, pr.field)) for pr in rep
-    )
-    located.raise_if_any()
+        reported = {pr.field for pr in rep}
+        rep.extend(pr for pr in study.problems() if not _under(pr.field, reported))
+    doc.raise_if_any(_in_options_table(doc, pr) for pr in rep)
     assert study is not None
     return study
 
 
-def run_study_file(path: str | Path, **options: Any) -> StudyResult:
+def run_study_file(path: str | Path | SpecFile | Study, **options: Any) -> StudyResult:
     """Load a study file and run it (the ``ppprog study run FILE`` command).
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        Study file.
+    path : str, pathlib.Path, SpecFile or Study
+        Study file, the file already read, or the study already loaded from
+        it (then no field may be overridden: load it with the overrides).
     **options
         Run options (``backend``, ``workers``, ``chunk_size``,
         ``checkpoint_dir``, ``progress``, ``on_chunk``) go to
@@ -239,5 +271,8 @@ def run_study_file(path: str | Path, **options: Any) -> StudyResult:
         run_kw["backend"] = scheduler
     elif "backend" not in run_kw and run_kw.get("workers", 1) > 1:
         run_kw["backend"] = "processes"
-    study = load_study(path, **fields)
-    return run(study, **run_kw)
+    if isinstance(path, Study):
+        if fields:
+            raise SpecError(f"cannot override {sorted(fields)} of a loaded study; use load_study")
+        return run(path, **run_kw)
+    return run(load_study(path, **fields), **run_kw)

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ppprog._core.fmt import text_table
+from ppprog._core.specfile import SpecFile
 from ppprog._core.versions import versions
 from ppprog.studies.builtin import immortal_time, publication, requirements, two_cases_study
 from ppprog.studies.builtin.settings import load_settings
@@ -180,7 +181,7 @@ def _summaries(
 
 def run_claims_study(
     *,
-    spec: str | Path | Mapping[str, Any] | None = None,
+    spec: str | Path | SpecFile | Mapping[str, Any] | None = None,
     quick: bool = False,
     replicates: int | None = None,
     workers: int | None = None,
@@ -193,7 +194,7 @@ def run_claims_study(
 
     Parameters
     ----------
-    spec : str, path or mapping, optional
+    spec : str, path, SpecFile or mapping, optional
         Study file (default: the shipped ``data/studies/claims.toml``).
     quick : bool, optional
         Small numbers for tests and CI (the file's ``[quick.*]`` tables).

@@ -9,18 +9,13 @@ fixed number.
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ppprog._core.errors import SpecError
 from ppprog._core.resources import data_path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from ppprog._core.specfile import SpecFile, load_spec_file
 
 __all__ = ["load_settings", "default_spec_path", "SECTIONS"]
 
@@ -58,7 +53,7 @@ def _table(settings: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]
 
 
 def load_settings(
-    spec: str | Path | Mapping[str, Any] | None = None,
+    spec: str | Path | SpecFile | Mapping[str, Any] | None = None,
     *,
     quick: bool = False,
     replicates: int | None = None,
@@ -68,8 +63,9 @@ def load_settings(
 
     Parameters
     ----------
-    spec : str, path or mapping, optional
-        A TOML file, or already-parsed settings; default: the shipped file.
+    spec : str, path, SpecFile or mapping, optional
+        A TOML file, the file already read (:func:`~ppprog._core.specfile.load_spec_file`),
+        or already-parsed settings; default: the shipped file.
     quick : bool, optional
         Merge the ``[quick.*]`` tables (small numbers for tests and CI).
     replicates : int, optional
@@ -83,12 +79,10 @@ def load_settings(
         The settings, with ``study.quick`` and ``study.source`` recorded.
     """
     if spec is None or isinstance(spec, (str, Path)):
-        path = default_spec_path() if spec is None else Path(spec)
-        try:
-            settings: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"{path}: not valid TOML: {exc}") from exc
-        source = str(path)
+        spec = load_spec_file(default_spec_path() if spec is None else spec, formats=["toml"])
+    if isinstance(spec, SpecFile):
+        settings: dict[str, Any] = copy.deepcopy(spec.mapping("a study file"))
+        source = spec.path
     else:
         settings = copy.deepcopy(dict(spec))
         source = "<mapping>"
