@@ -25,6 +25,7 @@ from ppprog._core.errors import (
     SpecError,
     ValidationError,
 )
+from ppprog import datasets
 from ppprog._version import __version__
 from ppprog.models.cox import cox_ph
 from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
@@ -63,6 +64,7 @@ from ppprog.studies.dgm_check import CheckReport, check
 from ppprog.tables import check_counting_process, counting_process, onset_table, resolution_table
 
 __all__ = [
+    "datasets",
     "__version__",
     # errors
     "PpprogError",
