@@ -15,6 +15,7 @@ Heavy optional dependencies (lifelines, statsmodels, dask, matplotlib) are impor
 only by the functions that need them.
 """
 
+from ppprog import datasets
 from ppprog._core.errors import (
     FitWarning,
     ParseError,
@@ -25,7 +26,6 @@ from ppprog._core.errors import (
     SpecError,
     ValidationError,
 )
-from ppprog import datasets
 from ppprog._version import __version__
 from ppprog.models.cox import cox_ph
 from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from ppprog._core.errors import SpecError
-from ppprog.studies.guard import GUARD_HINT, check_main_guard
 from ppprog.studies.checkpoint import MemoryStore, open_store
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.generators import generated_truth, resolve_generator
+from ppprog.studies.guard import GUARD_HINT, check_main_guard
 from ppprog.studies.methods import Method
 from ppprog.studies.result import StudyResult, assemble
 from ppprog.studies.seeding import ChunkKey, plan_chunks
