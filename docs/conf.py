@@ -73,4 +73,5 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars: dict[str, list[str]] = {"**": ["sidebar-nav-bs"]}
+# the top bar holds the navigation; no empty left sidebar, so the article gets the width
+html_sidebars: dict[str, list[str]] = {"**": []}
