@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, ndtr, ndtri
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-def categorical(probs: Mapping[object, float], u: FloatArray) -> np.ndarray:
+def categorical(probs: Mapping[Any, float], u: FloatArray) -> np.ndarray:
     """Category codes (order of ``probs``) from uniforms by inversion.
 
     Parameters

@@ -103,7 +103,7 @@ def _cached_truth(data: Any) -> Any:
     # ppprog's CohortBatch computes its truth from the spec alone, sometimes by
     # Monte Carlo (about a second); cache it per spec within this process.
     spec = getattr(data, "spec", None)
-    key = spec.to_json() if hasattr(spec, "to_json") else None
+    key = spec.to_json() if spec is not None and hasattr(spec, "to_json") else None
     if key is not None and key in _TRUTH_CACHE:
         return _TRUTH_CACHE[key]
     truth = getattr(data, "truth", None)
