@@ -60,12 +60,18 @@ napoleon_preprocess_types = False
 nitpicky = False  # cross-references to numpy/pandas types are text, not links
 
 # -- HTML ----------------------------------------------------------------------------------
-html_theme = "alabaster"
+# pydata-sphinx-theme, as scipy, statsmodels and scikit-survival use; long code and
+# output lines scroll sideways (docs/_static/ppprog.css) instead of being cut off.
+html_theme = "pydata_sphinx_theme"
 html_title = f"ppprog {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["ppprog.css"]
 html_theme_options = {
-    "description": "Survival and prognosis of paradoxical psoriasis under anti-TNF drugs",
-    "fixed_sidebar": True,
-    "page_width": "1100px",
-    "sidebar_width": "240px",
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
 }
+# the top bar holds the navigation; no empty left sidebar, so the article gets the width
+html_sidebars: dict[str, list[str]] = {"**": []}

@@ -18,6 +18,7 @@ Heavy optional dependencies (lifelines, statsmodels, dask, matplotlib) are impor
 only by the functions that need them.
 """
 
+from ppprog import datasets
 from ppprog._core.errors import (
     FitWarning,
     ParseError,
@@ -85,6 +86,7 @@ from ppprog.studies.dgm_check import CheckReport, check
 from ppprog.tables import check_counting_process, counting_process, onset_table, resolution_table
 
 __all__ = [
+    "datasets",
     "__version__",
     # errors
     "PpprogError",

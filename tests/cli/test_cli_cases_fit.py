@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ppprog._core.resources import data_path
-from ppprog.cli.main import EXIT_INPUT, EXIT_OK, main
+from ppprog.cli.main import EXIT_FIT, EXIT_INPUT, EXIT_OK, main
 from ppprog.models.cox import cox_ph
 from ppprog.models.km import kaplan_meier
 
@@ -161,3 +161,13 @@ def test_fit_malformed_case_file_exit_1(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "wonderdrug" in err
     assert "stop (day 150) before start" in err
+
+
+@pytest.mark.parametrize("firth", [[], ["--firth"]])
+def test_fit_cox_without_events_exits_4_and_says_why(table_csv, firth, capsys):
+    path, df = table_csv
+    df.assign(event=0).to_csv(path, index=False)
+    assert main(["fit", "cox", str(path), "--covariates", "x", *firth]) == EXIT_FIT
+    captured = capsys.readouterr()
+    assert "fit status no_events" in captured.err
+    assert "x" in captured.out  # the table is still printed, with its status

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import ppprog.report.build as report_build
+from ppprog._core.fmt import fmt_num
 from ppprog.cli.main import EXIT_INPUT, EXIT_MISSING, EXIT_OK, main
 from ppprog.studies.result import StudyResult
 from ppprog.studies.studyfile import run_study_file
@@ -62,6 +63,11 @@ def test_run_file_writes_result_folder(study_run, capsys):
     assert (perf["n_total"] == 8).all()
     md = (out / "report.md").read_text()
     assert "Simulation study 'cli-null'" in md
+    assert "resolution.log_hr.extent[generalized]=0.7" in md
+    assert list(perf["scenario_label"].unique()) == [
+        "resolution.log_hr.extent[generalized]=0",
+        "resolution.log_hr.extent[generalized]=0.7",
+    ]
     assert "figures/performance.png" in md
 
 
@@ -71,6 +77,15 @@ def test_summarize_saved_study(study_run, tmp_path, capsys):
     assert main(["study", "summarize", str(out), "--out", str(csv)]) == EXIT_OK
     text = capsys.readouterr().out
     assert text.startswith("Study 'cli-null': 8 replicates per scenario")
+    # scenarios by their parameters, every measure with its Monte-Carlo SE
+    lines = text.splitlines()
+    assert any(ln.startswith("resolution.log_hr.extent[generalized]=0 ") for ln in lines)
+    assert any(ln.startswith("resolution.log_hr.extent[generalized]=0.7 ") for ln in lines)
+    assert "bias (MC SE)" in text
+    assert "coverage (MC SE)" in text
+    summary = StudyResult.load(out).summary
+    first = summary.iloc[0]
+    assert f"({fmt_num(first['bias_mcse'], 2)})" in text
     expected = StudyResult.load(out).summary
     got = pd.read_csv(csv)
     pd.testing.assert_series_equal(got["bias"], expected["bias"].reset_index(drop=True),

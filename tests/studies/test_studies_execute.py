@@ -13,6 +13,7 @@ from studies_toy import exp_rate_ratio, toy_generator
 from ppprog._core.errors import SpecError
 from ppprog.studies import Estimand, Method, Study, StudyResult, run
 from ppprog.studies.execute import run_chunk
+from ppprog.studies.result import scenario_labels
 
 
 def _study(replicates: int = 40, **kw) -> Study:
@@ -189,7 +190,7 @@ def test_nonconvergence_is_counted_and_reported() -> None:
     assert inc["n_used"] == 200 - inc["n_nonfinite"]
     assert "n_used" in str(res)
     assert res.notes == [
-        f"scenario 0, method 'exp': {n_sep} of 200 fits did not converge ({n_sep} "
+        f"scenario 0 ({scenario_labels(res.study)[0]}), method 'exp': {n_sep} of 200 fits did not converge ({n_sep} "
         "monotone_likelihood); excluded from the measures by default, counted in "
         "n_nonconverged / n_separated"
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pandas as pd
 
 from ppprog._core.errors import FitWarning, PpprogError
 from ppprog.cli._io import print_json, read_frame, write_frame
+from ppprog.cli.exits import EXIT_FIT, EXIT_OK
 
 __all__ = ["register", "load_table"]
 
@@ -132,7 +134,7 @@ def _km(args: argparse.Namespace) -> int:
         )
     elif not args.out:
         print(fit)
-    return 0
+    return EXIT_OK
 
 
 def _cox(args: argparse.Namespace) -> int:
@@ -175,4 +177,16 @@ def _cox(args: argparse.Namespace) -> int:
         )
     elif not args.out:
         print(fit)
-    return 0
+    return _exit_for(fit.status)
+
+
+def _exit_for(status: Any) -> int:
+    """EXIT_OK for a converged fit, else EXIT_FIT with the status and why on stderr."""
+    if status.code.ok:
+        return EXIT_OK
+    print(
+        f"ppprog: fit status {status.code.name.lower()}: {status.message} "
+        f"(exit code {EXIT_FIT}: the estimates above are not usable as they stand)",
+        file=sys.stderr,
+    )
+    return EXIT_FIT

@@ -7,6 +7,7 @@ Exit codes a script can rely on:
 1     the input has problems (validation report, bad spec, unusable data)
 2     usage error (unknown option, missing argument)
 3     a requested file does not exist
+4     a fit ran but did not converge or is not estimable (status printed)
 70    internal error (a bug: the traceback is printed)
 ====  ==========================================================
 
@@ -22,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 from ppprog._core.errors import PpprogError, ValidationError
 from ppprog._version import __version__
+from ppprog.cli.exits import EXIT_BUG, EXIT_FIT, EXIT_INPUT, EXIT_MISSING, EXIT_OK, EXIT_USAGE
 
 __all__ = [
     "main",
@@ -30,14 +32,9 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_USAGE",
     "EXIT_MISSING",
+    "EXIT_FIT",
     "EXIT_BUG",
 ]
-
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_USAGE = 2
-EXIT_MISSING = 3
-EXIT_BUG = 70
 
 # subcommand name -> module defining ``register(subparsers)``
 _COMMANDS = {

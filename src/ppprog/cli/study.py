@@ -52,10 +52,15 @@ def register(sub: Any) -> None:
         "Without an action, runs the built-in study.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s [options] [ACTION ...]",
     )
     _run_options(p)
     p.set_defaults(handler=_run, file=None)
-    ss = p.add_subparsers(dest="study_command", metavar="ACTION")
+    ss = p.add_subparsers(
+        dest="study_command",
+        metavar="ACTION",
+        title="actions (optional: without one, the built-in study runs)",
+    )
 
     r = ss.add_parser("run", help="run a study file, or the built-in study without FILE",
                       description="Run a study file (TOML/YAML) or, without FILE, the built-in "
@@ -157,7 +162,9 @@ def _run_file(doc: SpecFile, args: argparse.Namespace) -> int:
         checkpoint_dir=out / "chunks", progress=not args.no_progress, **_backend(args),
     )  # fmt: skip
     result.to_parquet(out)
-    _write_study_report(result, out)
+    from ppprog.report.study import write_study_report
+
+    write_study_report(result, out)
     print(result)
     print(f"\nresults written to {out}/ (replicates.parquet, performance.csv, report.md)")
     return 0
@@ -235,9 +242,10 @@ def _report(args: argparse.Namespace) -> int:
                 f"rerun 'ppprog study run --out {folder}'"
             ) from None
     else:
+        from ppprog.report.study import write_study_report
         from ppprog.studies.result import StudyResult
 
-        _write_study_report(StudyResult.load(folder), folder)
+        write_study_report(StudyResult.load(folder), folder)
     print(f"report written to {folder}/report.md and {folder}/report.html")
     return 0
 
@@ -256,42 +264,3 @@ def _load_claims(folder: Path, manifest: dict[str, Any]) -> Any:
     return ClaimsResult(settings, tables, replicates, analyse_report_cases(settings), manifest)
 
 
-_PERF_COLUMNS = (
-    ("scenario", "scenario", None, "num"), ("method", "method", None, "num"),
-    ("estimand", "estimand", None, "num"), ("used/total", "used", None, "num"),
-    ("bias", "bias", "bias_mcse", "num"), ("empirical SE", "empse", "empse_mcse", "num"),
-    ("model SE", "modse", "modse_mcse", "num"), ("coverage", "coverage", "coverage_mcse", "pct"),
-    ("power", "power", "power_mcse", "pct"),
-)  # fmt: skip
-
-
-def _write_study_report(result: Any, folder: Path) -> None:
-    """Write ``performance.csv``, ``figures/performance.png`` and ``report.md/.html``."""
-    from ppprog.plotting.study import plot_performance
-    from ppprog.report.document import Document, FigureRef, Paragraph, Table
-    from ppprog.report.tables import Column, format_table
-
-    perf = result.summary.copy()
-    perf.to_csv(folder / "performance.csv", index=False, float_format="%.17g")
-    perf["used"] = [f"{u}/{t}" for u, t in zip(perf["n_used"], perf["n_total"])]
-    cols = [Column(h, src, mcse=m, kind=k) for h, src, m, k in _PERF_COLUMNS]
-    study = result.study
-    doc = Document(f"Simulation study {study.name!r}")
-    doc.add(Paragraph(
-        f"{len(study.scenarios)} scenario(s) x {len(study.methods)} method(s) x "
-        f"{study.replicates} replicates, seed {study.seed}, alpha {study.alpha:g}. "
-        "Cells show the estimate with its Monte-Carlo SE in parentheses; fits that did not "
-        "converge are counted (used/total) and excluded from the measures."
-    ))  # fmt: skip
-    doc.add(Table(format_table(perf, cols), "Performance of each method per scenario."))
-    figdir = folder / "figures"
-    figdir.mkdir(parents=True, exist_ok=True)
-    frame = perf.dropna(subset=["bias", "coverage"])
-    if len(frame):
-        frame = frame.assign(label=[f"s{s} {m}: {e}" for s, m, e in
-                                    zip(frame["scenario"], frame["method"], frame["estimand"])])  # fmt: skip
-        fig = plot_performance(frame, level=study.level, title=study.name)
-        fig.savefig(figdir / "performance.png", dpi=110)
-        doc.add(FigureRef("performance", "Bias and coverage with 95% Monte-Carlo error bars."))
-    (folder / "report.md").write_text(doc.markdown(), encoding="utf-8")
-    (folder / "report.html").write_text(doc.html(figdir), encoding="utf-8")

@@ -126,7 +126,7 @@ def _draw_treatments(ax: Axes, case: Case, scale: float, end: float, xmax: float
     ax.set_ylim(len(lanes) - 0.4, -0.6)
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=_CLASS_COLORS[c], alpha=0.85, label=_CLASS_NAMES[c])
+    handles: list[Any] = [Patch(color=_CLASS_COLORS[c], alpha=0.85, label=_CLASS_NAMES[c])
                for c in _CLASS_COLORS if c in seen]  # fmt: skip
     if any(
         e.start.approximate or (e.stop is not None and e.stop.approximate) for e in case.treatments

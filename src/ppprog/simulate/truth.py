@@ -178,8 +178,8 @@ def covariate_grid(spec: CohortSpec, needed: set[str]) -> tuple[dict[str, FloatA
         p_high = sum(p for k, p in model.ana_titer.items() if k >= model.ana_threshold)
         binary("ana_high", p_high)
     if "age" in needed:
-        age, w = _age_nodes(pop)
-        factors.append(([{"age": a - pop.age_center} for a in age], list(w)))
+        age, age_w = _age_nodes(pop)
+        factors.append(([{"age": a - pop.age_center} for a in age], list(age_w)))
     design: dict[str, list[float]] = {c: [] for c in needed}
     weights: list[float] = []
     for combo in itertools.product(*[list(zip(v, p)) for v, p in factors]):

@@ -88,7 +88,7 @@ class MemoryStore:
         self._record(key, len(frame), timing)
 
     def _record(self, key: ChunkKey, rows: int, timing: Mapping[str, float]) -> None:
-        entry = {"scenario": key.scenario, "first": key.first, "count": key.count}
+        entry: dict[str, Any] = {"scenario": key.scenario, "first": key.first, "count": key.count}
         entry.update(file=f"{key.name}.parquet", rows=rows, finished=_now(), **dict(timing))
         self.manifest["chunks"].append(entry)
         self.manifest["updated"] = _now()

@@ -26,6 +26,7 @@ from ppprog._core.errors import SpecError
 from ppprog.studies.checkpoint import MemoryStore, open_store
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.generators import generated_truth, resolve_generator
+from ppprog.studies.guard import GUARD_HINT, check_main_guard
 from ppprog.studies.methods import Method
 from ppprog.studies.result import StudyResult, assemble
 from ppprog.studies.seeding import ChunkKey, plan_chunks
@@ -144,6 +145,7 @@ def _iter_serial(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator[Ch
 def _iter_processes(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator[ChunkOutput]:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     n = workers or os.cpu_count() or 1
     pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"))
@@ -155,6 +157,8 @@ def _iter_processes(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator
             for fut in sorted(done, key=lambda f: f.result().key):
                 yield fut.result()
         finished = True
+    except BrokenProcessPool as exc:
+        raise SpecError(f"a worker process died ({exc}); if this ran from a script, {GUARD_HINT}") from exc
     finally:
         # on an error or an interruption, drop queued chunks and do not wait for them
         pool.shutdown(wait=finished, cancel_futures=not finished)
@@ -183,6 +187,7 @@ def _backend_iter(
     if backend == "serial":
         return (lambda ts: _iter_serial(ts, None)), {"backend": "serial", "workers": 1}
     if backend == "processes":
+        check_main_guard()
         n = workers or os.cpu_count() or 1
         return (lambda ts: _iter_processes(ts, n)), {"backend": "processes", "workers": n}
     if isinstance(backend, str) or type(backend).__name__ == "Client":

@@ -253,8 +253,8 @@ def _group_row(
         n_nonfinite=int(np.count_nonzero(~finite)),
         failures=failures,
     )
-    cols = [u[c].to_numpy(dtype=np.float64) for c in ("estimate", "se", "lower", "upper", "p")]
-    row.update(measures(*cols, truth, alpha=alpha))
+    est, se, lo, hi, p = (u[c].to_numpy(dtype=np.float64) for c in ("estimate", "se", "lower", "upper", "p"))
+    row.update(measures(est, se, lo, hi, p, truth, alpha=alpha))
     events = g["n_events"].to_numpy(dtype=np.float64)
     row["mean_events"] = float(events.mean()) if np.isfinite(events).all() else np.nan
     props = g["allocation"].unique() if "allocation" in g.columns else [np.nan]

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ppprog._core.fmt import text_table
+from ppprog._core.fmt import fmt_num, text_table
 from ppprog.studies.design import Study
 from ppprog.studies.performance import performance
 
-__all__ = ["StudyResult", "assemble", "scenario_frame"]
+__all__ = ["StudyResult", "assemble", "scenario_frame", "scenario_labels"]
 
 _TABLE = "replicates.parquet"
 _MANIFEST = "manifest.json"
@@ -32,6 +32,37 @@ def scenario_frame(study: Study) -> pd.DataFrame:
     rows = [{k: _scalar(v) for k, v in s.params.items()} for s in study.scenarios]
     frame = pd.DataFrame(rows, index=pd.Index(range(len(rows)), name="scenario"))
     return frame
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.4g}"
+    return str(_scalar(v))
+
+
+def scenario_labels(study: Study) -> dict[int, str]:
+    """Label each scenario by the parameters that tell it apart from the others.
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    dict of int to str
+        For example ``{0: "n=100, resolution.log_hr.extent[generalized]=0", ...}``;
+        a study with one scenario is labelled by its ``n`` (or ``"base"``).
+    """
+    params = [dict(s.params) for s in study.scenarios]
+    keys = sorted({k for p in params for k in p})
+    varying = [k for k in keys if len({_short(p.get(k)) for p in params}) > 1]
+    if not varying:
+        varying = [k for k in ("n",) if k in keys]
+    labels = {}
+    for i, p in enumerate(params):
+        parts = [f"{k}={_short(p[k])}" for k in varying if k in p]
+        labels[i] = ", ".join(parts) or "base"
+    return labels
 
 
 def assemble(frames: Sequence[pd.DataFrame], study: Study) -> pd.DataFrame:
@@ -123,24 +154,30 @@ class StudyResult:
         fits = t.drop_duplicates(["scenario", "method", "replicate"])
         bad = fits[fits["status"] != "converged"]
         out = []
+        labels = scenario_labels(self.study)
         for (s, m), g in bad.groupby(["scenario", "method"], sort=True):
             counts = ", ".join(f"{n} {k}" for k, n in g["status"].value_counts().items())
             out.append(
-                f"scenario {s}, method {m!r}: {len(g)} of {self.study.replicates} fits did "
-                f"not converge ({counts}); excluded from the measures by default, counted in "
+                f"scenario {s} ({labels.get(int(s), '')}), method {m!r}: {len(g)} of "
+                f"{self.study.replicates} fits did not converge ({counts}); excluded from the measures by default, counted in "
                 "n_nonconverged / n_separated"
             )
         return out
 
     def __str__(self) -> str:
         perf = self.summary
-        cols = ["scenario", "method", "estimand", "n_used", "n_total", "bias", "empse"]
-        cols += ["modse", "coverage", "power"]
+        labels = scenario_labels(self.study)
+        measures = ["bias", "empse", "modse", "coverage", "power"]
+        header = ["scenario", "method", "estimand", "n_used/n_total"]
+        header += [f"{m} (MC SE)" for m in measures]
         rows = []
-        for r in perf[cols].itertuples(index=False):
-            rows.append([str(r[0]), r[1], r[2], *r[3:]])
+        for _, r in perf.iterrows():
+            cells = [labels.get(int(r["scenario"]), str(r["scenario"])), r["method"], r["estimand"]]
+            cells.append(f"{int(r['n_used'])}/{int(r['n_total'])}")
+            cells += [f"{fmt_num(r[m])} ({fmt_num(r[m + '_mcse'], 2)})" for m in measures]
+            rows.append(cells)
         title = f"Study {self.study.name!r}: {self.study.replicates} replicates per scenario"
-        return "\n".join([text_table(cols, rows, title=title), *self.notes])
+        return "\n".join([text_table(header, rows, title=title), *self.notes])
 
     def to_parquet(self, folder: str | Path) -> Path:
         """Write ``replicates.parquet`` and ``manifest.json`` into ``folder``.
