@@ -41,7 +41,8 @@ __all__ = ["cox_ph"]
 
 def _notes(d: SurvivalData, event: np.ndarray, ties: str, robust: bool, cause: int | None,
            n_used: int) -> tuple[str, ...]:  # fmt: skip
-    notes = [f"ties: {ties}", f"{n_used} rows used, none dropped"]
+    dropped = f"{d.n_dropped} dropped" if d.n_dropped else "none dropped"
+    notes = [f"ties: {ties}", f"{n_used} rows used, {dropped}", *d.design_notes]
     if cause is not None:
         notes.append(f"cause-specific hazard of {d.causes.get(1, cause)}: other causes censored")
     if d.has_entry:
@@ -123,6 +124,9 @@ def cox_ph(
     alpha: float = 0.05,
     max_iter: int = 30,
     tol: float = 1e-9,
+    formula: str | None = None,
+    missing: str = "raise",
+    id: str | None = None,
 ) -> CoxResult | Any:
     """Fit a Cox proportional hazards model by maximum partial likelihood.
 
@@ -167,6 +171,16 @@ def cox_ph(
     tol : float, optional
         Convergence tolerance on the relative change of the coefficients; the
         log-likelihood tolerance is ``tol * 1e-3``.
+    formula : str, optional
+        Right-hand side of a model formula instead of ``covariates`` (formulaic
+        syntax, e.g. ``"age + C(pustular_extent, contr.treatment('none'))"``);
+        string and categorical columns are treatment-coded, the reference level
+        named in ``notes``. DataFrame only.
+    missing : {"raise", "drop"}, optional
+        Rows with a missing value in a column the model uses: an error naming
+        them (default), or dropped, counted in ``n_dropped`` and listed in ``notes``.
+    id : str, optional
+        Column naming the rows in messages and in the dropped-rows note.
 
     Returns
     -------
@@ -204,9 +218,11 @@ def cox_ph(
     check_ties(ties)
     if penalty is not None:
         return _firth(data, duration, event, covariates, start, ties, strata, alpha, penalty,
-                      robust or bool(column_list(cluster)), cause)  # fmt: skip
+                      robust or bool(column_list(cluster)), cause,
+                      {"formula": formula, "missing": missing, "id": id})  # fmt: skip
     d = model_data(data, duration=duration, event=event, covariates=covariates, start=start,
-                   strata=strata, cluster=cluster, cause=cause)  # fmt: skip
+                   strata=strata, cluster=cluster, cause=cause, formula=formula,
+                   missing=missing, id=id)  # fmt: skip
     one_replicate(d, "cox_ph")
     if not d.mask.all():
         d = d.replicate(0)
@@ -223,7 +239,8 @@ def cox_ph(
 
 
 def _firth(data: Any, duration: Any, event: Any, covariates: Any, start: Any, ties: str,
-           strata: Any, alpha: float, penalty: str, robust: bool, cause: int | None) -> Any:  # fmt: skip
+           strata: Any, alpha: float, penalty: str, robust: bool, cause: int | None,
+           design: dict[str, Any]) -> Any:  # fmt: skip
     if penalty != "firth":
         raise ModelError(f"penalty must be None or 'firth', got {penalty!r}")
     if robust:
@@ -232,5 +249,5 @@ def _firth(data: Any, duration: Any, event: Any, covariates: Any, start: Any, ti
     covs = None if covariates is None else column_list(covariates)
     return firth_module.cox_firth(
         data, duration=duration, event=event, covariates=covs, start=start, ties=ties,
-        strata=strata, alpha=alpha, **kw,
+        strata=strata, alpha=alpha, **kw, **design,
     )  # fmt: skip

@@ -84,6 +84,16 @@ class CoxResult:
     event: BoolArray = field(repr=False)
 
     @property
+    def n_dropped(self) -> int:
+        """Rows dropped for missing values (only with ``missing="drop"``; listed in ``notes``)."""
+        return self.data.n_dropped
+
+    @property
+    def dropped(self) -> tuple[Any, ...]:
+        """Ids (or row labels) of the rows dropped for missing values."""
+        return self.data.dropped
+
+    @property
     def names(self) -> tuple[str, ...]:
         """Covariate names."""
         return tuple(self.params.index)

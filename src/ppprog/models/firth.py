@@ -72,6 +72,9 @@ def cox_firth(
     profile: bool = True,
     max_iter: int = 100,
     tol: float = 1e-10,
+    formula: str | None = None,
+    missing: str = "raise",
+    id: str | None = None,
 ) -> FirthResult:
     """Fit a Cox model by Firth's penalized partial likelihood.
 
@@ -115,6 +118,9 @@ def cox_firth(
         Newton-Raphson iterations allowed.
     tol : float, optional
         Convergence tolerance on the coefficients' Newton steps.
+    formula, missing, id : optional
+        As in :func:`~ppprog.models.cox.cox_ph`: a formula instead of
+        ``covariates``, and what to do with rows that miss a value.
 
     Returns
     -------
@@ -145,7 +151,8 @@ def cox_firth(
     if not 0.0 < alpha < 1.0:
         raise ModelError(f"alpha must be in (0, 1), got {alpha}")
     d = model_data(data, duration=duration, event=event, covariates=covariates, start=start,
-                   strata=strata, cause=cause)  # fmt: skip
+                   strata=strata, cause=cause, formula=formula, missing=missing,
+                   id=id)  # fmt: skip
     one_replicate(d, "cox_firth")
     if not d.mask.all():
         d = d.replicate(0)
@@ -176,6 +183,7 @@ def cox_firth(
         names=names, beta=b, vcov=vcov, loglik=float(lpen[0]), loglik_null=float(lnull[0]),
         lr_tester=lr_tester, status=outcome, n_iter=int(n_iter[0]), alpha=alpha, ties=ties,
         n=int(d.n_rows), n_events=int(ev[0].sum()), profile=prof, notes=tuple(notes),
+        dropped=d.dropped,
         profiler=profiler,
     )  # fmt: skip
 
@@ -189,7 +197,8 @@ def _notes(efron: bool, d: SurvivalData, ev: np.ndarray) -> list[str]:
     """What was done, for ``FirthResult.notes``."""
     notes = [
         f"{'Efron' if efron else 'Breslow'} ties; Firth penalty 1/2 log|I(b)|",
-        f"{d.n_rows} rows used, none dropped",
+        f"{d.n_rows} rows used, " + (f"{d.n_dropped} dropped" if d.n_dropped else "none dropped"),
+        *d.design_notes,
     ]
     if d.has_entry:
         notes.append("counting-process (start, stop] data: at risk iff start < t <= stop")

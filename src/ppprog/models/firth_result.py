@@ -94,6 +94,8 @@ class FirthResult:
     profile : ProfileTable or None
         Profile bounds when computed at fit time.
     notes : tuple of str
+    dropped : tuple
+        Ids (or row labels) of rows dropped for missing values (``missing="drop"``).
         What was done and anything unusual.
     """
 
@@ -110,6 +112,7 @@ class FirthResult:
     n_events: int
     profile: ProfileTable | None
     notes: tuple[str, ...]
+    dropped: tuple[Any, ...] = ()
     _profiler: Callable[[float], ProfileTable] | None = field(
         default=None, repr=False, compare=False
     )
@@ -140,6 +143,11 @@ class FirthResult:
         out = np.array(self._lr_tester(), dtype=np.float64)
         out.flags.writeable = False
         return out
+
+    @property
+    def n_dropped(self) -> int:
+        """Rows dropped for missing values (only with ``missing="drop"``; listed in ``notes``)."""
+        return len(self.dropped)
 
     @property
     def ci_method(self) -> str:

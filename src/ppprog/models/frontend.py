@@ -126,6 +126,9 @@ def model_data(
     strata: str | Sequence[str] | None = None,
     cluster: str | Sequence[str] | None = None,
     cause: int | None = None,
+    formula: str | None = None,
+    missing: str = "raise",
+    id: str | None = None,
 ) -> SurvivalData:
     """DataFrame or SurvivalData -> validated SurvivalData with covariates selected.
 
@@ -146,13 +149,19 @@ def model_data(
         Strata and cluster columns (DataFrame only).
     cause : int, optional
         Event code of interest (cause-specific hazards; other codes censored).
+    formula : str, optional
+        Right-hand side of a formula instead of ``covariates`` (DataFrame only).
+    missing : {"raise", "drop"}, optional
+        Rows with missing values: an error naming them, or dropped and listed.
+    id : str, optional
+        Column naming the rows in messages and in ``dropped``.
 
     Returns
     -------
     SurvivalData
     """
     covs = column_list(covariates)
-    if not covs and (covariates is not None or not isinstance(data, SurvivalData)):
+    if formula is None and not covs and (covariates is not None or not isinstance(data, SurvivalData)):
         raise ModelError("covariates: at least one column is needed")
     dup = sorted({c for c in covs if covs.count(c) > 1})
     if dup:
@@ -166,7 +175,8 @@ def model_data(
         check_data(sd)
         return sd
     return as_survival_data(data, duration=duration, event=event, covariates=covs, start=start,
-                            strata=strata, cluster=cluster, cause=c)  # fmt: skip
+                            strata=strata, cluster=cluster, cause=c, formula=formula,
+                            missing=missing, id=id)  # fmt: skip
 
 
 def one_replicate(sd: SurvivalData, what: str) -> None:

@@ -90,6 +90,11 @@ class SurvivalData:
         Unit of every time (default ``"days"``).
     levels : mapping of str to tuple of str, optional
         Labels of the codes of categorical columns of ``X``.
+    dropped : tuple, optional
+        Ids (or row labels) of source rows dropped for missing values
+        (only with ``missing="drop"``; never silently).
+    design_notes : tuple of str, optional
+        How the covariates were built (reference levels of factors, dropped rows).
     """
 
     start: FloatArray
@@ -111,6 +116,8 @@ class SurvivalData:
     time_high: FloatArray | None = None
     causes: Mapping[int, str] = field(default_factory=lambda: {1: "event"})
     time_unit: str = TIME_UNIT
+    dropped: tuple[Any, ...] = ()
+    design_notes: tuple[str, ...] = ()
     levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ construction
@@ -213,6 +220,11 @@ class SurvivalData:
                 raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
 
     # ------------------------------------------------------------------ views
+    @property
+    def n_dropped(self) -> int:
+        """Rows of the source table dropped for missing values (``missing="drop"``)."""
+        return len(self.dropped)
+
     @property
     def n_replicates(self) -> int:
         """Number of replicates ``R`` (1 for a real case series)."""

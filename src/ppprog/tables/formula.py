@@ -29,7 +29,14 @@ import pandas as pd
 from ppprog._core.errors import SpecError
 from ppprog._core.typing import BoolArray, FloatArray
 
-__all__ = ["DesignMatrix", "design_matrix", "columns_formula", "incomplete_rows", "MISSING"]
+__all__ = [
+    "DesignMatrix",
+    "design_matrix",
+    "columns_formula",
+    "dropped_note",
+    "incomplete_rows",
+    "MISSING",
+]
 
 #: Accepted values of ``missing``.
 MISSING = ("raise", "drop")
@@ -71,11 +78,13 @@ class DesignMatrix:
         """Sentences for a result's summary: reference levels and dropped rows."""
         out = [f"{f}: reference level {lvl!r}" for f, lvl in self.reference_levels.items()]
         if self.dropped:
-            out.append(
-                f"{self.n_dropped} row(s) with missing values dropped (missing='drop'): "
-                + _listing(self.dropped)
-            )
+            out.append(dropped_note(self.dropped))
         return out
+
+
+def dropped_note(labels: Sequence[Any]) -> str:
+    """The note a result carries about rows dropped for missing values."""
+    return f"{len(labels)} row(s) with missing values dropped (missing='drop'): {_listing(labels)}"
 
 
 def _listing(labels: Sequence[Any]) -> str:

@@ -18,8 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ppprog._core.errors import ModelError
+from ppprog._core.errors import ModelError, SpecError
 from ppprog.tables.data import TIME_UNIT, SurvivalData
+from ppprog.tables.formula import (
+    MISSING,
+    columns_formula,
+    design_matrix,
+    dropped_note,
+    incomplete_rows,
+)
 
 __all__ = ["as_survival_data", "column_list", "label_codes", "rows_text"]
 
@@ -124,11 +131,15 @@ def _check_frame(data: Any, numeric: list[str], strata: list[str], labels: list[
 def _numeric(data: pd.DataFrame, col: str) -> np.ndarray:
     s = data[col]
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-        raise ModelError(f"column {col!r} is not numeric (dtype {s.dtype}); encode it first")
+        raise ModelError(
+            f"column {col!r} is not numeric (dtype {s.dtype}); name it in covariates= or "
+            "formula= to have it treatment-coded"
+        )
     a = s.to_numpy(dtype=float, na_value=np.nan)
     if not np.all(np.isfinite(a)):
         raise ModelError(
             f"column {col!r} has missing or infinite values in {rows_text(~np.isfinite(a))}"
+            + ("; pass missing='drop' to drop rows with missing values" if s.isna().any() else "")
         )
     return a
 
@@ -226,6 +237,46 @@ def _from_frame(
     )  # fmt: skip
 
 
+def _is_numeric(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+
+
+def _design(
+    data: pd.DataFrame,
+    covs: list[str],
+    formula: str | None,
+    others: list[str],
+    id: str | None,
+    missing: str,
+) -> tuple[pd.DataFrame, list[str], tuple[Any, ...], tuple[str, ...]]:
+    """Covariates through a formula (or factor columns), rows dropped only when asked.
+
+    Returns the frame to encode, the covariate columns, the dropped row labels
+    and the notes for the result.
+    """
+    if formula is not None and covs:
+        raise ModelError("give covariates= or formula=, not both")
+    if missing not in MISSING:
+        raise ModelError(f"missing must be one of {MISSING}, got {missing!r}")
+    present = [c for c in covs if c in data.columns]
+    factors = [c for c in present if not _is_numeric(data[c])]
+    if formula is None and not factors:
+        if missing == "raise":
+            return data, covs, (), ()
+        kept = ~incomplete_rows(data, [c for c in [*covs, *others] if c in data.columns])
+        dropped = tuple(data[id][~kept]) if id in data.columns else tuple(data.index[~kept])
+        return data.loc[kept], covs, dropped, (dropped_note(dropped),) if dropped else ()
+    try:
+        dm = design_matrix(data, formula or columns_formula(covs), missing=missing,
+                           also=[c for c in others if c in data.columns], id=id)  # fmt: skip
+    except SpecError as exc:
+        raise ModelError(str(exc)) from None
+    frame = data.loc[dm.kept].copy()
+    for j, name in enumerate(dm.names):
+        frame[name] = dm.X[:, j]
+    return frame, list(dm.names), dm.dropped, tuple(dm.notes())
+
+
 def _swap_cause(sd: SurvivalData, cause: int) -> SurvivalData:
     if cause == 1:
         return sd
@@ -249,6 +300,8 @@ def as_survival_data(
     id: str | None = None,
     cause: int = 1,
     time_unit: str = TIME_UNIT,
+    formula: str | None = None,
+    missing: str = "raise",
 ) -> SurvivalData:
     """Validate a survival table once and return it as :class:`SurvivalData`.
 
@@ -265,7 +318,9 @@ def as_survival_data(
         ``cause`` the endpoint, any other positive code a competing event);
         required for a DataFrame.
     covariates : str or sequence of str, optional
-        Numeric (or bool) covariate columns, in order.
+        Covariate columns, in order. Numeric and bool columns are used as they
+        are; string or categorical columns are treatment-coded against their
+        first level (through :func:`~ppprog.tables.formula.design_matrix`).
     start : str, optional
         Column of entry times (a row is at risk at ``t`` iff ``start < t <= stop``).
     strata : str or sequence of str, optional
@@ -280,6 +335,13 @@ def as_survival_data(
         code ``cause`` (a competing event).
     time_unit : str, optional
         Unit of ``duration`` and ``start``, recorded on the result.
+    formula : str, optional
+        Right-hand side of a model formula instead of ``covariates`` (formulaic
+        syntax: ``"age + C(pustular_extent, contr.treatment('none')) + np.log(x)"``).
+    missing : {"raise", "drop"}, optional
+        Rows with a missing value in any column the model uses: an error
+        naming them (default), or dropped and listed in ``dropped`` and
+        ``design_notes`` of the result.
 
     Returns
     -------
@@ -304,13 +366,22 @@ def as_survival_data(
     """
     covs = column_list(covariates)
     if isinstance(data, SurvivalData):
+        if formula is not None:
+            raise ModelError("formula= needs a DataFrame; a SurvivalData is already encoded")
         out = data.select(covs) if covariates is not None else data
         return _swap_cause(out, int(cause))
     if duration is None or event is None:
         raise ModelError("duration and event column names are required for a DataFrame")
     if int(cause) < 1:
         raise ModelError(f"cause must be a positive event code, got {cause!r}")
-    return _from_frame(
-        data, duration, event, covs, start, column_list(strata), column_list(cluster), id,
-        int(cause), time_unit,
-    )  # fmt: skip
+    strata_l, cluster_l = column_list(strata), column_list(cluster)
+    others = [c for c in [duration, event, start, *strata_l, *cluster_l] if c is not None]
+    if isinstance(data, pd.DataFrame):
+        data, covs, dropped, notes = _design(data, covs, formula, others, id, missing)
+        if len(data) == 0:
+            raise ModelError("no rows left after dropping the rows with missing values")
+    else:
+        dropped, notes = (), ()
+    sd = _from_frame(data, duration, event, covs, start, strata_l, cluster_l, id, int(cause),
+                     time_unit)  # fmt: skip
+    return replace(sd, dropped=dropped, design_notes=notes) if notes else sd
