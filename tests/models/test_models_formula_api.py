@@ -38,6 +38,7 @@ def test_string_column_matches_lifelines_formula_fit(rossi: pd.DataFrame) -> Non
     np.testing.assert_allclose(fit.se.to_numpy(), cph.standard_errors_.to_numpy(), rtol=0, atol=1e-8)
     assert "race_s: reference level 'black'" in fit.notes
     assert "race_s[T.other]" in str(fit)
+    assert "Note: race_s: reference level 'black'" in str(fit)
 
 
 def test_string_column_named_in_covariates_is_encoded_the_same_way(rossi: pd.DataFrame) -> None:

@@ -316,6 +316,9 @@ class CoxResult:
             f"p={fmt_p(lr['p'])}",
             f"n= {self.n}, number of events= {self.n_events}",
         ]
+        design = self.data.design_notes
+        if design:
+            lines += ["", *(f"Note: {n}" for n in design)]
         if not self.status.converged:
             lines.append(f"Status: {self.status}")
         return "\n".join(lines)
