@@ -82,7 +82,10 @@ def test_categorical_strata_keep_their_order():
             {"covariates": ["x"]},
             r"duplicated column name\(s\) \['x'\]",
         ),
-        (lambda d: d, {"covariates": ["site"]}, r"column 'site' is not numeric \(dtype object\)"),
+        # a factor column is treatment-coded (tests/models/test_models_formula_api.py); numbers
+        # stored as text are not silently made a factor
+        (lambda d: d.assign(site=d.x.astype(str)), {"covariates": ["site"]},
+         r"column 'site' is not numeric: it holds numbers stored as text"),
         (
             lambda d: d.assign(x=[0.5, np.nan, 1.0, np.inf]),
             {"covariates": ["x"]},

@@ -219,7 +219,7 @@ def cox_ph(
     if penalty is not None:
         return _firth(data, duration, event, covariates, start, ties, strata, alpha, penalty,
                       robust or bool(column_list(cluster)), cause,
-                      {"formula": formula, "missing": missing, "id": id})  # fmt: skip
+                      _non_default(formula=formula, missing=missing, id=id))  # fmt: skip
     d = model_data(data, duration=duration, event=event, covariates=covariates, start=start,
                    strata=strata, cluster=cluster, cause=cause, formula=formula,
                    missing=missing, id=id)  # fmt: skip
@@ -236,6 +236,12 @@ def cox_ph(
     rob = robust or d.cluster_name is not None
     call = _call(duration, event, list(d.names), start, strata_l, cluster_l, robust, ties, cause)
     return _result(d, ev[0], out, status, ties, alpha, rob, cause, call)
+
+
+def _non_default(*, formula: str | None, missing: str, id: str | None) -> dict[str, Any]:
+    """The design options that differ from their defaults (passed on to cox_firth)."""
+    given = {"formula": formula, "id": id, "missing": None if missing == "raise" else missing}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _firth(data: Any, duration: Any, event: Any, covariates: Any, start: Any, ties: str,

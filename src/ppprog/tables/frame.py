@@ -260,6 +260,13 @@ def _design(
         raise ModelError(f"missing must be one of {MISSING}, got {missing!r}")
     present = [c for c in covs if c in data.columns]
     factors = [c for c in present if not _is_numeric(data[c])]
+    for c in factors:
+        values = data[c].dropna()
+        if len(values) and pd.to_numeric(values, errors="coerce").notna().all():
+            raise ModelError(
+                f"column {c!r} is not numeric: it holds numbers stored as text; convert it "
+                f"(pandas.to_numeric) or, to use it as a factor, write C({c}) in formula="
+            )
     if formula is None and not factors:
         if missing == "raise":
             return data, covs, (), ()
@@ -377,6 +384,7 @@ def as_survival_data(
     strata_l, cluster_l = column_list(strata), column_list(cluster)
     others = [c for c in [duration, event, start, *strata_l, *cluster_l] if c is not None]
     if isinstance(data, pd.DataFrame):
+        _check_frame(data, [*others[:2], *covs], [], [])  # duplicated or absent columns first
         data, covs, dropped, notes = _design(data, covs, formula, others, id, missing)
         if len(data) == 0:
             raise ModelError("no rows left after dropping the rows with missing values")
