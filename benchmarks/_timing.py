@@ -60,7 +60,7 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
 
     def cell(v: Any) -> str:
         if isinstance(v, float):
-            return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+            return f"{v:.3g}" if abs(v) < 1e3 else f"{v:,.0f}"
         return str(v)
 
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
