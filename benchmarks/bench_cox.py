@@ -204,9 +204,11 @@ def main() -> None:
     args = ap.parse_args()
     import numba
 
+    global MIN_ROWS
+    MIN_ROWS = 20_000 if args.quick else MIN_ROWS
     ns = [50, 200] if args.quick else [50, 200, 1000, 5000]
     Rs = [10, 100] if args.quick else [10, 100, 1000, 10_000]
-    R_main, sub, repeat = (100, 10, 2) if args.quick else (1000, 50, 5)
+    R_main, sub, repeat = (100, 5, 2) if args.quick else (1000, 50, 5)
     r_of_n = {n: max(10, min(1000, 200_000 // n)) for n in ns}
     sizes = {n: {r_of_n[n]} for n in ns}
     sizes[200] |= {*Rs, R_main}
