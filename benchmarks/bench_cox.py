@@ -227,7 +227,8 @@ def main() -> None:
         + f", {rv or 'R not found'}"
     )
     print(f"\n{load_line()}\n")
-    print(main_comparison(tuple(a[:R_main] for a in data[200]), sub, repeat, r_res.get(200)))
+    X, t, e = data[200]
+    print(main_comparison((X[:R_main], t[:R_main], e[:R_main]), sub, repeat, r_res.get(200)))
     rows = [scaling_row("n", data[n], r_of_n[n], 3, r_res.get(n)) for n in ns]
     rows += [scaling_row("R", data[200], R, 3, r_res.get(200)) for R in Rs]
     print("\n### Scaling of the batched per-fit time, and R's coxph.fit on the same cohorts\n")

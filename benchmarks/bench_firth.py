@@ -26,6 +26,7 @@ import argparse
 import os
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,9 @@ def frames(X: np.ndarray, time: np.ndarray, event: np.ndarray) -> list[pd.DataFr
 def firthmodels_fits(X, time, event, *, tight: bool, profile: bool = False):  # noqa: ANN001, ANN201
     from firthmodels import FirthCoxPH
 
-    kw = {"gtol": 1e-8, "xtol": 1e-9, "max_iter": 500, "max_halfstep": 50} if tight else {}
+    kw: dict[str, Any] = (
+        {"gtol": 1e-8, "xtol": 1e-9, "max_iter": 500, "max_halfstep": 50} if tight else {}
+    )
     coef, se, ci = [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning on a few tight fits; counted below
@@ -78,7 +81,9 @@ def firthmodels_fits(X, time, event, *, tight: bool, profile: bool = False):  # 
             coef.append(m.coef_ if m.converged_ else np.full(3, np.nan))
             se.append(m.bse_)
             if profile:
-                pl_kw = {"tol": 1e-9, "max_iter": 200} if tight else {}  # else its defaults
+                pl_kw: dict[str, Any] = (
+                    {"tol": 1e-9, "max_iter": 200} if tight else {}
+                )  # else its defaults
                 ci.append(m.conf_int(method="pl", **pl_kw))
     return np.array(coef), np.array(se), (np.array(ci) if profile else None)
 

@@ -3,7 +3,7 @@
 Run as a script (not a test)::
 
     .venv/bin/python benchmarks/bench_import.py            # best of 7 fresh processes
-    .venv/bin/python benchmarks/bench_import.py --quick    # best of 2, for a smoke test
+    .venv/bin/python benchmarks/bench_import.py --quick    # one run each, for a smoke test
 
 Every measurement starts a fresh interpreter (``subprocess``), so nothing is
 cached in this process; the operating system's file cache is warm after the
@@ -82,10 +82,10 @@ def slowest_imports(top: int) -> list[list[object]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="best of 2 instead of 7")
+    ap.add_argument("--quick", action="store_true", help="one run each instead of best of 7")
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    repeat = 2 if args.quick else args.repeat
+    repeat = 1 if args.quick else args.repeat
     cli, cli_name = cli_command()
     print("## Import and command-line start-up\n")
     print(versions("numpy", "scipy", "pandas", "numba", "ppprog") + "\n")

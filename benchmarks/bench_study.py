@@ -60,8 +60,8 @@ def _study(replicates: int, n: int) -> Study:
     return Study(
         name="bench",
         generator="resolution",
-        methods=[Method("cox", "cox_baseline", {"covariates": COVS})],
-        estimands=[Estimand(c) for c in COVS],
+        methods=(Method("cox", "cox_baseline", {"covariates": COVS}),),
+        estimands=tuple(Estimand(c) for c in COVS),
         replicates=replicates,
         seed=20261124,
         base={"n": n},
