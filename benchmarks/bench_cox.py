@@ -87,13 +87,14 @@ def r_version() -> str | None:
 def write_cohorts(path: Path, X: np.ndarray, t: np.ndarray, e: np.ndarray) -> None:
     """One row per subject: rep, time, status, x0..x{p-1}, 17 significant digits."""
     R, n, p = X.shape
-    cols = [np.repeat(np.arange(R), n).tolist(), t.ravel().tolist(),
-            e.ravel().astype(int).tolist()] + [X[:, :, j].ravel().tolist() for j in range(p)]  # fmt: skip
+    cols = [np.repeat(np.arange(R), n), t.ravel(), e.ravel().astype(int)]
+    cols += [X[:, :, j].ravel() for j in range(p)]
     fmt = "%d,%.17g,%d" + ",%.17g" * p
     with path.open("w") as f:
         f.write(",".join(["rep", "time", "status", *(f"x{j}" for j in range(p))]) + "\n")
-        f.write("\n".join(fmt % row for row in zip(*cols)))
-        f.write("\n")
+        for lo in range(0, R, 500):  # in blocks of replicates: bounded memory
+            block = [c[lo * n : (lo + 500) * n].tolist() for c in cols]
+            f.write("\n".join(fmt % row for row in zip(*block)) + "\n")
 
 
 def r_coxph(

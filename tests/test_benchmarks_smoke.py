@@ -105,6 +105,7 @@ def test_bench_study_quick() -> None:
     assert all(positive(r["replicates/s"]) for r in speed)
     assert [r["configuration"] for r in scaling] == ["serial", "2 worker processes"]
     assert all(positive(r["wall s"]) and positive(r["import s"]) for r in scaling)
+    assert all(positive(r["run start to first chunk s"]) for r in scaling)
     assert [r["bit-identical to serial"] for r in scaling] == ["True", "True"]
     assert "2 workers vs serial, wall:" in out
     assert len(memory) == 3
