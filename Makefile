@@ -30,8 +30,13 @@ test: $(STAMP) lint
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
+# every benchmark once, in full (several minutes; tables on standard output)
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_cox.py
+	$(BIN)/python benchmarks/bench_firth.py
+	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_study.py
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache

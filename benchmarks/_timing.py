@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import platform
 import resource
+import shutil
+import subprocess
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from importlib import metadata
 from typing import Any
 
 
@@ -54,9 +60,35 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
 
     def cell(v: Any) -> str:
         if isinstance(v, float):
-            return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+            return f"{v:.3g}" if abs(v) < 1e3 else f"{v:,.0f}"
         return str(v)
 
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def load_line() -> str:
+    """Date, machine and load average (as printed by ``uptime``), for a table's heading."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    uptime = shutil.which("uptime")
+    if uptime is not None:
+        out = subprocess.run([uptime], capture_output=True, text=True, check=False).stdout
+        load = out.strip().split("load average:")[-1].strip() if "load average:" in out else ""
+    else:
+        load = ""
+    if not load and hasattr(os, "getloadavg"):
+        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return (f"measured {now} on {platform.node() or 'unknown host'} ({os.cpu_count()} CPUs, "
+            f"{platform.machine()}), load average {load or 'unknown'}")  # fmt: skip
+
+
+def versions(*names: str) -> str:
+    """Python and package versions, e.g. ``Python 3.12.3, numpy 2.1.0``."""
+    parts = [f"Python {platform.python_version()}"]
+    for name in names:
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} (not installed)")
+    return ", ".join(parts)
