@@ -221,3 +221,10 @@ def test_builtin_quick_run_summarize_and_rebuild(tmp_path, capsys):
     assert main(["study", "report", str(out)]) == EXIT_OK
     # rebuilt from the saved tables and replicates, without rerunning the simulation
     assert (out / "report.md").read_text() == first
+
+
+def test_study_help_shows_the_action_as_optional(capsys):
+    assert main(["study", "--help"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ppprog study [options] [ACTION ...]")
+    assert "actions (optional: without one, the built-in study runs)" in out

@@ -262,7 +262,12 @@ def _design(
     factors = [c for c in present if not _is_numeric(data[c])]
     for c in factors:
         values = data[c].dropna()
-        if len(values) and pd.to_numeric(values, errors="coerce").notna().all():
+        if values.nunique() < 2:
+            raise ModelError(
+                f"column {c!r} is not numeric and has fewer than two levels "
+                f"({sorted(map(str, values.unique()))}): as a factor it has nothing to estimate"
+            )
+        if pd.to_numeric(values, errors="coerce").notna().all():
             raise ModelError(
                 f"column {c!r} is not numeric: it holds numbers stored as text; convert it "
                 f"(pandas.to_numeric) or, to use it as a factor, write C({c}) in formula="
