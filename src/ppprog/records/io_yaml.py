@@ -43,7 +43,7 @@ from ppprog.records.vocab import AGENT_CLASS
 from ppprog.records.yaml_cases import LAB_TEXT, NodeLines, build_case
 from ppprog.records.yaml_safe import PLAIN, compose, describe, read_bytes
 
-__all__ = ["read_yaml", "loads_yaml", "write_yaml", "dumps_yaml", "case_to_dict"]
+__all__ = ["read_yaml", "read_yaml_located", "loads_yaml", "write_yaml", "dumps_yaml", "case_to_dict"]
 
 
 def _top_keys(root: yaml.MappingNode, file: str | None, report: ProblemReport) -> yaml.Node | None:
@@ -109,6 +109,10 @@ def loads_yaml(text: str | bytes, *, file: str | None = None) -> list[Case]:
     ValidationError
         With every problem located by file, line, case and field.
     """
+    return _loads(text, file)[0]
+
+
+def _loads(text: str | bytes, file: str | None) -> tuple[list[Case], list[int]]:
     root, _ = compose(text, file=file)
     report = ProblemReport()
     nodes = _case_nodes(root, file, report)
@@ -128,7 +132,7 @@ def loads_yaml(text: str | bytes, *, file: str | None = None) -> list[Case]:
             gc.enable()
     report.problems.sort(key=lambda p: (p.line is None, p.line or 0))
     report.raise_if_any()
-    return cases
+    return cases, [lm[""] for lm in lines]
 
 
 def _merge(report: ProblemReport, more: ProblemReport) -> None:
@@ -157,6 +161,22 @@ def read_yaml(path: str | Path) -> list[Case]:
     list of Case
     """
     return loads_yaml(read_bytes(path), file=str(path))
+
+
+def read_yaml_located(path: str | Path) -> tuple[list[Case], list[int]]:
+    """Read a YAML case file; also return the line of each case.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    cases : list of Case
+    lines : list of int
+        1-based line where each case starts.
+    """
+    return _loads(read_bytes(path), str(path))
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from ppprog.records.vocab import (
     Smoking,
     SourceKind,
     StopReason,
+    parse_enum,
 )
 
 __all__ = ["validate", "RULES", "rule_types", "rule_times", "rule_treatments", "rule_outcomes"]
@@ -60,6 +61,10 @@ def _enum_ok(value: object, cls: type[Enum], optional: bool = True) -> str | Non
         return None
     if isinstance(value, cls):
         return None
+    try:
+        parse_enum(cls, value)
+    except ValueError as exc:
+        return str(exc)  # names the accepted tokens, or the choices of an ambiguous word
     allowed = ", ".join(str(m.value) for m in cls)  # type: ignore[attr-defined]
     return f"unknown {cls.__name__} {value!r}; expected one of: {allowed}"
 

@@ -342,6 +342,8 @@ class NodeLines(Mapping[str, int]):
 
     def _find(self, path: str) -> yaml.Node | None:
         node: yaml.Node | None = self._node
+        if path == "":
+            return node
         for m in self._STEP.finditer(path):
             if node is None:
                 return None
@@ -367,4 +369,6 @@ class NodeLines(Mapping[str, int]):
         return 1
 
     def __contains__(self, path: object) -> bool:
+        if path == "":
+            return True
         return isinstance(path, str) and self._find(path) is not None
