@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ppprog._core.errors import Problem, ProblemReport, ValidationError
 from ppprog.records.case import Case
+from ppprog.records.gcpause import paused_gc
 from ppprog.records.io_table import tables_to_cases
 from ppprog.records.io_yaml import read_yaml_located, write_yaml
 from ppprog.records.table_files import (
@@ -132,11 +133,12 @@ def read_cases(paths: PathLike | Sequence[PathLike]) -> list[Case]:
     """
     report = ProblemReport()
     found: list[tuple[Case, str, int | None]] = []
-    for p in case_sources(paths):
-        try:
-            found.extend(_read_one(p, report))
-        except ValidationError as exc:
-            report.extend(exc.problems)
+    with paused_gc():
+        for p in case_sources(paths):
+            try:
+                found.extend(_read_one(p, report))
+            except ValidationError as exc:
+                report.extend(exc.problems)
     first: dict[str, tuple[str, int | None]] = {}
     for case, file, line in found:
         where = first.setdefault(case.case_id, (file, line))

@@ -20,7 +20,6 @@ ever dropped: any problem fails the whole read.
 from __future__ import annotations
 
 import difflib
-import gc
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 
 from ppprog._core.errors import Problem, ProblemReport
 from ppprog.records.case import Case
+from ppprog.records.gcpause import paused_gc
 from ppprog.records.table_build import Converted, build_cases, convert_table
 from ppprog.records.table_schema import (
     EXAMPLE_ID,
@@ -57,12 +57,15 @@ class RawTable:
         Cells per column (text from CSV, typed values from Parquet or Excel).
     first_row : int, optional
         Row number of the first data row (2 below a header line, 1 for Parquet).
+    types : dict of str to str, optional
+        Storage type (str, float, int, bool) of typed columns (Parquet).
     """
 
     file: str
     header: list[str]
     cells: dict[str, list[Any]]
     first_row: int = 2
+    types: dict[str, str] | None = None
     n_rows: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -129,9 +132,7 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> lis
         Listing every problem located by file, row and column.
     """
     report = ProblemReport()
-    enabled = gc.isenabled()
-    gc.disable()  # hundreds of thousands of small objects; collections only cost time
-    try:
+    with paused_gc():
         converted: dict[str, Converted] = {}
         for name in TABLES:
             t = tables.get(name)
@@ -140,7 +141,7 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> lis
                            "when it has no rows (see `ppprog cases template`)", file=where)  # fmt: skip
                 continue
             _header_problems(name, t, report)
-            converted[name] = convert_table(name, t.header, t.cells, t.n_rows)
+            converted[name] = convert_table(name, t.header, t.cells, t.n_rows, t.types)
             _mark_required(name, converted[name])
         if "cases" not in converted:
             report.raise_if_any()
@@ -157,9 +158,6 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> lis
         clean = [c for c in cases if c.case_id not in dirty]
         for p in validate(clean):
             report.extend([_locate(p, tables, rows)])
-    finally:
-        if enabled:
-            gc.enable()
     report.raise_if_any()
     return cases
 

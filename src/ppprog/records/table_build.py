@@ -8,6 +8,7 @@ within a few seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import math
@@ -30,7 +31,7 @@ from ppprog.records.parse import parse_titer
 from ppprog.records.quantities import Quote, Source, TimeValue, Titer
 from ppprog.records.schema import ITEM_LISTS, RECORDS, Field
 from ppprog.records.table_schema import Column, columns
-from ppprog.records.vocab import parse_enum
+from ppprog.records.vocab import AGENT_CLASS, Agent, parse_enum
 
 __all__ = ["Converted", "convert_table", "build_cases"]
 
@@ -148,7 +149,18 @@ def _converter(col: Column) -> Callable[[Any], Any]:
     kind = col.field.kind
     if kind == "date":
         return _date
-    if kind in ("texts", "enums"):
+    if kind == "enums" and col.field.vocab is not None:
+        vocab = col.field.vocab
+
+        def tokens(v: Any) -> Any:
+            items = _json_list(v)
+            try:
+                return None if items is None else tuple(parse_enum(vocab, x) for x in items)
+            except ValueError as exc:
+                raise _Bad(str(exc)) from None
+
+        return tokens
+    if kind == "texts":
         return _json_list
     if kind == "enum" and col.field.vocab is not None:
         vocab = col.field.vocab
@@ -166,25 +178,39 @@ def _converter(col: Column) -> Callable[[Any], Any]:
     return _STORE[col.store]
 
 
-def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]], n: int) -> Converted:  # fmt: skip
-    """Convert every known column of table ``name``; absent columns are all None."""
+def _try(conv: Callable[[Any], Any], v: Any) -> tuple[Any, str | None]:
+    try:
+        return conv(v), None
+    except _Bad as exc:
+        return None, str(exc)
+
+
+def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]], n: int,
+                  types: dict[str, str] | None = None) -> Converted:  # fmt: skip
+    """Convert every known column of table ``name``; absent columns are all None.
+
+    ``types`` gives the storage type of typed columns (Parquet): a column
+    stored as its schema's type needs no conversion of its cells. Otherwise
+    each distinct cell value is converted once.
+    """
     out = Converted({}, n=n)
     present = set(header)
+    types = types or {}
     for col in columns(name):
         if col.name not in present:
             out.values[col.name] = [None] * n
             continue
-        conv, vals, cache = _converter(col), [], {}  # type: ignore[var-annotated]
-        for i, v in enumerate(cells[col.name]):
-            try:
-                hit = cache.get(v, cache) if type(v) is str else cache
-                vals.append(conv(v) if hit is cache else hit)
-                if hit is cache and type(v) is str and len(cache) < 4096:
-                    cache[v] = vals[-1]
-            except _Bad as exc:
-                out.bad[(i, col.name)] = str(exc)
-                vals.append(None)
-        out.values[col.name] = vals
+        vals, kind = cells[col.name], col.field.kind
+        if types.get(col.name) == col.store and kind not in ("date", "texts", "enums", "enum"):
+            out.values[col.name] = [v or None for v in vals] if col.store == "str" else vals
+            continue
+        table = {u: _try(_converter(col), u) for u in set(vals)}
+        out.values[col.name] = [table[v][0] for v in vals]
+        if any(err is not None for _, err in table.values()):
+            for i, v in enumerate(vals):
+                err = table[v][1]
+                if err is not None:
+                    out.bad[(i, col.name)] = err
     return out
 
 
@@ -204,7 +230,10 @@ def _field_values(f: Field, col: str, conv: Converted, ladder: list[Any] | None)
                     conv.bad.setdefault((i, f"{col}_day"), "empty, but other columns of this time are set")  # fmt: skip
                 out.append(None)
             else:
-                out.append(TimeValue(d, lo, hi, bool(ap), None if q is None else Quote(q, qw)))
+                out.append(_new(TimeValue, {"day": d, "low": d if lo is None else lo,
+                                            "high": d if hi is None else hi,
+                                            "approximate": bool(ap),
+                                            "quote": None if q is None else Quote(q, qw)}))  # fmt: skip
         return out
     if f.kind == "titer":
         return [_titer(conv, i, ladder[i] if ladder else None) for i in range(n)]
@@ -278,7 +307,7 @@ def build_cases(conv: dict[str, Converted]) -> tuple[list[Case], dict[str, dict[
         for cid, members in groups.items():
             members.sort(key=lambda m: m[0])
             rows[name][cid] = [i for _, i in members]
-            items[name][cid] = [cls(**kws[i]) for _, i in members]
+            items[name][cid] = [_new(cls, kws[i]) for _, i in members]
     return _cases(cases_t, items, dirty), rows, dirty, orphans
 
 
@@ -298,8 +327,33 @@ def _cases(t: Converted, items: dict[str, dict[Any, list[Any]]], dirty: set[Any]
             dirty.add(cid)
         for name in ITEM_LISTS:
             kw[name] = tuple(items.get(name, {}).get(cid, ()))
-        kw["source"] = Source(**parts["source"][i])
-        kw["patient"] = Patient(**parts["patient"][i])
-        kw["onset"] = Onset(**onset) if "day" in onset else None
-        out.append(Case(**kw))
+        kw["source"] = _new(Source, parts["source"][i])
+        kw["patient"] = _new(Patient, parts["patient"][i])
+        kw["onset"] = _new(Onset, onset) if "day" in onset else None
+        out.append(_new(Case, kw))
     return out
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+
+
+_DEFAULTS = {cls: _defaults(cls) for cls in (*_CLASSES.values(), TimeValue, Source, Patient, Onset, Case)}
+
+
+def _new(cls: type, kw: dict[str, Any]) -> Any:
+    """Build a frozen record from values already normalised by the column conversion.
+
+    The dataclasses' ``__post_init__`` normalise loose input (numbers to
+    times, tokens to members, lists to tuples); every value here already has
+    its final type, so construction only fills the fields. The one derived
+    default, an episode's drug class from its agent, is filled here. Round-trip
+    tests compare these records with ones built through the constructors.
+    """
+    if cls is TreatmentEpisode and "drug_class" not in kw and isinstance(kw.get("agent"), Agent):
+        kw["drug_class"] = AGENT_CLASS[kw["agent"]]
+    obj = object.__new__(cls)
+    d = obj.__dict__
+    d.update(_DEFAULTS[cls])
+    d.update(kw)
+    return obj

@@ -76,7 +76,10 @@ def _read_parquet(path: Path, report: ProblemReport) -> RawTable | None:
         report.add("", f"not a readable Parquet file: {exc}", file=str(path))
         return None
     cells = table.to_pydict()
-    return RawTable(str(path), list(table.column_names), cells, first_row=1)
+    stores = {"double": "float", "int64": "int", "bool": "bool", "string": "str",
+              "large_string": "str"}  # fmt: skip
+    types = {f.name: stores.get(str(f.type), "") for f in table.schema}
+    return RawTable(str(path), list(table.column_names), cells, first_row=1, types=types)
 
 
 def read_table_dir(path: Path, report: ProblemReport) -> dict[str, RawTable | None]:

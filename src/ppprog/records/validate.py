@@ -77,6 +77,12 @@ def _real(value: object) -> bool:
 
 
 def _time_problems(case: Case, tv: object, field: str) -> list[Problem]:
+    if type(tv) is TimeValue:  # fast path: finite day and low, low <= day <= high, no odd quote
+        day, low, high, q = tv.day, tv.low, tv.high, tv.quote
+        if (type(day) is float and type(low) is float and type(high) is float
+                and -math.inf < low <= day <= high and day < math.inf
+                and (q is None or type(q) is Quote)):  # fmt: skip
+            return []
     if not isinstance(tv, TimeValue):
         return [
             _p(case, field, f"expected a day (number) or a time, got {type(tv).__name__} {tv!r}")
@@ -105,6 +111,9 @@ def _time_problems(case: Case, tv: object, field: str) -> list[Problem]:
     return out
 
 
+_FAST: dict[object, type] = {"str": str, "bool": bool, "num": float, "quote": Quote}
+
+
 def _check_fields(
     case: Case, obj: object, prefix: str, spec: Mapping[str, object]
 ) -> list[Problem]:
@@ -112,8 +121,8 @@ def _check_fields(
     out: list[Problem] = []
     for name, kind in spec.items():
         value = getattr(obj, name)
-        if value is None or type(value) is kind:
-            continue  # fast path: absent optional field, or a member of the right enum
+        if value is None or type(value) is _FAST.get(kind, kind):  # type: ignore[call-overload]
+            continue  # fast path: absent optional field, or a value of the right type
         field = f"{prefix}{name}"
         if isinstance(kind, type) and issubclass(kind, Enum):
             msg = _enum_ok(value, kind)
@@ -251,6 +260,10 @@ def _ana_problems(case: Case) -> list[Problem]:
 
 
 def _day(tv: object) -> float | None:
+    if type(tv) is TimeValue:
+        d = tv.day
+        if type(d) is float and -math.inf < d < math.inf:
+            return d
     if isinstance(tv, TimeValue) and _real(tv.day) and math.isfinite(tv.day):
         return float(tv.day)
     return None
