@@ -97,7 +97,7 @@ def _read_one(p: Path, report: ProblemReport) -> list[tuple[Case, str, int | Non
         cases, lines = read_yaml_located(p)
         return [(c, str(p), line) for c, line in zip(cases, lines)]
     raise ValueError(
-        f"cannot read cases from {p}: expected a .yaml/.yml or .xlsx file or a folder of tables"
+        f"cannot read cases from {p}: expected a .yaml/.yml file, an .xlsx workbook or a folder of tables"
     )
 
 
