@@ -20,7 +20,7 @@ composing a node tree with line marks) and replaces everything after it:
   accepted, any other tag (``!!python/object/apply:...``, ``!!timestamp``,
   ``!custom``) is a located problem, and no code path can execute it;
 * nesting depth is bounded while composing (:data:`MAX_DEPTH`), and aliases
-  may expand the document to at most :data:`MAX_EXPANDED_NODES` nodes;
+  may add at most :data:`MAX_ALIAS_NODES` nodes to the document;
 * the bytes must be UTF-8 (with or without a BOM).
 
 Composing runs with the garbage collector paused: the node tree of a large
@@ -60,7 +60,7 @@ except ImportError:  # pragma: no cover - libyaml is in every wheel of PyYAML >=
 __all__ = [
     "PLAIN",
     "MAX_DEPTH",
-    "MAX_EXPANDED_NODES",
+    "MAX_ALIAS_NODES",
     "compose",
     "core_value",
     "describe",
@@ -71,8 +71,8 @@ __all__ = [
 PLAIN = "ppprog:plain"
 #: Deepest nesting of mappings and lists accepted (a case file needs about 6).
 MAX_DEPTH = 64
-#: Most nodes a document may expand to once aliases are followed.
-MAX_EXPANDED_NODES = 2_000_000
+#: Most nodes that aliases may add to a document once followed (an alias bomb stops here).
+MAX_ALIAS_NODES = 1_000_000
 _CORE = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_CORE + t for t in ("str", "int", "float", "bool", "null"))
 MAP, SEQ = _CORE + "map", _CORE + "seq"
@@ -178,7 +178,7 @@ def compose(data: bytes | str, *, file: str | None = None) -> tuple[yaml.Node | 
     ValidationError
         For bytes that are not UTF-8, YAML syntax errors, several documents,
         nesting deeper than :data:`MAX_DEPTH`, a tag outside the core schema,
-        or aliases expanding beyond :data:`MAX_EXPANDED_NODES`.
+        or aliases adding more than :data:`MAX_ALIAS_NODES` nodes.
     """
     report = ProblemReport()
     text = _decode(data, file, report)
@@ -202,7 +202,7 @@ def compose(data: bytes | str, *, file: str | None = None) -> tuple[yaml.Node | 
             gc.enable()
     report.raise_if_any()
     if root is not None and ("!" in text or "&" in text):
-        _check_tree(root, file, report)
+        _check_tree(root, file, report, loader.n_nodes + MAX_ALIAS_NODES)
     report.raise_if_any()
     return root, loader.n_nodes
 
@@ -212,7 +212,7 @@ class _Refused(Exception):
         self.node, self.message = node, message
 
 
-def _check_tree(root: yaml.Node, file: str | None, report: ProblemReport) -> None:
+def _check_tree(root: yaml.Node, file: str | None, report: ProblemReport, limit: int) -> None:
     """Refuse non-core tags and alias bombs in one walk over the distinct nodes.
 
     Recursion is safe: composing already bounded the depth. The walk is
@@ -236,9 +236,9 @@ def _check_tree(root: yaml.Node, file: str | None, report: ProblemReport) -> Non
                 report.add("", f"tag {_short_tag(child.tag)} is not allowed (only plain YAML "
                            "values)", file=file, line=child.start_mark.line + 1)  # fmt: skip
             total += 1 if type(child) is scalar else size(child)
-        if total > MAX_EXPANDED_NODES:
-            raise _Refused(node, f"aliases expand this document beyond {MAX_EXPANDED_NODES:,} "
-                           "nodes (an alias bomb?)")  # fmt: skip
+        if total > limit:
+            raise _Refused(node, f"aliases add more than {MAX_ALIAS_NODES:,} nodes to this "
+                           "document (an alias bomb?)")  # fmt: skip
         sizes[key] = total
         return total
 
