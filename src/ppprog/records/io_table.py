@@ -59,6 +59,8 @@ class RawTable:
         Row number of the first data row (2 below a header line, 1 for Parquet).
     types : dict of str to str, optional
         Storage type (str, float, int, bool) of typed columns (Parquet).
+    readable : bool, optional
+        False when the file exists but could not be read (already reported).
     """
 
     file: str
@@ -66,6 +68,7 @@ class RawTable:
     cells: dict[str, list[Any]]
     first_row: int = 2
     types: dict[str, str] | None = None
+    readable: bool = True
     n_rows: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -93,10 +96,12 @@ def _header_problems(name: str, t: RawTable, report: ProblemReport) -> None:
 def _mark_required(name: str, conv: Converted) -> None:
     """Mark empty required cells and the template's example row as bad cells."""
     ids = conv.values["case_id"]
+    conv.broken = any(c not in conv.present for c in required_columns(name))
     for col in required_cells(name):
         vals = conv.values.get(col)
-        if vals is None:
-            continue  # a missing required column is already reported
+        if vals is None or col not in conv.present:
+            conv.broken = True  # the missing column is reported once, by the header check
+            continue
         for i, v in enumerate(vals):
             if v is None and (i, col) not in conv.bad:
                 conv.bad[(i, col)] = "empty cell; this column is required"
@@ -140,6 +145,8 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> lis
                 report.add(name, f"no {name} table in {where}; write it with its header row even "
                            "when it has no rows (see `ppprog cases template`)", file=where)  # fmt: skip
                 continue
+            if not t.readable:
+                continue  # its reading problem is already reported
             _header_problems(name, t, report)
             converted[name] = convert_table(name, t.header, t.cells, t.n_rows, t.types)
             _mark_required(name, converted[name])

@@ -48,6 +48,8 @@ class Converted:
     values: dict[str, list[Any]]
     bad: dict[tuple[int, str], str] = field(default_factory=dict)
     n: int = 0
+    present: set[str] = field(default_factory=set)
+    broken: bool = False  # a required column is missing: no row is assembled
 
 
 class _Bad(ValueError):
@@ -193,8 +195,8 @@ def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]],
     stored as its schema's type needs no conversion of its cells. Otherwise
     each distinct cell value is converted once.
     """
-    out = Converted({}, n=n)
     present = set(header)
+    out = Converted({}, n=n, present=present)
     types = types or {}
     for col in columns(name):
         if col.name not in present:
@@ -221,12 +223,13 @@ def _field_values(f: Field, col: str, conv: Converted, ladder: list[Any] | None)
     """One list per field: TimeValue, Titer or Quote assembled from its columns."""
     v, n = conv.values, conv.n
     if f.kind == "time":
+        day_known = f"{col}_day" in conv.present  # a missing column is reported on its own
         parts = zip(v[f"{col}_day"], v[f"{col}_low"], v[f"{col}_high"], v[f"{col}_approximate"],
                     v[f"{col}_quote"], v[f"{col}_quote_where"])  # fmt: skip
         out = []
         for i, (d, lo, hi, ap, q, qw) in enumerate(parts):
             if d is None:
-                if any(x is not None for x in (lo, hi, ap, q, qw)):
+                if day_known and any(x is not None for x in (lo, hi, ap, q, qw)):
                     conv.bad.setdefault((i, f"{col}_day"), "empty, but other columns of this time are set")  # fmt: skip
                 out.append(None)
             else:
@@ -293,7 +296,7 @@ def build_cases(conv: dict[str, Converted]) -> tuple[list[Case], dict[str, dict[
         t = conv[name]
         kws = _records(name, "", t)  # may find more problems: build before listing bad rows
         t_ids, seqs = t.values["case_id"], t.values["seq"]
-        bad_rows = {i for i, _ in t.bad}
+        bad_rows = set(range(t.n)) if t.broken else {i for i, _ in t.bad}
         groups: dict[Any, list[tuple[Any, int]]] = {}
         for i, cid in enumerate(t_ids):
             if cid not in known:
@@ -319,7 +322,7 @@ def _cases(t: Converted, items: dict[str, dict[Any, list[Any]]], dirty: set[Any]
         onset = parts["onset"][i]
         if onset and "day" not in onset:
             t.bad.setdefault((i, "onset_day_day"), "empty, but other onset columns are set")
-    bad_rows = {i for i, _ in t.bad}
+    bad_rows = set(range(t.n)) if t.broken else {i for i, _ in t.bad}
     for i, kw in enumerate(heads):
         cid = kw.get("case_id")
         onset = parts["onset"][i]

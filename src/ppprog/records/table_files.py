@@ -49,7 +49,7 @@ def _raw(file: str, rows: list[list[Any]], report: ProblemReport) -> RawTable:
     return RawTable(file, header, cells, first_row=2)
 
 
-def _read_csv(path: Path, report: ProblemReport) -> RawTable | None:
+def _read_csv(path: Path, report: ProblemReport) -> RawTable:
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -57,16 +57,16 @@ def _read_csv(path: Path, report: ProblemReport) -> RawTable | None:
         line = data[: exc.start].count(b"\n") + 1
         report.add("", f"not UTF-8 text: byte 0x{data[exc.start : exc.start + 1].hex()} at "
                    f"offset {exc.start}; save the table as UTF-8 CSV", file=str(path), line=line)  # fmt: skip
-        return None
+        return RawTable(str(path), [], {}, readable=False)
     try:
         rows: list[list[Any]] = _trim(list(csv.reader(io.StringIO(text, newline=""))))
     except csv.Error as exc:
         report.add("", f"not a valid CSV file: {exc}", file=str(path))
-        return None
+        return RawTable(str(path), [], {}, readable=False)
     return _raw(str(path), rows, report)
 
 
-def _read_parquet(path: Path, report: ProblemReport) -> RawTable | None:
+def _read_parquet(path: Path, report: ProblemReport) -> RawTable:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -74,7 +74,7 @@ def _read_parquet(path: Path, report: ProblemReport) -> RawTable | None:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         report.add("", f"not a readable Parquet file: {exc}", file=str(path))
-        return None
+        return RawTable(str(path), [], {}, readable=False)
     cells = table.to_pydict()
     stores = {"double": "float", "int64": "int", "bool": "bool", "string": "str",
               "large_string": "str"}  # fmt: skip
