@@ -89,8 +89,8 @@ def _header_problems(name: str, t: RawTable, report: ProblemReport) -> None:
                        line=1)  # fmt: skip
     for col in required_columns(name):
         if col not in seen:
-            report.add(col, f"required column {col!r} is missing from the {name} table (it may "
-                       "hold empty cells, but it must be there)", file=t.file, line=1)  # fmt: skip
+            report.add(col, f"column {col!r} is missing from the {name} table (every column "
+                       "must be there; its cells may be empty)", file=t.file, line=1)  # fmt: skip
 
 
 def _mark_required(name: str, conv: Converted) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from ppprog.records.parse import DURATION_PREFIXES, DURATION_UNITS, month_span
 from ppprog.records.quantities import LADDERS
 from ppprog.records.schema import KINDS, RECORDS
-from ppprog.records.table_schema import TABLES, EXAMPLE_ID, columns, required_cells, required_columns
+from ppprog.records.table_schema import EXAMPLE_ID, TABLES, columns, required_cells
 from ppprog.records.vocab import AMBIGUOUS, SYNONYMS, Agent, Disease, DrugClass, Endpoint, Morphology
 from ppprog.records.vocab import PustularExtent, Sex, Smoking, SourceKind, StopReason
 from ppprog.records.yaml_safe import MAX_ALIAS_NODES, MAX_DEPTH
@@ -53,16 +53,16 @@ def _tables() -> list[str]:
     out = ["## Tables", "",
            "Five tables, each required (CSV files or Parquet files in one folder, or sheets of "
            "one `.xlsx` workbook); an empty table with its header means none recorded. Every "
-           "column must be known; required columns must be present (their cells may be empty "
-           "unless the cell is required too). Rows are numbered as a spreadsheet shows them "
+           "column must be known and every column below must be present, even when all its "
+           "cells are empty; cells marked required must be filled. Rows are numbered as a spreadsheet shows them "
            f"(header = row 1; from 1 in Parquet). A row with case id `{EXAMPLE_ID}` (the "
            "template's example) is refused."]  # fmt: skip
     for t in TABLES:
-        need, cells = set(required_columns(t)), set(required_cells(t))
+        cells = set(required_cells(t))
         out += ["", f"### {t}", "", "| column | type | unit / vocabulary | required | meaning |",
                 "|---|---|---|---|---|"]  # fmt: skip
         for c in columns(t):
-            req = "cell" if c.name in cells else "column" if c.name in need else ""
+            req = "cell" if c.name in cells else ""
             out.append(f"| `{c.name}` | {c.store} | {_cell(c.unit)} | {req} | {_cell(c.doc)} |")
     return out
 

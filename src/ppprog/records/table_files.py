@@ -4,8 +4,8 @@ Excel workbooks are read and written with openpyxl (the maintained reader of
 ``.xlsx``): one sheet per table, named as the table, header in row 1. A sheet
 whose name starts with ``_`` or is ``README`` is documentation and ignored;
 any other unknown sheet is a problem. Numbers a spreadsheet cannot hold
-exactly (``inf``, ``nan``, integers beyond 2**53) are written as text and
-read back exactly; text cells are written as text, never as formulas.
+exactly (``inf``, ``nan``, integers beyond 2**53, floats needing 17
+significant digits) are written as text and read back exactly; text cells are written as text, never as formulas.
 """
 
 from __future__ import annotations
@@ -153,8 +153,10 @@ def read_workbook(path: Path, report: ProblemReport) -> dict[str, RawTable | Non
 
 
 def _excel_value(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return repr(x)  # "inf", "-inf", "nan": no spreadsheet number holds them
+    if isinstance(x, float) and (not math.isfinite(x) or float(f"{x:.16g}") != x):
+        # "inf", "-inf", "nan": no spreadsheet number holds them; openpyxl writes numbers
+        # with 16 significant digits, so a float needing 17 is written as its exact text
+        return repr(x)
     if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 2**53:
         return str(x)
     return x

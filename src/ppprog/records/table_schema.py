@@ -18,10 +18,11 @@ their day field ``day``, so its columns are ``day_day``, ...); a quote over
 ``titer_text`` (``titer_text`` alone, as printed, is enough); lists
 (morphology, sites, prior therapies) are JSON arrays.
 
-Every column must be known; the *required* columns (:func:`required_columns`)
-must be present, even when their cells are empty, so that a dropped
-``stop_day`` column cannot turn every episode into one still running; the
-*required cells* must be filled.
+Every column must be known and every column of the schema must be present
+(:func:`required_columns`), even when all its cells are empty: a dropped
+``stop_day`` column would turn every episode into one still running, and a
+dropped ``notes`` column would lose the notes, so no column may be left out
+silently. The *required cells* (:func:`required_cells`) must be filled.
 """
 
 from __future__ import annotations
@@ -48,14 +49,6 @@ _TITER_PARTS = (("status", "str", "positive, negative or missing"),
                 ("reciprocal", "float", "N of 1:N"), ("qualifier", "str", "=, < or >"),
                 ("detection_limit", "float", "reciprocal of the lab's first dilution"),
                 ("text", "str", "the titer as printed ('1:320')"))  # fmt: skip
-#: Columns a table must have (beyond case_id); other known columns may be left out.
-_REQUIRED = {
-    "cases": ("inducing_agent", "onset_day_day", "last_follow_up_day"),
-    "ana": ("day_day", "titer_text"),
-    "labs": ("name", "day_day", "value"),
-    "treatments": ("agent", "start_day", "stop_day"),
-    "outcomes": ("endpoint", "day_day"),
-}
 #: Cells that must not be empty.
 _REQUIRED_CELLS = {
     "cases": ("case_id", "last_follow_up_day"),
@@ -145,8 +138,8 @@ def table_columns() -> dict[str, dict[str, str]]:
 
 
 def required_columns(table: str) -> tuple[str, ...]:
-    """Columns ``table`` must have (their cells may be empty unless required cells)."""
-    return ("case_id", *_REQUIRED[table])
+    """Columns ``table`` must have: all of them (cells may be empty unless required cells)."""
+    return tuple(c.name for c in columns(table))
 
 
 def required_cells(table: str) -> tuple[str, ...]:

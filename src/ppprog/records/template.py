@@ -41,7 +41,6 @@ from ppprog.records.table_schema import (
     Column,
     columns,
     required_cells,
-    required_columns,
 )
 from ppprog.records.table_write import cases_to_rows, write_table_dir
 
@@ -49,7 +48,7 @@ __all__ = ["example_case", "write_template"]
 
 _README = [
     "ppprog case tables: one sheet per table (cases, ana, labs, treatments, outcomes).",
-    "Row 1 holds the column names: do not rename them. Hover a column name for its meaning.",
+    "Row 1 holds the column names: do not rename or delete any. Hover a name for its meaning.",
     "Row 2 of every sheet is an example (case id EXAMPLE-delete-this-row): delete it.",
     "Every sheet must stay, even empty: an empty outcomes sheet means no events yet.",
     "Times are days from the index date (day 0 = first dose of the inducing anti-TNF agent).",
@@ -90,8 +89,8 @@ def _note(col: Column, table: str) -> str:
         parts.append("TRUE or FALSE")
     if col.name in required_cells(table):
         parts.append("required: never empty")
-    elif col.name in required_columns(table):
-        parts.append("required column (cells may be empty)")
+    else:
+        parts.append("may be empty (the column itself must stay)")
     return "\n".join(parts)
 
 

@@ -84,16 +84,20 @@ def _both(*fns: Callable[[Table], None]) -> Callable[[Table], None]:
 CORPUS: dict[str, tuple[list[Callable[[Path], None]], list[str]]] = {
     "treatments_without_stop_day": (
         [_edit("treatments", _drop("stop_day"))],
-        ["treatments.csv | 1 | None | stop_day | required column 'stop_day' is missing"]),
+        ["treatments.csv | 1 | None | stop_day | column 'stop_day' is missing"]),
     "outcomes_without_endpoint": (
         [_edit("outcomes", _drop("endpoint"))],
-        ["outcomes.csv | 1 | None | endpoint | required column 'endpoint' is missing"]),
+        ["outcomes.csv | 1 | None | endpoint | column 'endpoint' is missing"]),
     "missing_outcomes_table": (
         [lambda f: (f / "outcomes.csv").unlink()],
         ["(folder) | 0 | None | outcomes | no outcomes table"]),
     "misspelt_column": (
         [_edit("cases", _rename("onset_pustular_extent", "onset_pustular_extnt"))],
-        ["cases.csv | 1 | None | onset_pustular_extnt | did you mean 'onset_pustular_extent'"]),
+        ["cases.csv | 1 | None | onset_pustular_extnt | did you mean 'onset_pustular_extent'",
+         "cases.csv | 1 | None | onset_pustular_extent | column 'onset_pustular_extent' is missing"]),
+    "dropped_text_column": (
+        [_edit("treatments", _drop("dose"))],
+        ["treatments.csv | 1 | None | dose | column 'dose' is missing"]),
     "extra_column": (
         [_edit("treatments", _add_column("comment", "checked"))],
         ["treatments.csv | 1 | None | comment | unknown column 'comment'"]),
@@ -133,9 +137,10 @@ CORPUS: dict[str, tuple[list[Callable[[Path], None]], list[str]]] = {
         [_edit("treatments", _both(_drop("stop_day"), _set(4, "start_day", ""))),
          _edit("cases", _both(_rename("notes", "note"), _set(3, "patient_age", "old"))),
          lambda f: (f / "outcomes.csv").unlink()],
-        ["treatments.csv | 1 | None | stop_day | required column 'stop_day' is missing",
+        ["treatments.csv | 1 | None | stop_day | column 'stop_day' is missing",
          "treatments.csv | 4 | t2 | start_day | empty cell",
          "cases.csv | 1 | None | note | did you mean 'notes'",
+         "cases.csv | 1 | None | notes | column 'notes' is missing",
          "cases.csv | 3 | t2 | patient_age | expected a number",
          "(folder) | 0 | None | outcomes | no outcomes table"]),
 }  # fmt: skip
