@@ -50,7 +50,8 @@ def _write_csv(cs: list[Case], d: Path) -> None:
 
 
 def _rows(path: Path) -> list[list[str]]:
-    return list(csv.reader(path.open(encoding="utf-8", newline="")))
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
 
 
 def _save(path: Path, rows: list[list[str]]) -> None:

@@ -324,7 +324,7 @@ def _cases(t: Converted, items: dict[str, dict[Any, list[Any]]], dirty: set[Any]
             t.bad.setdefault((i, "onset_day_day"), "empty, but other onset columns are set")
     bad_rows = set(range(t.n)) if t.broken else {i for i, _ in t.bad}
     for i, kw in enumerate(heads):
-        cid = kw.get("case_id")
+        cid = kw.setdefault("case_id", None)  # the one field without a default
         onset = parts["onset"][i]
         if cid is None or i in bad_rows:
             dirty.add(cid)

@@ -32,7 +32,8 @@ Table = list[list[str]]
 def _edit(name: str, fn: Callable[[Table], None]) -> Callable[[Path], None]:
     def run(folder: Path) -> None:
         path = folder / f"{name}.csv"
-        rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
         fn(rows)
         with path.open("w", encoding="utf-8", newline="") as fh:
             csv.writer(fh).writerows(rows)
