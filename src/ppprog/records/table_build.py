@@ -219,6 +219,13 @@ def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]],
 # -- assembly --------------------------------------------------------------------------------
 
 
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+
+
+_DEFAULTS = {cls: _defaults(cls) for cls in (*_CLASSES.values(), Source, Patient, Onset, Case)}
+
+
 def _field_values(f: Field, col: str, conv: Converted, ladder: list[Any] | None) -> list[Any]:
     """One list per field: TimeValue, Titer or Quote assembled from its columns."""
     v, n = conv.values, conv.n
@@ -262,11 +269,34 @@ def _titer(conv: Converted, i: int, ladder: Any) -> Titer | None:
                  v["titer_detection_limit"][i], text)  # fmt: skip
 
 
+_REC_CLASS: dict[str, type] = {**_CLASSES, "source": Source, "patient": Patient, "onset": Onset,
+                               "case": Case}  # fmt: skip
+
+
 def _records(rec: str, prefix: str, conv: Converted) -> list[dict[str, Any]]:
-    """Keyword arguments of record ``rec`` for every row (None values left out)."""
+    """Field values of record ``rec`` for every row: one complete ``__dict__`` a row.
+
+    Empty cells take the field's default (None, ``()``, ``"report"``, ``"="``),
+    and an episode without a drug class gets its agent's class, as the
+    dataclass constructors would do.
+    """
     ladder = conv.values.get("ladder") if rec == "ana" else None
-    lists = [(f.key, _field_values(f, prefix + f.name, conv, ladder)) for f in RECORDS[rec]]
-    return [{k: vals[i] for k, vals in lists if vals[i] is not None} for i in range(conv.n)]
+    defaults = _DEFAULTS[_REC_CLASS[rec]]
+    keys, lists = [], []
+    for f in RECORDS[rec]:
+        vals = _field_values(f, prefix + f.name, conv, ladder)
+        default = defaults.get(f.key)
+        if default is not None:
+            vals = [default if v is None else v for v in vals]
+        keys.append(f.key)
+        lists.append(vals)
+    if rec == "treatments":
+        j, k = keys.index("agent"), keys.index("drug_class")
+        lists[k] = [AGENT_CLASS.get(a) if c is None and isinstance(a, Agent) else c
+                    for a, c in zip(lists[j], lists[k])]  # fmt: skip
+    if not lists:
+        return [{} for _ in range(conv.n)]
+    return [dict(zip(keys, row)) for row in zip(*lists)]
 
 
 def build_cases(conv: dict[str, Converted]) -> tuple[list[Case], dict[str, dict[Any, list[int]]], set[Any], list[tuple[str, int, Any]]]:  # fmt: skip
@@ -288,7 +318,7 @@ def build_cases(conv: dict[str, Converted]) -> tuple[list[Case], dict[str, dict[
     known = set(ids)
     dirty: set[Any] = set()
     rows: dict[str, dict[Any, list[int]]] = {"cases": {cid: [i] for i, cid in enumerate(ids)}}
-    items: dict[str, dict[Any, list[Any]]] = {}
+    items: dict[str, dict[Any, tuple[Any, ...]]] = {}
     orphans = []
     for name in ITEM_LISTS:
         if name not in conv:
@@ -297,66 +327,57 @@ def build_cases(conv: dict[str, Converted]) -> tuple[list[Case], dict[str, dict[
         kws = _records(name, "", t)  # may find more problems: build before listing bad rows
         t_ids, seqs = t.values["case_id"], t.values["seq"]
         bad_rows = set(range(t.n)) if t.broken else {i for i, _ in t.bad}
-        groups: dict[Any, list[tuple[Any, int]]] = {}
-        for i, cid in enumerate(t_ids):
+        # one stable sort by seq (row order when empty), then rows grouped by case in that order
+        order = sorted(range(t.n), key=lambda i: i if seqs[i] is None else seqs[i])
+        groups: dict[Any, list[int]] = {}
+        for i in order:
+            cid = t_ids[i]
             if cid not in known:
                 orphans.append((name, i, cid))
-            elif i in bad_rows:
+            elif bad_rows and i in bad_rows:
                 dirty.add(cid)
             else:
-                groups.setdefault(cid, []).append((i if seqs[i] is None else seqs[i], i))
+                groups.setdefault(cid, []).append(i)
         cls = _CLASSES[name]
-        items[name], rows[name] = {}, {}
-        for cid, members in groups.items():
-            members.sort(key=lambda m: m[0])
-            rows[name][cid] = [i for _, i in members]
-            items[name][cid] = [_new(cls, kws[i]) for _, i in members]
+        objs = [_new(cls, kw) for kw in kws]
+        rows[name] = groups
+        items[name] = {cid: tuple(map(objs.__getitem__, idx)) for cid, idx in groups.items()}
     return _cases(cases_t, items, dirty), rows, dirty, orphans
 
 
-def _cases(t: Converted, items: dict[str, dict[Any, list[Any]]], dirty: set[Any]) -> list[Case]:
+def _cases(t: Converted, items: dict[str, dict[Any, tuple[Any, ...]]], dirty: set[Any]) -> list[Case]:
     heads = _records("case", "", t)
     parts = {rec: _records(rec, rec + "_", t) for rec in ("source", "patient", "onset")}
     out = []
     for i, kw in enumerate(heads):
         onset = parts["onset"][i]
-        if onset and "day" not in onset:
+        if onset["day"] is None and any(v is not None and v != () for v in onset.values()):
             t.bad.setdefault((i, "onset_day_day"), "empty, but other onset columns are set")
     bad_rows = set(range(t.n)) if t.broken else {i for i, _ in t.bad}
+    lists = [(name, items.get(name, {})) for name in ITEM_LISTS]
     for i, kw in enumerate(heads):
-        cid = kw.setdefault("case_id", None)  # the one field without a default
+        cid = kw["case_id"]
         onset = parts["onset"][i]
         if cid is None or i in bad_rows:
             dirty.add(cid)
-        for name in ITEM_LISTS:
-            kw[name] = tuple(items.get(name, {}).get(cid, ()))
+        for name, by_case in lists:
+            kw[name] = by_case.get(cid, ())
         kw["source"] = _new(Source, parts["source"][i])
         kw["patient"] = _new(Patient, parts["patient"][i])
-        kw["onset"] = _new(Onset, onset) if "day" in onset else None
+        kw["onset"] = _new(Onset, onset) if onset["day"] is not None else None
         out.append(_new(Case, kw))
     return out
 
 
-def _defaults(cls: type) -> dict[str, Any]:
-    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
-
-
-_DEFAULTS = {cls: _defaults(cls) for cls in (*_CLASSES.values(), TimeValue, Source, Patient, Onset, Case)}
-
-
-def _new(cls: type, kw: dict[str, Any]) -> Any:
-    """Build a frozen record from values already normalised by the column conversion.
+def _new(cls: type, values: dict[str, Any]) -> Any:
+    """Build a frozen record from a complete dict of values already normalised.
 
     The dataclasses' ``__post_init__`` normalise loose input (numbers to
-    times, tokens to members, lists to tuples); every value here already has
-    its final type, so construction only fills the fields. The one derived
-    default, an episode's drug class from its agent, is filled here. Round-trip
-    tests compare these records with ones built through the constructors.
+    times, tokens to members, lists to tuples, an episode's drug class from
+    its agent); the column conversion and :func:`_records` have already done
+    all of it, so construction only installs the values. Round-trip tests
+    compare these records with ones built through the constructors.
     """
-    if cls is TreatmentEpisode and "drug_class" not in kw and isinstance(kw.get("agent"), Agent):
-        kw["drug_class"] = AGENT_CLASS[kw["agent"]]
     obj = object.__new__(cls)
-    d = obj.__dict__
-    d.update(_DEFAULTS[cls])
-    d.update(kw)
+    obj.__dict__.update(values)
     return obj
