@@ -163,7 +163,7 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> lis
             report.add("case_id", "no such case in the cases table", file=t.file, case_id=cid,
                        line=t.first_row + i)  # fmt: skip
         clean = [c for c in cases if c.case_id not in dirty]
-        for p in validate(clean):
+        for p in validate(clean, typed=True):
             report.extend([_locate(p, tables, rows)])
     report.raise_if_any()
     return cases
