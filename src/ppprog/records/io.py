@@ -133,14 +133,15 @@ def read_cases(paths: PathLike | Sequence[PathLike]) -> list[Case]:
     """
     report = ProblemReport()
     found: list[tuple[Case, str, int | None]] = []
+    sources = case_sources(paths)
     with paused_gc():
-        for p in case_sources(paths):
+        for p in sources:
             try:
                 found.extend(_read_one(p, report))
             except ValidationError as exc:
                 report.extend(exc.problems)
     first: dict[str, tuple[str, int | None]] = {}
-    for case, file, line in found:
+    for case, file, line in found if len(sources) > 1 else ():  # within a file: validate()
         where = first.setdefault(case.case_id, (file, line))
         if where[0] != file:
             at = f"{where[0]}:{where[1]}" if where[1] is not None else where[0]

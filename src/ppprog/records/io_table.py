@@ -99,15 +99,15 @@ def _mark_required(name: str, conv: Converted) -> None:
     conv.broken = any(c not in conv.present for c in required_columns(name))
     for col in required_cells(name):
         vals = conv.values.get(col)
-        if vals is None or col not in conv.present:
-            conv.broken = True  # the missing column is reported once, by the header check
-            continue
+        if vals is None or col not in conv.present or None not in vals:
+            continue  # a missing column is reported once, by the header check
         for i, v in enumerate(vals):
             if v is None and (i, col) not in conv.bad:
                 conv.bad[(i, col)] = "empty cell; this column is required"
-    for i, cid in enumerate(ids):
-        if cid == EXAMPLE_ID:
-            conv.bad.setdefault((i, "case_id"), "the template's example row: delete this row")
+    if EXAMPLE_ID in ids:
+        for i, cid in enumerate(ids):
+            if cid == EXAMPLE_ID:
+                conv.bad.setdefault((i, "case_id"), "the template's example row: delete this row")
 
 
 def _cell_problems(t: RawTable, conv: Converted, report: ProblemReport) -> None:

@@ -230,26 +230,38 @@ def _field_values(f: Field, col: str, conv: Converted, ladder: list[Any] | None)
     """One list per field: TimeValue, Titer or Quote assembled from its columns."""
     v, n = conv.values, conv.n
     if f.kind == "time":
-        day_known = f"{col}_day" in conv.present  # a missing column is reported on its own
-        parts = zip(v[f"{col}_day"], v[f"{col}_low"], v[f"{col}_high"], v[f"{col}_approximate"],
-                    v[f"{col}_quote"], v[f"{col}_quote_where"])  # fmt: skip
-        out = []
-        for i, (d, lo, hi, ap, q, qw) in enumerate(parts):
-            if d is None:
-                if day_known and any(x is not None for x in (lo, hi, ap, q, qw)):
-                    conv.bad.setdefault((i, f"{col}_day"), "empty, but other columns of this time are set")  # fmt: skip
-                out.append(None)
-            else:
-                out.append(_new(TimeValue, {"day": d, "low": d if lo is None else lo,
-                                            "high": d if hi is None else hi,
-                                            "approximate": bool(ap),
-                                            "quote": None if q is None else Quote(q, qw)}))  # fmt: skip
-        return out
+        return _times(col, conv)
     if f.kind == "titer":
         return [_titer(conv, i, ladder[i] if ladder else None) for i in range(n)]
     if f.kind == "quote":
         return [None if t is None else Quote(t, w) for t, w in zip(v[col], v[f"{col}_where"])]
     return v["case_id" if f.name == "id" else col]
+
+
+def _times(col: str, conv: Converted) -> list[TimeValue | None]:
+    """TimeValues of a time field from its six columns (a hot loop: kept flat)."""
+    v = conv.values
+    days = v[f"{col}_day"]
+    parts = zip(days, v[f"{col}_low"], v[f"{col}_high"], v[f"{col}_approximate"],
+                v[f"{col}_quote"], v[f"{col}_quote_where"])  # fmt: skip
+    new, cls, out = object.__new__, TimeValue, []
+    append = out.append
+    for d, lo, hi, ap, q, qw in parts:
+        if d is None:
+            append(None)
+            continue
+        tv = new(cls)
+        tv.__dict__.update(day=d, low=d if lo is None else lo, high=d if hi is None else hi,
+                           approximate=ap is True, quote=None if q is None else Quote(q, qw))  # fmt: skip
+        append(tv)
+    if f"{col}_day" in conv.present and None in days:  # a missing column is reported on its own
+        for i, d in enumerate(days):
+            if d is None and any(v[f"{col}_{p}"][i] is not None for p in _TIME_REST):
+                conv.bad.setdefault((i, f"{col}_day"), "empty, but other columns of this time are set")  # fmt: skip
+    return out
+
+
+_TIME_REST = ("low", "high", "approximate", "quote", "quote_where")
 
 
 def _titer(conv: Converted, i: int, ladder: Any) -> Titer | None:

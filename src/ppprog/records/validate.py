@@ -72,20 +72,19 @@ def rule_times(case: Case) -> list[Problem]:
         out.append(
             problem_at(case, "onset.day", f"onset (day {onset:g}) after the last follow-up (day {last:g})")
         )
-    dated: list[tuple[str, object]] = []
-    for name, attr in (("ana", "day"), ("labs", "day"), ("treatments", "start"),
-                       ("treatments", "stop"), ("outcomes", "day")):  # fmt: skip
+    for name, attr in _DATED:
         items = getattr(case, name)
         for i, item in enumerate(items if isinstance(items, tuple) else ()):
-            dated.append((f"{name}[{i}].{attr}", getattr(item, attr, None)))
-    for field, tv in dated:
-        d = _day(tv)
-        if d is not None and d > last:
-            what = "event" if field.startswith("outcomes") else "date"
-            out.append(
-                problem_at(case, field, f"{what} on day {d:g} after the last follow-up (day {last:g})")
-            )
+            d = _day(getattr(item, attr, None))
+            if d is not None and d > last:  # the field name is built only for a problem
+                what = "event" if name == "outcomes" else "date"
+                msg = f"{what} on day {d:g} after the last follow-up (day {last:g})"
+                out.append(problem_at(case, f"{name}[{i}].{attr}", msg))
     return out
+
+
+_DATED = (("ana", "day"), ("labs", "day"), ("treatments", "start"), ("treatments", "stop"),
+          ("outcomes", "day"))  # fmt: skip
 
 
 def _episodes(case: Case) -> list[tuple[int, TreatmentEpisode, float, float]]:
@@ -229,5 +228,6 @@ def validate(
             )  # noqa: E501
         else:
             seen[case.case_id] = k
-        report.extend(replace(p, file=file, line=field_line(lm, p.field)) for p in found)
+        if found:
+            report.extend(replace(p, file=file, line=field_line(lm, p.field)) for p in found)
     return report

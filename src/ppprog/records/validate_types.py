@@ -217,18 +217,32 @@ _TIMES = (("ana", "day"), ("labs", "day"), ("treatments", "start"), ("treatments
           ("outcomes", "day"))  # fmt: skip
 
 
+def _exact(tv: object) -> bool:
+    """True for a TimeValue that needs no check (finite, ordered bounds, no odd quote)."""
+    if type(tv) is not TimeValue:
+        return False
+    day, low, high, q = tv.day, tv.low, tv.high, tv.quote  # type: ignore[attr-defined]
+    return (type(day) is float and type(low) is float and type(high) is float
+            and -math.inf < low <= day <= high and day < math.inf
+            and (q is None or type(q) is Quote))  # fmt: skip
+
+
 def rule_values(case: Case) -> list[Problem]:
     """The value rules of :func:`rule_types`, for a case whose fields are typed already."""
     out = _common_values(case)
-    times = [("last_follow_up", case.last_follow_up)]
-    if case.onset is not None:
-        times.append(("onset.day", case.onset.day))
+    if case.last_follow_up is not None and not _exact(case.last_follow_up):
+        out.extend(time_problems(case, case.last_follow_up, "last_follow_up"))
+    if case.onset is not None and not _exact(case.onset.day):
+        out.extend(time_problems(case, case.onset.day, "onset.day"))
     for name, attr in _TIMES:
-        times += [(f"{name}[{i}].{attr}", getattr(x, attr)) for i, x in enumerate(getattr(case, name))]
-    for field, tv in times:
-        if tv is not None:
-            out.extend(time_problems(case, tv, field))
+        for i, item in enumerate(getattr(case, name)):
+            tv = getattr(item, attr)
+            if tv is not None and not _exact(tv):
+                out.extend(time_problems(case, tv, f"{name}[{i}].{attr}"))
     return out
+
+
+_SOURCE_KINDS = frozenset(k.value for k in SourceKind)
 
 
 def _source_problems(case: Case) -> list[Problem]:
@@ -236,7 +250,7 @@ def _source_problems(case: Case) -> list[Problem]:
     if not isinstance(s, Source):
         return [problem_at(case, "source", "expected a source mapping")]
     out = []
-    if s.kind not in {k.value for k in SourceKind}:
+    if s.kind not in _SOURCE_KINDS:
         out.append(
             problem_at(case, "source.kind", f"expected report, registry or synthetic, got {s.kind!r}")
         )
@@ -244,7 +258,9 @@ def _source_problems(case: Case) -> list[Problem]:
         out.append(problem_at(case, "source.seed", "a synthetic case must record its seed"))
     for name in ("seed", "replicate"):
         v = getattr(s, name)
-        if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0):
+        if v is None or (type(v) is int and v >= 0):
+            continue
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0:
             out.append(problem_at(case, f"source.{name}", f"expected an integer >= 0, got {v!r}"))
     return out
 
