@@ -66,7 +66,9 @@ _TYPED = {t: [c.name for c in columns(t) if c.store in ("float", "int", "bool")
 @SLOW
 @given(case_lists(1, 3, rich=True), st.sampled_from(TABLES), st.integers(0, 10**6),
        st.sampled_from(["drop", "misspell", "retype"]))  # fmt: skip
-def test_table_mutations_give_located_errors(cs: list[Case], table: str, pick: int, how: str) -> None:
+def test_table_mutations_give_located_errors(
+    cs: list[Case], table: str, pick: int, how: str
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         _write_csv(cs, d)

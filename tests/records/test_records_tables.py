@@ -100,7 +100,9 @@ def test_excel_time_of_day_in_a_text_column_is_refused(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(book_path)
     ws = book["ana"]
     header = [c.value for c in ws[1]]
-    ws.append([{"case_id": "c1", "day_day": 0.0, "titer_text": dt.time(1, 40)}.get(h) for h in header])
+    ws.append(
+        [{"case_id": "c1", "day_day": 0.0, "titer_text": dt.time(1, 40)}.get(h) for h in header]
+    )
     book.save(book_path)
     with pytest.raises(ValidationError, match="format the column as text") as info:
         read_cases(book_path)
@@ -116,7 +118,8 @@ def test_many_sources_and_duplicate_ids_across_files(tmp_path: Path) -> None:
     assert [(Path(p.file).name, p.case_id, p.field) for p in problems] == [
         ("b.yaml", "seed-case-1", "id"), ("b.yaml", "seed-case-2", "id")]  # fmt: skip
     assert all(f"{tmp_path / 'a.yaml'}:" in p.message for p in problems)
-    assert problems[0].line is not None and problems[1].line > problems[0].line
+    assert problems[0].line is not None
+    assert problems[1].line > problems[0].line
     one = read_cases(SEED)
     write_cases([c.__class__(**{**c.__dict__, "case_id": c.case_id + "-x"}) for c in one],
                 tmp_path / "tables", format="parquet")  # fmt: skip
@@ -144,10 +147,12 @@ def test_template_reads_back_empty_once_the_example_rows_are_deleted(tmp_path: P
     assert book.sheetnames[:6] == ["README", "cases", "ana", "labs", "treatments", "outcomes"]
     ws = book["treatments"]
     header = [c.value for c in ws[1]]
-    assert "start_day" in header and ws.cell(row=1, column=1).comment is not None
+    assert "start_day" in header
+    assert ws.cell(row=1, column=1).comment is not None
     agent_rules = [dv for dv in ws.data_validations.dataValidation
                    if f"{ws.cell(row=1, column=header.index('agent') + 1).column_letter}2" in str(dv.sqref)]  # fmt: skip
-    assert len(agent_rules) == 1 and agent_rules[0].type == "list"
+    assert len(agent_rules) == 1
+    assert agent_rules[0].type == "list"
     for name in ("cases", "ana", "labs", "treatments", "outcomes"):
         book[name].delete_rows(2)
     book.save(book_path)
@@ -155,3 +160,33 @@ def test_template_reads_back_empty_once_the_example_rows_are_deleted(tmp_path: P
     for table in csv_dir.iterdir():
         table.write_text(table.read_text(encoding="utf-8").splitlines(True)[0], encoding="utf-8")
     assert read_cases(csv_dir) == []
+
+
+def test_python_tag_payload_never_executes(tmp_path: Path) -> None:
+    marker = tmp_path / "marker-file"
+    payload = (
+        "cases:\n  - id: c1\n    inducing_agent: infliximab\n    last_follow_up: 10\n"
+        f"    notes: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n"
+        f"extra: !!python/object/apply:os.system ['touch {marker}']\n"
+    )
+    path = tmp_path / "evil.yaml"
+    path.write_text(payload, encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        read_cases(path)
+    assert not marker.exists()
+    assert all("is not allowed" in p.message and p.line in (5, 6) for p in info.value.problems)
+
+
+def test_text_fields_keep_what_was_typed(tmp_path: Path) -> None:
+    path = tmp_path / "typed.yaml"
+    path.write_text(
+        "cases:\n  - id: 007\n    inducing_agent: infliximab\n    last_follow_up: 1.5e2\n"
+        "    follow_up_status: no\n    notes: 1:20\n    ana:\n      - {day: 0x10, titer: 1:40}\n"
+        "      - {day: 0o20, titer: 1:20}\n    treatments: [{agent: infliximab, start: 0}]\n",
+        encoding="utf-8",
+    )
+    (c,) = read_cases(path)
+    assert (c.case_id, c.follow_up_status, c.notes) == ("007", "no", "1:20")
+    assert [(a.titer.text, a.titer.reciprocal, a.day.day) for a in c.ana] == [
+        ("1:40", 40.0, 16.0), ("1:20", 20.0, 16.0)]  # fmt: skip
+    assert c.last_follow_up.day == 150.0

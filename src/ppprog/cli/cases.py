@@ -75,9 +75,7 @@ def register(sub: Any) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from ppprog.records.io import read_cases
-
-    from ppprog.records.io import case_sources
+    from ppprog.records.io import case_sources, read_cases
 
     try:
         total = len(read_cases(args.paths))

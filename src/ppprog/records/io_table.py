@@ -40,7 +40,14 @@ from ppprog.records.table_schema import (
 from ppprog.records.table_write import cases_to_rows
 from ppprog.records.validate import validate
 
-__all__ = ["RawTable", "tables_to_cases", "rows_to_cases", "cases_to_rows", "table_columns", "TABLES"]
+__all__ = [
+    "RawTable",
+    "tables_to_cases",
+    "rows_to_cases",
+    "cases_to_rows",
+    "table_columns",
+    "TABLES",
+]
 
 
 @dataclass
@@ -84,7 +91,9 @@ def _header_problems(name: str, t: RawTable, report: ProblemReport) -> None:
         seen.add(col)
         if col not in known:
             close = difflib.get_close_matches(col, known, n=1, cutoff=0.75)
-            hint = f"; did you mean {close[0]!r}?" if close else "; see the template for the columns"
+            hint = (
+                f"; did you mean {close[0]!r}?" if close else "; see the template for the columns"
+            )
             report.add(col, f"unknown column {col!r} in the {name} table{hint}", file=t.file,
                        line=1)  # fmt: skip
     for col in required_columns(name):
@@ -217,6 +226,7 @@ def rows_to_cases(rows: dict[str, list[dict[str, Any]]], *, file: str | None = N
             continue
         header = list(rows[name][0]) if rows[name] else [c.name for c in columns(name)]
         cells = {c: [r.get(c) for r in rows[name]] for c in header}
-        tables[name] = RawTable(f"{(file or '<rows>').rstrip('/')}/{name}", header, cells, first_row=1)
+        tables[name] = RawTable(
+            f"{(file or '<rows>').rstrip('/')}/{name}", header, cells, first_row=1
+        )
     return tables_to_cases(tables, where=file or "<rows>")
-

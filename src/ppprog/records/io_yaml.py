@@ -43,7 +43,14 @@ from ppprog.records.vocab import AGENT_CLASS
 from ppprog.records.yaml_cases import LAB_TEXT, NodeLines, build_case
 from ppprog.records.yaml_safe import PLAIN, compose, describe, read_bytes
 
-__all__ = ["read_yaml", "read_yaml_located", "loads_yaml", "write_yaml", "dumps_yaml", "case_to_dict"]
+__all__ = [
+    "read_yaml",
+    "read_yaml_located",
+    "loads_yaml",
+    "write_yaml",
+    "dumps_yaml",
+    "case_to_dict",
+]
 
 
 def _top_keys(root: yaml.MappingNode, file: str | None, report: ProblemReport) -> yaml.Node | None:
@@ -79,7 +86,11 @@ def _case_nodes(root: yaml.Node | None, file: str | None, report: ProblemReport)
             node = _top_keys(root, file, report)
             if isinstance(node, yaml.SequenceNode):
                 return list(node.value)
-            if isinstance(node, yaml.ScalarNode) and node.tag == PLAIN and node.value in ("", "~", "null"):
+            if (
+                isinstance(node, yaml.ScalarNode)
+                and node.tag == PLAIN
+                and node.value in ("", "~", "null")
+            ):
                 return []  # `cases:` with nothing under it: no cases yet
             line = node.start_mark.line + 1 if node is not None else None
             report.add("cases", "expected a list of cases under 'cases:'", file=file, line=line)
@@ -188,23 +199,27 @@ def _out(v: Any) -> Any:
     if isinstance(v, Quote):
         return v.text if v.where is None else {"text": v.text, "where": v.where}
     if isinstance(v, TimeValue):
-        if v.exact and v.quote is None:
-            return float(v.day)
-        d = {"day": float(v.day)}
-        if v.low != v.day:
-            d["low"] = float(v.low)  # type: ignore[arg-type]
-        if v.high != v.day:
-            d["high"] = float(v.high)  # type: ignore[arg-type]
-        if v.approximate:
-            d["approximate"] = True
-        if v.quote is not None:
-            d["quote"] = _out(v.quote)
-        return d
+        return _time_out(v)
     if isinstance(v, tuple):
         return [_out(x) for x in v]
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
+
+
+def _time_out(v: TimeValue) -> Any:
+    if v.exact and v.quote is None:
+        return float(v.day)
+    d: dict[str, Any] = {"day": float(v.day)}
+    if v.low != v.day:
+        d["low"] = float(v.low)  # type: ignore[arg-type]
+    if v.high != v.day:
+        d["high"] = float(v.high)  # type: ignore[arg-type]
+    if v.approximate:
+        d["approximate"] = True
+    if v.quote is not None:
+        d["quote"] = _out(v.quote)
+    return d
 
 
 def _titer_out(t: Titer, ladder: str | None) -> Any:

@@ -44,8 +44,15 @@ from functools import lru_cache
 from ppprog._core.errors import ParseError
 from ppprog.records.quantities import LADDERS, Quote, TimeValue, Titer
 
-__all__ = ["parse_titer", "parse_duration", "resolve_ladder", "month_span", "DAYS_PER_UNIT",
-           "DURATION_UNITS", "DURATION_PREFIXES"]
+__all__ = [
+    "parse_titer",
+    "parse_duration",
+    "resolve_ladder",
+    "month_span",
+    "DAYS_PER_UNIT",
+    "DURATION_UNITS",
+    "DURATION_PREFIXES",
+]
 
 #: Days per unit used by :func:`parse_duration`.
 DAYS_PER_UNIT = {"d": 1.0, "wk": 7.0, "mo": 365.25 / 12.0, "y": 365.25}

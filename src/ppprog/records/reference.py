@@ -19,8 +19,20 @@ from ppprog.records.parse import DURATION_PREFIXES, DURATION_UNITS, month_span
 from ppprog.records.quantities import LADDERS
 from ppprog.records.schema import KINDS, RECORDS
 from ppprog.records.table_schema import EXAMPLE_ID, TABLES, columns, required_cells
-from ppprog.records.vocab import AMBIGUOUS, SYNONYMS, Agent, Disease, DrugClass, Endpoint, Morphology
-from ppprog.records.vocab import PustularExtent, Sex, Smoking, SourceKind, StopReason
+from ppprog.records.vocab import (
+    AMBIGUOUS,
+    SYNONYMS,
+    Agent,
+    Disease,
+    DrugClass,
+    Endpoint,
+    Morphology,
+    PustularExtent,
+    Sex,
+    Smoking,
+    SourceKind,
+    StopReason,
+)
 from ppprog.records.yaml_safe import MAX_ALIAS_NODES, MAX_DEPTH
 
 __all__ = ["reference_markdown", "write_reference"]

@@ -220,7 +220,9 @@ def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]],
 
 
 def _defaults(cls: type) -> dict[str, Any]:
-    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    return {
+        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
+    }
 
 
 _DEFAULTS = {cls: _defaults(cls) for cls in (*_CLASSES.values(), Source, Patient, Onset, Case)}
@@ -244,7 +246,8 @@ def _times(col: str, conv: Converted) -> list[TimeValue | None]:
     days = v[f"{col}_day"]
     parts = zip(days, v[f"{col}_low"], v[f"{col}_high"], v[f"{col}_approximate"],
                 v[f"{col}_quote"], v[f"{col}_quote_where"])  # fmt: skip
-    new, cls, out = object.__new__, TimeValue, []
+    new, cls = object.__new__, TimeValue
+    out: list[TimeValue | None] = []
     append = out.append
     for d, lo, hi, ap, q, qw in parts:
         if d is None:
@@ -357,12 +360,13 @@ def build_cases(conv: dict[str, Converted]) -> tuple[list[Case], dict[str, dict[
     return _cases(cases_t, items, dirty), rows, dirty, orphans
 
 
-def _cases(t: Converted, items: dict[str, dict[Any, tuple[Any, ...]]], dirty: set[Any]) -> list[Case]:
+def _cases(
+    t: Converted, items: dict[str, dict[Any, tuple[Any, ...]]], dirty: set[Any]
+) -> list[Case]:
     heads = _records("case", "", t)
     parts = {rec: _records(rec, rec + "_", t) for rec in ("source", "patient", "onset")}
     out = []
-    for i, kw in enumerate(heads):
-        onset = parts["onset"][i]
+    for i, onset in enumerate(parts["onset"]):
         if onset["day"] is None and any(v is not None and v != () for v in onset.values()):
             t.bad.setdefault((i, "onset_day_day"), "empty, but other onset columns are set")
     bad_rows = set(range(t.n)) if t.broken else {i for i, _ in t.bad}
@@ -390,6 +394,6 @@ def _new(cls: type, values: dict[str, Any]) -> Any:
     all of it, so construction only installs the values. Round-trip tests
     compare these records with ones built through the constructors.
     """
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     obj.__dict__.update(values)
     return obj

@@ -28,7 +28,7 @@ silently. The *required cells* (:func:`required_cells`) must be filled.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from ppprog.records.schema import ITEM_LISTS, RECORDS, Field
 
@@ -106,7 +106,7 @@ def _field_columns(f: Field, prefix: str) -> list[Column]:
     return [Column(col, _STORE[f.kind], f, "", doc)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def columns(table: str) -> tuple[Column, ...]:
     """Every column of ``table`` in file order.
 

@@ -43,6 +43,15 @@ from ppprog.records.table_schema import (
     required_cells,
 )
 from ppprog.records.table_write import cases_to_rows, write_table_dir
+from ppprog.records.vocab import (
+    Agent,
+    Disease,
+    Endpoint,
+    Morphology,
+    PustularExtent,
+    Sex,
+    StopReason,
+)
 
 __all__ = ["example_case", "write_template"]
 
@@ -52,7 +61,7 @@ _README = [
     "Row 2 of every sheet is an example (case id EXAMPLE-delete-this-row): delete it.",
     "Every sheet must stay, even empty: an empty outcomes sheet means no events yet.",
     "Times are days from the index date (day 0 = first dose of the inducing anti-TNF agent).",
-    "Lists (morphology, sites, prior therapies) are JSON arrays, e.g. [\"trunk\", \"scalp\"].",
+    'Lists (morphology, sites, prior therapies) are JSON arrays, e.g. ["trunk", "scalp"].',
     "Check the file with: ppprog cases validate FILE.xlsx",
 ]
 
@@ -64,17 +73,20 @@ def example_case() -> Case:
     -------
     Case
     """
+    t = TimeValue
     return Case(
         EXAMPLE_ID,
-        patient=Patient("female", 29.0, "psoriasis", prior_psoriasis=True),
-        inducing_agent="infliximab",
-        onset=Onset(TimeValue(1081.0, 882.0, 1082.0, True), ("pustular",), "generalized", ("trunk",)),
-        ana=(AnaMeasurement(0.0, parse_titer("1:320"), "Baseline"),),
-        labs=(LabValue("crp", 1081.0, 3.23, "<", "mg/L", "< 3.23"),),
-        treatments=(TreatmentEpisode("infliximab", 0.0, 1095.0, "paradoxical_reaction",
-                                     dose="5 mg/kg"),),
-        outcomes=(Outcome("pustule_clearance", 1109.0, Quote("pustules cleared within 2 wk")),),
-        last_follow_up=1202.0,
+        patient=Patient(Sex.FEMALE, 29.0, Disease.PSORIASIS, prior_psoriasis=True),
+        inducing_agent=Agent.INFLIXIMAB,
+        onset=Onset(t(1081.0, 882.0, 1082.0, True), (Morphology.PUSTULAR,),
+                    PustularExtent.GENERALIZED, ("trunk",)),
+        ana=(AnaMeasurement(t(0.0), parse_titer("1:320"), "Baseline"),),
+        labs=(LabValue("crp", t(1081.0), 3.23, "<", "mg/L", "< 3.23"),),
+        treatments=(TreatmentEpisode(Agent.INFLIXIMAB, t(0.0), t(1095.0),
+                                     StopReason.PARADOXICAL_REACTION, dose="5 mg/kg"),),
+        outcomes=(Outcome(Endpoint.PUSTULE_CLEARANCE, t(1109.0),
+                          Quote("pustules cleared within 2 wk")),),
+        last_follow_up=t(1202.0),
         source=Source("report", citation="the report's citation", case_label="Case 1"),
     )  # fmt: skip
 

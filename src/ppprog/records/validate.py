@@ -27,8 +27,17 @@ from ppprog.records.vocab import (
     Endpoint,
 )
 
-__all__ = ["validate", "RULES", "TYPED_RULES", "rule_types", "rule_values", "rule_times",
-           "rule_treatments", "rule_outcomes", "case_label"]
+__all__ = [
+    "validate",
+    "RULES",
+    "TYPED_RULES",
+    "rule_types",
+    "rule_values",
+    "rule_times",
+    "rule_treatments",
+    "rule_outcomes",
+    "case_label",
+]
 from ppprog.records.validate_types import (
     Rule,
     case_label,
@@ -64,13 +73,17 @@ def rule_times(case: Case) -> list[Problem]:
         )  # noqa: E501
     if last is not None and last < 0:
         out.append(
-            problem_at(case, "last_follow_up", f"last follow-up (day {last:g}) before the index date")
+            problem_at(
+                case, "last_follow_up", f"last follow-up (day {last:g}) before the index date"
+            )
         )
     if last is None:
         return out
     if onset is not None and onset > last:
         out.append(
-            problem_at(case, "onset.day", f"onset (day {onset:g}) after the last follow-up (day {last:g})")
+            problem_at(
+                case, "onset.day", f"onset (day {onset:g}) after the last follow-up (day {last:g})"
+            )
         )
     for name, attr in _DATED:
         items = getattr(case, name)
@@ -125,7 +138,9 @@ def rule_treatments(case: Case) -> list[Problem]:
     if isinstance(ind, Agent) and eps:
         mine = [e for _, e, _, _ in eps if e.agent == ind]
         if not mine:
-            out.append(problem_at(case, "treatments", f"no episode of the inducing agent {ind.value}"))
+            out.append(
+                problem_at(case, "treatments", f"no episode of the inducing agent {ind.value}")
+            )
         elif not any(e.start.low <= 0 <= e.start.high for e in mine):  # type: ignore[operator]
             out.append(
                 problem_at(
@@ -159,7 +174,7 @@ def rule_outcomes(case: Case) -> list[Problem]:
                     f"{o.endpoint.value} on day {d:g} before onset (day {onset:g})",
                 )
             )  # noqa: E501
-        first[o.endpoint] = min(first.get(o.endpoint, math.inf), d)  # type: ignore[arg-type]
+        first[o.endpoint] = min(first.get(o.endpoint, math.inf), d)  # type: ignore[arg-type, type-var, assignment]
     clr, res = first.get(Endpoint.PUSTULE_CLEARANCE), first.get(Endpoint.COMPLETE_RESOLUTION)
     if clr is not None and res is not None and clr > res:
         i = next(
@@ -177,7 +192,9 @@ def rule_outcomes(case: Case) -> list[Problem]:
     rec = first.get(Endpoint.RECURRENCE)
     if rec is not None and rec <= min(x for x in (clr, res, math.inf) if x is not None):
         i = next(i for i, o in outcomes if o.endpoint == Endpoint.RECURRENCE and _day(o.day) == rec)
-        out.append(problem_at(case, f"outcomes[{i}].day", "recurrence before any clearance or resolution"))
+        out.append(
+            problem_at(case, f"outcomes[{i}].day", "recurrence before any clearance or resolution")
+        )
     return out
 
 
@@ -224,7 +241,9 @@ def validate(
             found.extend(rule(case))
         if case.case_id in seen:
             found.append(
-                problem_at(case, "id", f"duplicate case id (first used by case #{seen[case.case_id] + 1})")
+                problem_at(
+                    case, "id", f"duplicate case id (first used by case #{seen[case.case_id] + 1})"
+                )
             )  # noqa: E501
         else:
             seen[case.case_id] = k

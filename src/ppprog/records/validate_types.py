@@ -40,7 +40,15 @@ from ppprog.records.vocab import (
     parse_enum,
 )
 
-__all__ = ["Rule", "rule_types", "rule_values", "problem_at", "case_label", "real_number", "time_problems"]
+__all__ = [
+    "Rule",
+    "rule_types",
+    "rule_values",
+    "problem_at",
+    "case_label",
+    "real_number",
+    "time_problems",
+]
 
 Rule = Callable[[Case], list[Problem]]
 
@@ -86,7 +94,9 @@ def time_problems(case: Case, tv: object, field: str) -> list[Problem]:
             return []
     if not isinstance(tv, TimeValue):
         return [
-            problem_at(case, field, f"expected a day (number) or a time, got {type(tv).__name__} {tv!r}")
+            problem_at(
+                case, field, f"expected a day (number) or a time, got {type(tv).__name__} {tv!r}"
+            )
         ]
     day, low, high = tv.day, tv.low, tv.high
     if (
@@ -132,11 +142,15 @@ def _check_fields(
         elif kind == "time" and value is not None:
             out.extend(time_problems(case, value, field))
         elif kind == "str" and value is not None and not isinstance(value, str):
-            out.append(problem_at(case, field, f"expected text, got {type(value).__name__} {value!r}"))
+            out.append(
+                problem_at(case, field, f"expected text, got {type(value).__name__} {value!r}")
+            )
         elif kind == "bool" and value is not None and not isinstance(value, bool):
             out.append(problem_at(case, field, f"expected true/false, got {value!r}"))
         elif kind == "num" and value is not None and (not real_number(value) or math.isnan(value)):
-            out.append(problem_at(case, field, f"expected a number, got {type(value).__name__} {value!r}"))
+            out.append(
+                problem_at(case, field, f"expected a number, got {type(value).__name__} {value!r}")
+            )
         elif kind == "quote" and value is not None and not isinstance(value, Quote):
             out.append(problem_at(case, field, "expected text or a quote mapping"))
     return out
@@ -162,7 +176,9 @@ def _check_list(case: Case, name: str, cls: type, spec: Mapping[str, object]) ->
     out: list[Problem] = []
     for i, item in enumerate(items):
         if not isinstance(item, cls):
-            out.append(problem_at(case, f"{name}[{i}]", f"expected a {cls.__name__} mapping, got {item!r}"))
+            out.append(
+                problem_at(case, f"{name}[{i}]", f"expected a {cls.__name__} mapping, got {item!r}")
+            )
         else:
             out.extend(_check_fields(case, item, f"{name}[{i}].", spec))
     return out
@@ -252,7 +268,9 @@ def _source_problems(case: Case) -> list[Problem]:
     out = []
     if s.kind not in _SOURCE_KINDS:
         out.append(
-            problem_at(case, "source.kind", f"expected report, registry or synthetic, got {s.kind!r}")
+            problem_at(
+                case, "source.kind", f"expected report, registry or synthetic, got {s.kind!r}"
+            )
         )
     if s.kind == "synthetic" and s.seed is None:
         out.append(problem_at(case, "source.seed", "a synthetic case must record its seed"))
@@ -277,10 +295,14 @@ def _ana_problems(case: Case) -> list[Problem]:
         if t.status not in ("positive", "negative", "missing"):
             out.append(problem_at(case, f"ana[{i}].titer.status", f"unknown status {t.status!r}"))
         if t.status == "positive" and (not real_number(t.reciprocal) or not t.reciprocal > 0):  # type: ignore[operator]
-            out.append(problem_at(case, f"ana[{i}].titer", "a positive titer needs a reciprocal > 0"))
+            out.append(
+                problem_at(case, f"ana[{i}].titer", "a positive titer needs a reciprocal > 0")
+            )
         if t.qualifier not in ("=", "<", ">"):
             out.append(
-                problem_at(case, f"ana[{i}].titer.qualifier", f"expected =, < or >, got {t.qualifier!r}")
+                problem_at(
+                    case, f"ana[{i}].titer.qualifier", f"expected =, < or >, got {t.qualifier!r}"
+                )
             )
         if a.ladder is not None and a.ladder not in LADDERS:
             out.append(
@@ -293,8 +315,8 @@ def _ana_problems(case: Case) -> list[Problem]:
         elif a.ladder is not None and t.status == "positive" and real_number(t.reciprocal):
             if not any(math.isclose(t.reciprocal, r) for r in LADDERS[a.ladder]):  # type: ignore[arg-type]
                 out.append(
-                    problem_at(case, f"ana[{i}].titer", f"1:{t.reciprocal:g} is not on ladder {a.ladder}")
+                    problem_at(
+                        case, f"ana[{i}].titer", f"1:{t.reciprocal:g} is not on ladder {a.ladder}"
+                    )
                 )
     return out
-
-

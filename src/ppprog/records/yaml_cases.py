@@ -249,7 +249,7 @@ def _record(rec: str, node: yaml.Node, path: str, ctx: _Ctx) -> Any:
         sub = _sub(path, name)
         if f.kind == "titer":
             ladder = nodes.get("ladder")
-            lad = ladder.value if type(ladder) is _Scalar else None
+            lad = ladder.value if isinstance(ladder, yaml.ScalarNode) else None
             v = _titer(vnode, sub, ctx, lad)
         else:
             before = len(ctx.problems)

@@ -183,6 +183,7 @@ def compose(data: bytes | str, *, file: str | None = None) -> tuple[yaml.Node | 
     report = ProblemReport()
     text = _decode(data, file, report)
     report.raise_if_any()
+    assert text is not None  # a decoding problem was raised just above
     enabled = gc.isenabled()
     gc.disable()
     loader = _CoreComposer(text)
@@ -230,7 +231,9 @@ def _check_tree(root: yaml.Node, file: str | None, report: ProblemReport, limit:
             return known
         sizes[key] = -1
         total = 1
-        children = node.value if type(node) is yaml.SequenceNode else [x for kv in node.value for x in kv]
+        children = (
+            node.value if type(node) is yaml.SequenceNode else [x for kv in node.value for x in kv]
+        )
         for child in children:
             if child.tag not in allowed:
                 report.add("", f"tag {_short_tag(child.tag)} is not allowed (only plain YAML "
@@ -317,6 +320,8 @@ def describe(node: yaml.Node) -> str:
     return repr(text)
 
 
-def problem(file: str | None, case_id: str | None, field: str, node: yaml.Node, msg: str) -> Problem:
+def problem(
+    file: str | None, case_id: str | None, field: str, node: yaml.Node, msg: str
+) -> Problem:
     """A problem located at ``node``'s line."""
     return Problem(file, case_id, field, msg, node.start_mark.line + 1)

@@ -81,7 +81,6 @@ def _both(*fns: Callable[[Table], None]) -> Callable[[Table], None]:
     return fn
 
 
-
 CORPUS: dict[str, tuple[list[Callable[[Path], None]], list[str]]] = {
     "treatments_without_stop_day": (
         [_edit("treatments", _drop("stop_day"))],
@@ -160,7 +159,9 @@ def main() -> None:
     write_cases(BASE, latin, format="csv")
     p = latin / "labs.csv"
     p.write_bytes(p.read_bytes() + "t1,0,crp,0.0,,,,,,,,,caf\xe9,,,,\n".encode("latin-1"))
-    (latin / "expect.txt").write_text("labs.csv | 2 | None | (file) | not UTF-8 text\n", encoding="utf-8")
+    (latin / "expect.txt").write_text(
+        "labs.csv | 2 | None | (file) | not UTF-8 text\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
