@@ -241,21 +241,28 @@ def _field_values(f: Field, col: str, conv: Converted, ladder: list[Any] | None)
 
 
 def _times(col: str, conv: Converted) -> list[TimeValue | None]:
-    """TimeValues of a time field from its six columns (a hot loop: kept flat)."""
+    """TimeValues of a time field from its six columns, bounds checked (a hot loop: kept flat)."""
     v = conv.values
     days = v[f"{col}_day"]
     parts = zip(days, v[f"{col}_low"], v[f"{col}_high"], v[f"{col}_approximate"],
                 v[f"{col}_quote"], v[f"{col}_quote_where"])  # fmt: skip
-    new, cls = object.__new__, TimeValue
+    new, cls, inf = object.__new__, TimeValue, math.inf
     out: list[TimeValue | None] = []
     append = out.append
-    for d, lo, hi, ap, q, qw in parts:
+    for i, (d, lo, hi, ap, q, qw) in enumerate(parts):
         if d is None:
             append(None)
             continue
+        lo = d if lo is None else lo
+        hi = d if hi is None else hi
+        if not (-inf < lo <= d <= hi and d < inf):
+            msg = (
+                f"bounds must satisfy low <= day <= high (finite day and low), got {lo}, {d}, {hi}"
+            )
+            conv.bad.setdefault((i, f"{col}_day"), msg)
         tv = new(cls)
-        tv.__dict__.update(day=d, low=d if lo is None else lo, high=d if hi is None else hi,
-                           approximate=ap is True, quote=None if q is None else Quote(q, qw))  # fmt: skip
+        tv.__dict__.update(day=d, low=lo, high=hi, approximate=ap is True,
+                           quote=None if q is None else Quote(q, qw))  # fmt: skip
         append(tv)
     if f"{col}_day" in conv.present and None in days:  # a missing column is reported on its own
         for i, d in enumerate(days):

@@ -3,8 +3,8 @@
 :func:`rule_types` checks that every field has its type and every token is
 in its vocabulary, then the value rules; :func:`rule_values` runs only the
 value rules (a case id, an age in range, an anti-TNF inducing agent, a
-source, titers on their ladder, every time's bounds) for cases whose fields
-were typed already, column by column, by the table reader.
+source, titers on their ladder) for cases whose fields were typed, and whose
+times' bounds were checked, cell by cell, by the table reader.
 """
 
 from __future__ import annotations
@@ -229,33 +229,10 @@ def _common_values(case: Case) -> list[Problem]:
     return out
 
 
-_TIMES = (("ana", "day"), ("labs", "day"), ("treatments", "start"), ("treatments", "stop"),
-          ("outcomes", "day"))  # fmt: skip
-
-
-def _exact(tv: object) -> bool:
-    """True for a TimeValue that needs no check (finite, ordered bounds, no odd quote)."""
-    if type(tv) is not TimeValue:
-        return False
-    day, low, high, q = tv.day, tv.low, tv.high, tv.quote  # type: ignore[attr-defined]
-    return (type(day) is float and type(low) is float and type(high) is float
-            and -math.inf < low <= day <= high and day < math.inf
-            and (q is None or type(q) is Quote))  # fmt: skip
-
-
 def rule_values(case: Case) -> list[Problem]:
-    """The value rules of :func:`rule_types`, for a case whose fields are typed already."""
-    out = _common_values(case)
-    if case.last_follow_up is not None and not _exact(case.last_follow_up):
-        out.extend(time_problems(case, case.last_follow_up, "last_follow_up"))
-    if case.onset is not None and not _exact(case.onset.day):
-        out.extend(time_problems(case, case.onset.day, "onset.day"))
-    for name, attr in _TIMES:
-        for i, item in enumerate(getattr(case, name)):
-            tv = getattr(item, attr)
-            if tv is not None and not _exact(tv):
-                out.extend(time_problems(case, tv, f"{name}[{i}].{attr}"))
-    return out
+    """The value rules of :func:`rule_types` for a case whose fields are typed and whose
+    times' bounds are checked already (the table reader does both, cell by cell)."""
+    return _common_values(case)
 
 
 _SOURCE_KINDS = frozenset(k.value for k in SourceKind)

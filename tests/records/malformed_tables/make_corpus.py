@@ -129,6 +129,9 @@ CORPUS: dict[str, tuple[list[Callable[[Path], None]], list[str]]] = {
     "duplicate_column": (
         [_edit("labs", lambda rows: rows[0].append("name"))],
         ["labs.csv | 1 | None | name | column 'name' given twice"]),
+    "time_bounds_reversed": (
+        [_edit("treatments", _set(2, "start_low", "5.0"))],
+        ["treatments.csv | 2 | t1 | start_day | bounds must satisfy low <= day <= high"]),
     "event_after_follow_up": (
         [_edit("outcomes", _both(_set(2, "day_day", "500.0"), _set(2, "day_low", ""),
                                  _set(2, "day_high", "")))],
