@@ -246,7 +246,7 @@ def _times(col: str, conv: Converted) -> list[TimeValue | None]:
     days = v[f"{col}_day"]
     parts = zip(days, v[f"{col}_low"], v[f"{col}_high"], v[f"{col}_approximate"],
                 v[f"{col}_quote"], v[f"{col}_quote_where"])  # fmt: skip
-    new, cls, inf = object.__new__, TimeValue, math.inf
+    new, setd, cls, inf = object.__new__, object.__setattr__, TimeValue, math.inf
     out: list[TimeValue | None] = []
     append = out.append
     for i, (d, lo, hi, ap, q, qw) in enumerate(parts):
@@ -261,8 +261,8 @@ def _times(col: str, conv: Converted) -> list[TimeValue | None]:
             )
             conv.bad.setdefault((i, f"{col}_day"), msg)
         tv = new(cls)
-        tv.__dict__.update(day=d, low=lo, high=hi, approximate=ap is True,
-                           quote=None if q is None else Quote(q, qw))  # fmt: skip
+        setd(tv, "__dict__", {"day": d, "low": lo, "high": hi, "approximate": ap is True,
+                              "quote": None if q is None else Quote(q, qw)})  # fmt: skip
         append(tv)
     if f"{col}_day" in conv.present and None in days:  # a missing column is reported on its own
         for i, d in enumerate(days):
@@ -402,5 +402,5 @@ def _new(cls: type, values: dict[str, Any]) -> Any:
     compare these records with ones built through the constructors.
     """
     obj: Any = object.__new__(cls)
-    obj.__dict__.update(values)
+    object.__setattr__(obj, "__dict__", values)  # adopts the fresh dict, no copy
     return obj
