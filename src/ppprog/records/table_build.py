@@ -191,9 +191,10 @@ def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]],
                   types: dict[str, str] | None = None) -> Converted:  # fmt: skip
     """Convert every known column of table ``name``; absent columns are all None.
 
-    ``types`` gives the storage type of typed columns (Parquet): a column
-    stored as its schema's type needs no conversion of its cells. Otherwise
-    each distinct cell value is converted once.
+    ``types`` gives the storage type of typed columns (Parquet, whose reader
+    turns empty texts into missing values): a column stored as its schema's
+    type needs no conversion of its cells. Otherwise each distinct cell value
+    is converted once.
     """
     present = set(header)
     out = Converted({}, n=n, present=present)
@@ -204,7 +205,7 @@ def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]],
             continue
         vals, kind = cells[col.name], col.field.kind
         if types.get(col.name) == col.store and kind not in ("date", "texts", "enums", "enum"):
-            out.values[col.name] = [v or None for v in vals] if col.store == "str" else vals
+            out.values[col.name] = vals  # typed reader: empty texts already missing
             continue
         table = {u: _try(_converter(col), u) for u in set(vals)}
         out.values[col.name] = [table[v][0] for v in vals]

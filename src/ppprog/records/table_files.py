@@ -75,10 +75,21 @@ def _read_parquet(path: Path, report: ProblemReport) -> RawTable:
     except (OSError, pa.ArrowException) as exc:
         report.add("", f"not a readable Parquet file: {exc}", file=str(path))
         return RawTable(str(path), [], {}, readable=False)
-    cells = table.to_pydict()
+    import pyarrow.compute as pc
+
     stores = {"double": "float", "int64": "int", "bool": "bool", "string": "str",
               "large_string": "str"}  # fmt: skip
-    types = {f.name: stores.get(str(f.type), "") for f in table.schema}
+    n = table.num_rows
+    cells: dict[str, list[Any]] = {}
+    types: dict[str, str] = {}
+    for name, col in zip(table.column_names, table.columns):
+        types[name] = stores.get(str(col.type), "")
+        if col.null_count == n:
+            cells[name] = [None] * n  # an empty column: no conversion of its cells
+            continue
+        if types[name] == "str":
+            col = pc.if_else(pc.equal(col, ""), None, col)  # an empty text is a missing value
+        cells[name] = col.to_pylist()
     return RawTable(str(path), list(table.column_names), cells, first_row=1, types=types)
 
 

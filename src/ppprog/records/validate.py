@@ -88,7 +88,10 @@ def rule_times(case: Case) -> list[Problem]:
     for name, attr in _DATED:
         items = getattr(case, name)
         for i, item in enumerate(items if isinstance(items, tuple) else ()):
-            d = _day(getattr(item, attr, None))
+            tv = getattr(item, attr, None)
+            d = tv.day if type(tv) is TimeValue else None  # fast path: a float day
+            if type(d) is not float or d == math.inf:
+                d = _day(tv)
             if d is not None and d > last:  # the field name is built only for a problem
                 what = "event" if name == "outcomes" else "date"
                 msg = f"{what} on day {d:g} after the last follow-up (day {last:g})"
@@ -103,11 +106,14 @@ _DATED = (("ana", "day"), ("labs", "day"), ("treatments", "start"), ("treatments
 def _episodes(case: Case) -> list[tuple[int, TreatmentEpisode, float, float]]:
     rows = []
     for i, e in enumerate(case.treatments if isinstance(case.treatments, tuple) else ()):
-        if isinstance(e, TreatmentEpisode) and _day(e.start) is not None:
+        if not isinstance(e, TreatmentEpisode):
+            continue
+        start = _day(e.start)
+        if start is not None:
             stop = _day(e.stop) if e.stop is not None else math.inf
             if stop is not None:
-                rows.append((i, e, _day(e.start), stop))
-    return rows  # type: ignore[return-value]
+                rows.append((i, e, start, stop))
+    return rows
 
 
 def rule_treatments(case: Case) -> list[Problem]:
