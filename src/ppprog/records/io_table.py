@@ -28,7 +28,8 @@ from typing import Any
 from ppprog._core.errors import Problem, ProblemReport
 from ppprog.records.case import Case
 from ppprog.records.gcpause import paused_gc
-from ppprog.records.table_build import Converted, build_cases, convert_table
+from ppprog.records.table_build import build_cases
+from ppprog.records.table_cells import Converted, convert_table
 from ppprog.records.table_schema import (
     EXAMPLE_ID,
     TABLES,
