@@ -25,8 +25,8 @@ __all__ = ["read_table_dir", "read_workbook", "write_workbook", "is_table_dir"]
 
 
 def is_table_dir(path: Path) -> bool:
-    """True when folder ``path`` holds a cases table (CSV or Parquet)."""
-    return (path / "cases.csv").exists() or (path / "cases.parquet").exists()
+    """True when folder ``path`` holds any of the five tables (CSV or Parquet)."""
+    return any((path / f"{t}{ext}").exists() for t in TABLES for ext in (".csv", ".parquet"))
 
 
 def _trim(rows: list[list[Any]]) -> list[list[Any]]:

@@ -91,6 +91,9 @@ CORPUS: dict[str, tuple[list[Callable[[Path], None]], list[str]]] = {
     "missing_outcomes_table": (
         [lambda f: (f / "outcomes.csv").unlink()],
         ["(folder) | 0 | None | outcomes | no outcomes table"]),
+    "missing_cases_table": (
+        [lambda f: (f / "cases.csv").unlink()],
+        ["(folder) | 0 | None | cases | no cases table"]),
     "misspelt_column": (
         [_edit("cases", _rename("onset_pustular_extent", "onset_pustular_extnt"))],
         ["cases.csv | 1 | None | onset_pustular_extnt | did you mean 'onset_pustular_extent'",
