@@ -8,7 +8,13 @@ build and every printed number and figure is real.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ppprog
+from ppprog.records.reference import write_reference
+
+# The case-record reference is generated from the code on every build, so it cannot drift.
+write_reference(Path(__file__).parent / "reference" / "records.md")
 
 project = "ppprog"
 author = "the ppprog authors"

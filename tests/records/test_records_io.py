@@ -107,13 +107,12 @@ def test_table_problems_name_table_row_and_case(seed_cases) -> None:
     rows["cases"][1]["patient_age"] = "old"
     with pytest.raises(ValidationError) as info:
         rows_to_cases(rows, file="registry/")
-    got = {(p.case_id, p.field) for p in info.value.problems}
+    got = {(p.file, p.line, p.case_id, p.field) for p in info.value.problems}
     assert got == {
-        ("seed-case-1", "ana[row 3].day_day"),
-        ("ghost", "treatments[row 13].case_id"),
-        ("seed-case-2", "cases[row 2].patient_age"),
+        ("registry/ana", 3, "seed-case-1", "day_day"),
+        ("registry/treatments", 13, "ghost", "case_id"),
+        ("registry/cases", 2, "seed-case-2", "patient_age"),
     }
-    assert all(p.file == "registry/" for p in info.value.problems)
 
 
 def test_read_cases_rejects_unknown_suffix(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ CORPUS = sorted((Path(__file__).parent / "malformed").glob("*.yaml"))
 
 def _expected(path: Path) -> list[tuple[int | None, str | None, str, str]]:
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    # read as bytes: one corpus file is deliberately not UTF-8
+    for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
         if line.startswith("# expect:"):
             lno, cid, field, words = (x.strip() for x in line.removeprefix("# expect:").split("|"))
             out.append(
@@ -36,7 +37,7 @@ def _expected(path: Path) -> list[tuple[int | None, str | None, str, str]]:
 
 
 def test_corpus_is_not_empty() -> None:
-    assert len(CORPUS) >= 12
+    assert len(CORPUS) >= 30
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pytest
@@ -97,7 +98,7 @@ def test_ladders(ladder, ok, bad) -> None:
     assert parse_titer("Negative", ladder=ladder).detection_limit == first
 
 
-@pytest.mark.parametrize("text", ["positive", "1:abc", "1:0", "abc", "1:-40", "≥1:160"])
+@pytest.mark.parametrize("text", ["positive", "1:abc", "1:0", "1:0.5", "abc", "1:-40", "≥1:160"])
 def test_titer_errors_name_field_and_text(text: str) -> None:
     with pytest.raises(ParseError) as info:
         parse_titer(text, field="ana[3].titer")
@@ -114,21 +115,35 @@ def test_titer_formats_agree(n: int) -> None:
 
 
 MONTH, YEAR = 365.25 / 12, 365.25
+
+
+def _calendar_span(n: int) -> tuple[float, float]:
+    """Fewest and most days between the 1st of a month and the 1st, n months later (400 y)."""
+    days = set()
+    for year in range(2000, 2400):
+        for month in range(12):
+            end = month + n
+            a = dt.date(year, month + 1, 1)
+            days.add((dt.date(year + end // 12, end % 12 + 1, 1) - a).days)
+    return float(min(days)), float(max(days))
+
+
+M3, M18, M36 = _calendar_span(3), _calendar_span(18), _calendar_span(36)
 # text, day, low, high, approximate (conventions in ppprog.records.parse)
 DURATIONS = [
     ("2 wk", 14.0, 14.0, 14.0, False),
     ("20 d", 20.0, 20.0, 20.0, False),
     ("Twenty days", 20.0, 20.0, 20.0, False),
-    ("3 mo", 3 * MONTH, 84.0, 93.0, True),
-    ("1.5 y", 1.5 * YEAR, 547.5, 549.0, True),
-    ("1.5-year follow-up", 1.5 * YEAR, 547.5, 549.0, True),
+    ("3 mo", 3 * MONTH, *M3, True),
+    ("1.5 y", 1.5 * YEAR, *M18, True),
+    ("1.5-year follow-up", 1.5 * YEAR, *M18, True),
     ("more than 20 d", 20.0, 20.0, math.inf, True),
     ("after 8 wk", 56.0, 56.0, math.inf, True),
     ("within 2 wk", 14.0, 0.0, 14.0, True),
     ("2-3 wk", 17.5, 14.0, 21.0, True),
     ("2 to 3 weeks", 17.5, 14.0, 21.0, True),
     ("about 10 d", 10.0, 9.0, 11.0, True),
-    ("almost 3 years", 3 * YEAR, 0.9 * 3 * 365, 3 * 366.0, True),
+    ("almost 3 years", 3 * YEAR, 0.9 * M36[0], M36[1], True),
     (12, 12.0, 12.0, 12.0, False),
 ]
 
@@ -141,6 +156,18 @@ def test_parse_duration_table(text, day, low, high, approx) -> None:
     assert tv.high == pytest.approx(high, rel=1e-12) if math.isfinite(high) else tv.high == high
     assert tv.approximate is approx
     assert tv.low <= tv.day <= tv.high
+
+
+@pytest.mark.parametrize("n", [1, 2, 11, 12, 13, 14, 24, 59, 100])
+def test_month_bounds_are_calendar_spans(n: int) -> None:
+    tv = parse_duration(f"{n} months")
+    assert (tv.low, tv.high) == _calendar_span(n)
+
+
+def test_fourteen_months_and_equal_spans() -> None:
+    assert (parse_duration("14 months").low, parse_duration("14 months").high) == (424.0, 428.0)
+    two_y, m24 = parse_duration("2 years"), parse_duration("24 months")
+    assert (two_y.low, two_y.high) == (m24.low, m24.high) == (730.0, 731.0)
 
 
 def test_unit_conventions() -> None:

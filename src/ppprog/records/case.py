@@ -93,7 +93,7 @@ def _tuple(obj: object, name: str) -> None:
         object.__setattr__(obj, name, tuple(value))
 
 
-def _quote(obj: object) -> None:
+def _quote(obj: Any) -> None:
     value = obj.quote
     if isinstance(value, str):
         object.__setattr__(obj, "quote", Quote(value))

@@ -25,241 +25,88 @@ field, and raises one :class:`~ppprog._core.errors.ValidationError`.
 
 from __future__ import annotations
 
-import datetime as _dt
+import gc
 import math
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ppprog._core.errors import ParseError, Problem, ProblemReport, field_line
-from ppprog.records.case import (
-    AnaMeasurement,
-    Case,
-    LabValue,
-    Onset,
-    Outcome,
-    Patient,
-    TreatmentEpisode,
-)
-from ppprog.records.parse import parse_duration, parse_titer
-from ppprog.records.quantities import Quote, Source, TimeValue, Titer
-from ppprog.records.validate import case_label, validate
+from ppprog._core.errors import ParseError, ProblemReport
+from ppprog.records.case import Case, LabValue, TreatmentEpisode
+from ppprog.records.parse import parse_titer
+from ppprog.records.quantities import Quote, TimeValue, Titer
+from ppprog.records.validate import validate
+from ppprog.records.vocab import AGENT_CLASS
+from ppprog.records.yaml_cases import LAB_TEXT, NodeLines, build_case
+from ppprog.records.yaml_safe import PLAIN, compose, describe, read_bytes
 
-__all__ = ["read_yaml", "loads_yaml", "write_yaml", "dumps_yaml", "case_to_dict"]
-
-
-class _Ctx:
-    """Problems and line numbers of the case being converted."""
-
-    def __init__(self, file: str | None, lines: dict[str, int], case_id: object) -> None:
-        self.file = file
-        self.lines = lines
-        self.case_id = case_label(case_id)
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str) -> None:
-        line = field_line(self.lines, path)
-        self.problems.append(Problem(self.file, self.case_id, path, message, line))
+__all__ = [
+    "read_yaml",
+    "read_yaml_located",
+    "loads_yaml",
+    "write_yaml",
+    "dumps_yaml",
+    "case_to_dict",
+]
 
 
-# -- node tree -> plain values, with lines --------------------------------------------------
+def _top_keys(root: yaml.MappingNode, file: str | None, report: ProblemReport) -> yaml.Node | None:
+    """The ``cases:`` node of a ``{cases: [...]}`` file; other or repeated keys are problems."""
+    found: yaml.Node | None = None
+    first_line = 0
+    for knode, vnode in root.value:
+        line = knode.start_mark.line + 1
+        if type(knode) is not yaml.ScalarNode:
+            report.add("", f"a key must be text, got {describe(knode)}", file=file, line=line)
+        elif knode.value != "cases":
+            report.add(knode.value, f"unknown top-level key {knode.value!r}; a case file holds "
+                       "only 'cases:' (a list of cases)", file=file, line=line)  # fmt: skip
+        elif found is not None:
+            report.add("cases", f"top-level key 'cases' given twice (first at line {first_line}); "
+                       "merge the two lists", file=file, line=line)  # fmt: skip
+        else:
+            found, first_line = vnode, line
+    return found
 
 
-def _plain(node: yaml.Node, loader: yaml.SafeLoader, path: str, lines: dict[str, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for knode, vnode in node.value:
-            key = loader.construct_object(knode, deep=True)
-            sub = f"{path}.{key}" if path else str(key)
-            if key in out:
-                lines[f"{sub}#duplicate"] = knode.start_mark.line + 1
-            out[key] = _plain(vnode, loader, sub, lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_plain(v, loader, f"{path}[{i}]", lines) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
-
-
-def _case_nodes(root: yaml.Node) -> list[yaml.Node] | None:
+def _case_nodes(root: yaml.Node | None, file: str | None, report: ProblemReport) -> list[yaml.Node]:
+    """The case nodes of a file: one case, a list of cases, or ``{cases: [...]}``."""
+    if root is None:
+        return []
     if isinstance(root, yaml.SequenceNode):
         return list(root.value)
     if isinstance(root, yaml.MappingNode):
         keys = {k.value for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
-        if "cases" in keys and "id" not in keys:
-            node = next(v for k, v in root.value if k.value == "cases")
-            return list(node.value) if isinstance(node, yaml.SequenceNode) else None
-        return [root]
-    return None
+        if "cases" not in keys and "id" in keys:
+            return [root]
+        if "cases" in keys:
+            node = _top_keys(root, file, report)
+            if isinstance(node, yaml.SequenceNode):
+                return list(node.value)
+            if (
+                isinstance(node, yaml.ScalarNode)
+                and node.tag == PLAIN
+                and node.value in ("", "~", "null")
+            ):
+                return []  # `cases:` with nothing under it: no cases yet
+            line = node.start_mark.line + 1 if node is not None else None
+            report.add("cases", "expected a list of cases under 'cases:'", file=file, line=line)
+            return []
+    line = root.start_mark.line + 1 if isinstance(root, yaml.MappingNode) else None
+    report.add("", "expected a case, a list of cases or {cases: [...]}", file=file, line=line)
+    return []
 
 
-# -- plain values -> dataclasses -------------------------------------------------------------
-
-
-def _quote(v: Any, path: str, ctx: _Ctx) -> Any:
-    if v is None or isinstance(v, str):
-        return None if v is None else Quote(v)
-    if isinstance(v, dict) and set(v) <= {"text", "where"} and isinstance(v.get("text"), str):
-        return Quote(v["text"], v.get("where"))
-    ctx.add(path, f"a quote is text or a mapping {{text, where}}, got {v!r}")
-    return None
-
-
-def _time(v: Any, path: str, ctx: _Ctx) -> Any:
-    if isinstance(v, str):
-        try:
-            return parse_duration(v, field=path)
-        except ParseError:
-            ctx.add(path, f"not a day or a duration: {v!r} (expected days, e.g. 56, or '8 wk')")
-            return None
-    if not isinstance(v, dict):
-        return v  # a number becomes a TimeValue in the dataclass; other types: validate()
-    kw = _fields(v, ("day", "low", "high", "approximate", "quote"), path, ctx)
-    if "day" not in kw:
-        ctx.add(f"{path}.day", "missing: a time mapping needs a day")
-        return None
-    if "quote" in kw:
-        kw["quote"] = _quote(kw["quote"], f"{path}.quote", ctx)
-    return TimeValue(**kw)
-
-
-def _fields(d: dict[Any, Any], allowed: Iterable[str], path: str, ctx: _Ctx) -> dict[str, Any]:
-    allowed = tuple(allowed)
-    out = {}
-    for k, v in d.items():
-        sub = f"{path}.{k}" if path else str(k)
-        if k not in allowed:
-            ctx.add(sub, f"unknown field {k!r}; expected one of: {', '.join(allowed)}")
-        else:
-            out[k] = v
-    for k in d:
-        if f"{path}.{k}#duplicate" in ctx.lines or (not path and f"{k}#duplicate" in ctx.lines):
-            ctx.add(f"{path}.{k}" if path else str(k), "key given twice")
-    return out
-
-
-def _titer(v: Any, ladder: Any, path: str, ctx: _Ctx) -> Any:
-    if isinstance(v, dict):
-        kw = _fields(v, ("status", "reciprocal", "qualifier", "detection_limit", "text"), path, ctx)
-        return Titer(**kw)
-    try:
-        return parse_titer(v, field=path, ladder=ladder if isinstance(ladder, str) else None)
-    except ParseError as exc:
-        reason = str(exc).split(": ", 1)[-1].removesuffix(f" (got {exc.text!r})")
-        ctx.add(path, f"unparseable titer {v!r}: {reason}")
-        return None
-
-
-_LAB_TEXT = re.compile(r"^\s*([<>])?\s*(\d+(?:\.\d+)?)\s*$")
-
-
-def _lab(d: dict[str, Any], path: str, ctx: _Ctx) -> Any:
-    if "text" in d and "value" not in d and isinstance(d["text"], str):
-        m = _LAB_TEXT.match(d["text"])
-        if m:
-            d = {**d, "value": float(m.group(2)), "qualifier": m.group(1) or "="}
-    return d
-
-
-_KIND: dict[type, dict[str, str]] = {
-    Patient: {"prior_therapies": "list"},
-    Onset: {"day": "time", "quote": "quote", "morphology": "list", "sites": "list"},
-    AnaMeasurement: {"day": "time", "titer": "titer", "quote": "quote"},
-    LabValue: {"day": "time", "quote": "quote"},
-    TreatmentEpisode: {"start": "time", "stop": "time", "quote": "quote"},
-    Outcome: {"day": "time", "quote": "quote"},
-}
-_REQUIRED: dict[type, tuple[str, ...]] = {
-    Onset: ("day",),
-    AnaMeasurement: ("day", "titer"),
-    LabValue: ("name", "day"),
-    TreatmentEpisode: ("agent", "start"),
-    Outcome: ("endpoint", "day"),
-}
-
-
-def _object(cls: type, v: Any, path: str, ctx: _Ctx) -> Any:
-    if not isinstance(v, dict):
-        ctx.add(path, f"expected a mapping of {cls.__name__} fields, got {v!r}")
-        return None
-    if cls is LabValue:
-        v = _lab(v, path, ctx)
-    kw = _fields(v, [f.name for f in fields(cls)], path, ctx)
-    missing = [k for k in _REQUIRED.get(cls, ()) if kw.get(k) is None]
-    for k in missing:
-        ctx.add(f"{path}.{k}", "missing")
-    conv: dict[str, Callable[[Any, str], Any]] = {
-        "time": lambda x, p: _time(x, p, ctx),
-        "quote": lambda x, p: _quote(x, p, ctx),
-        "titer": lambda x, p: _titer(x, kw.get("ladder"), p, ctx),
-        "list": lambda x, p: x if isinstance(x, list) else [x],
-    }
-    for name, kind in _KIND.get(cls, {}).items():
-        if kw.get(name) is not None:
-            kw[name] = conv[kind](kw[name], f"{path}.{name}")
-    if missing or any(kw.get(k) is None for k in _REQUIRED.get(cls, ())):
-        return None
-    return cls(**kw)
-
-
-def _list(cls: type, v: Any, name: str, ctx: _Ctx) -> tuple[Any, ...]:
-    if v is None:
-        return ()
-    if not isinstance(v, list):
-        ctx.add(name, f"expected a list, got {v!r}")
-        return ()
-    items = (_object(cls, x, f"{name}[{i}]", ctx) for i, x in enumerate(v))
-    return tuple(x for x in items if x is not None)  # a None here is already a problem
-
-
-_CASE_KEYS = ("id", "source", "patient", "inducing_agent", "onset", "ana", "labs", "treatments",
-              "outcomes", "last_follow_up", "follow_up_status", "index_date", "notes")  # fmt: skip
-
-
-def _case(d: Any, ctx: _Ctx) -> Case | None:
-    if not isinstance(d, dict):
-        ctx.add("", f"a case must be a mapping, got {d!r}")
-        return None
-    kw = _fields(d, _CASE_KEYS, "", ctx)
-    if "id" not in kw:
-        ctx.add("id", "missing")
-    src = kw.get("source")
-    if isinstance(src, dict):
-        src = Source(**_fields(src, [f.name for f in fields(Source)], "source", ctx))
-    patient = _object(Patient, kw["patient"], "patient", ctx) if "patient" in kw else None
-    onset = _object(Onset, kw["onset"], "onset", ctx) if kw.get("onset") is not None else None
-    idate = kw.get("index_date")
-    if idate is not None and not isinstance(idate, _dt.date):
-        ctx.add("index_date", f"expected a date YYYY-MM-DD, got {idate!r}")
-        idate = None
-    return Case(
-        case_id=kw.get("id"),  # type: ignore[arg-type]
-        patient=patient or Patient(),
-        inducing_agent=kw.get("inducing_agent"),
-        onset=onset,
-        ana=_list(AnaMeasurement, kw.get("ana"), "ana", ctx),
-        labs=_list(LabValue, kw.get("labs"), "labs", ctx),
-        treatments=_list(TreatmentEpisode, kw.get("treatments"), "treatments", ctx),
-        outcomes=_list(Outcome, kw.get("outcomes"), "outcomes", ctx),
-        last_follow_up=_time(kw.get("last_follow_up"), "last_follow_up", ctx),
-        follow_up_status=kw.get("follow_up_status"),
-        source=src if src is not None else Source(),
-        index_date=idate,
-        notes=kw.get("notes"),
-    )
-
-
-def loads_yaml(text: str, *, file: str | None = None) -> list[Case]:
+def loads_yaml(text: str | bytes, *, file: str | None = None) -> list[Case]:
     """Parse cases from YAML text, raising one ValidationError listing every problem.
 
     Parameters
     ----------
-    text : str
-        YAML text.
+    text : str or bytes
+        YAML text (bytes must be UTF-8).
     file : str, optional
         Name put on problems.
 
@@ -273,44 +120,41 @@ def loads_yaml(text: str, *, file: str | None = None) -> list[Case]:
     ValidationError
         With every problem located by file, line, case and field.
     """
+    return _loads(text, file)[0]
+
+
+def _loads(text: str | bytes, file: str | None) -> tuple[list[Case], list[int]]:
+    root, _ = compose(text, file=file)
     report = ProblemReport()
-    loader = yaml.SafeLoader(text)
+    nodes = _case_nodes(root, file, report)
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects; see ppprog.records.yaml_safe
     try:
-        root = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        report.add("", f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, line=line)
-        report.raise_if_any()
+        cases, lines = [], []
+        for node in nodes:
+            case, problems = build_case(node, file)
+            report.extend(problems)
+            if case is not None:
+                cases.append(case)
+                lines.append(NodeLines(node))
+        _merge(report, validate(cases, file=file, lines=lines))
     finally:
-        loader.dispose()
-    nodes = _case_nodes(root) if root is not None else None
-    if nodes is None:
-        report.add("", "expected a case, a list of cases or {cases: [...]}", file=file)
-        report.raise_if_any()
-    cases, all_lines = [], []
-    for node in nodes:  # type: ignore[union-attr]
-        lines: dict[str, int] = {}
-        d = _plain(node, loader, "", lines)
-        ctx = _Ctx(file, lines, d.get("id") if isinstance(d, dict) else None)
-        case = _case(d, ctx)
-        report.extend(ctx.problems)
-        if case is not None:
-            cases.append(case)
-            all_lines.append({k: v for k, v in lines.items() if "#" not in k})
-    _merge(report, validate(cases, file=file, lines=all_lines))
+        if enabled:
+            gc.enable()
     report.problems.sort(key=lambda p: (p.line is None, p.line or 0))
     report.raise_if_any()
-    return cases
+    return cases, [lm[""] for lm in lines]
 
 
 def _merge(report: ProblemReport, more: ProblemReport) -> None:
     """Add validation problems not already covered by a more specific conversion problem."""
-    seen = {(p.case_id, p.field) for p in report}
+    seen: dict[str | None, list[str]] = {}
+    for p in report:
+        seen.setdefault(p.case_id, []).append(p.field)
     for p in more:
         covered = any(
-            cid == p.case_id and (p.field == f or p.field.startswith((f + ".", f + "[")))
-            for cid, f in seen
+            p.field == f or p.field.startswith((f + ".", f + "[")) or f.startswith(p.field + ".")
+            for f in seen.get(p.case_id, ())
         )
         if not covered:
             report.extend([p])
@@ -327,8 +171,23 @@ def read_yaml(path: str | Path) -> list[Case]:
     -------
     list of Case
     """
-    p = Path(path)
-    return loads_yaml(p.read_text(encoding="utf-8"), file=str(path))
+    return loads_yaml(read_bytes(path), file=str(path))
+
+
+def read_yaml_located(path: str | Path) -> tuple[list[Case], list[int]]:
+    """Read a YAML case file; also return the line of each case.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    cases : list of Case
+    lines : list of int
+        1-based line where each case starts.
+    """
+    return _loads(read_bytes(path), str(path))
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -340,23 +199,27 @@ def _out(v: Any) -> Any:
     if isinstance(v, Quote):
         return v.text if v.where is None else {"text": v.text, "where": v.where}
     if isinstance(v, TimeValue):
-        if v.exact and v.quote is None:
-            return float(v.day)
-        d = {"day": float(v.day)}
-        if v.low != v.day:
-            d["low"] = float(v.low)  # type: ignore[arg-type]
-        if v.high != v.day:
-            d["high"] = float(v.high)  # type: ignore[arg-type]
-        if v.approximate:
-            d["approximate"] = True
-        if v.quote is not None:
-            d["quote"] = _out(v.quote)
-        return d
+        return _time_out(v)
     if isinstance(v, tuple):
         return [_out(x) for x in v]
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
+
+
+def _time_out(v: TimeValue) -> Any:
+    if v.exact and v.quote is None:
+        return float(v.day)
+    d: dict[str, Any] = {"day": float(v.day)}
+    if v.low != v.day:
+        d["low"] = float(v.low)  # type: ignore[arg-type]
+    if v.high != v.day:
+        d["high"] = float(v.high)  # type: ignore[arg-type]
+    if v.approximate:
+        d["approximate"] = True
+    if v.quote is not None:
+        d["quote"] = _out(v.quote)
+    return d
 
 
 def _titer_out(t: Titer, ladder: str | None) -> Any:
@@ -377,11 +240,12 @@ def _obj_out(obj: Any) -> dict[str, Any]:
         if v is None or v == () or (f.name == "qualifier" and v == "="):
             continue
         if f.name == "drug_class" and isinstance(obj, TreatmentEpisode):
-            from ppprog.records.vocab import AGENT_CLASS
-
             if AGENT_CLASS.get(obj.agent) == v:
                 continue
         out[f.name] = _titer_out(v, obj.ladder) if isinstance(v, Titer) else _out(v)
+    if isinstance(obj, LabValue) and obj.value is None and isinstance(obj.text, str):
+        if LAB_TEXT.match(obj.text):
+            out["value"] = None  # written, so that the value is not read from the text
     return out
 
 

@@ -5,11 +5,18 @@ given) and the offending text.
 
 Duration conventions
 --------------------
-A week is 7 days, a month 365.25/12 = 30.4375 days and a year 365.25 days.
-Days and weeks are exact; months and years are approximate, with bounds of
-the calendar lengths (28 to 31 days a month, 365 to 366 days a year). The
-point value is always the stated number (the midpoint for a range); the
-qualifiers move only the bounds:
+A week is 7 days, a month 365.25/12 = 30.4375 days and a year 365.25 days
+(the point value). Days and weeks are exact. Months and years are
+approximate, and their bounds are calendar facts, not a month length times
+the count: ``n`` months span between the fewest and the most days that ``n``
+consecutive calendar months can have in the Gregorian calendar (searched
+over every starting month of its 400-year cycle, see :func:`month_span`), so
+"14 months" is 424 to 428 days, not 14 x 28 to 14 x 31. A year is 12 months,
+so "2 years" and "24 months" get the same bounds (730 to 731 days). A
+fraction of a month adds ``f x 28`` to the low and ``f x 31`` days to the
+high bound ("1.5 months": 28 + 14 to 31 + 15.5). The point value is always
+the stated number (the midpoint for a range); the qualifiers move only the
+bounds:
 
 ==========================================  ==============================
 text                                        bounds
@@ -32,15 +39,23 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ppprog._core.errors import ParseError
 from ppprog.records.quantities import LADDERS, Quote, TimeValue, Titer
 
-__all__ = ["parse_titer", "parse_duration", "resolve_ladder", "DAYS_PER_UNIT"]
+__all__ = [
+    "parse_titer",
+    "parse_duration",
+    "resolve_ladder",
+    "month_span",
+    "DAYS_PER_UNIT",
+    "DURATION_UNITS",
+    "DURATION_PREFIXES",
+]
 
 #: Days per unit used by :func:`parse_duration`.
 DAYS_PER_UNIT = {"d": 1.0, "wk": 7.0, "mo": 365.25 / 12.0, "y": 365.25}
-_UNIT_BOUNDS = {"d": (1.0, 1.0), "wk": (7.0, 7.0), "mo": (28.0, 31.0), "y": (365.0, 366.0)}
 _UNITS = {
     "d": "d", "day": "d", "days": "d",
     "w": "wk", "wk": "wk", "wks": "wk", "week": "wk", "weeks": "wk",
@@ -60,6 +75,10 @@ _PREFIX = {
     "around": "about", "~": "about", "circa": "about", "ca.": "about", "roughly": "about",
     "almost": "almost", "nearly": "almost", "just under": "almost",
 }  # fmt: skip
+#: Unit words accepted by :func:`parse_duration` -> canonical unit.
+DURATION_UNITS = _UNITS
+#: Qualifier words accepted by :func:`parse_duration` -> kind of bound.
+DURATION_PREFIXES = _PREFIX
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-"})
 _MISSING = {"", "-", "--", "na", "n/a", "nd", "n.d.", "not done", "not measured", "unknown"}
 _NUM = r"(\d+(?:[.,]\d+)*|" + "|".join(_WORDS) + r")"
@@ -145,8 +164,8 @@ def parse_titer(
     if m is None:
         raise ParseError("not an ANA titer (expected e.g. 1:320, <1:40, Negative)", field=field, text=raw)  # fmt: skip
     n = float(m.group("n").replace(",", ""))
-    if not math.isfinite(n) or n <= 0:
-        raise ParseError("titer reciprocal must be positive", field=field, text=raw)
+    if not math.isfinite(n) or n < 1:
+        raise ParseError("a titer 1:N needs a dilution N >= 1", field=field, text=raw)
     q = m.group("q")
     if q == "<":
         return Titer("negative", None, "<", n, raw)
@@ -154,6 +173,54 @@ def parse_titer(
         shown = ", ".join(f"1:{r:g}" for r in rungs)
         raise ParseError(f"titer is not on the lab's ladder ({shown})", field=field, text=raw)
     return Titer("positive", n, ">" if q == ">" else "=", None, raw)
+
+
+def _month_lengths() -> list[int]:
+    out = []
+    for year in range(400):  # one Gregorian cycle (146,097 days)
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        out += [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return out
+
+
+_CYCLE_MONTHS, _CYCLE_DAYS = 4800, 146097
+
+
+@lru_cache(maxsize=256)
+def month_span(n: int) -> tuple[int, int]:
+    """Fewest and most days that ``n`` consecutive calendar months can span.
+
+    Parameters
+    ----------
+    n : int
+        Number of whole months (>= 0).
+
+    Returns
+    -------
+    tuple of int
+        ``(low, high)``, over every starting month of the Gregorian calendar
+        (e.g. ``month_span(14) == (424, 428)``, ``month_span(12) == (365, 366)``).
+    """
+    cycles, rest = divmod(n, _CYCLE_MONTHS)
+    lengths = _month_lengths()
+    lengths = lengths + lengths
+    window = sum(lengths[:rest])
+    low = high = window
+    for start in range(1, _CYCLE_MONTHS):
+        window += lengths[start + rest - 1] - lengths[start - 1]
+        low, high = min(low, window), max(high, window)
+    return cycles * _CYCLE_DAYS + low, cycles * _CYCLE_DAYS + high
+
+
+def _bounds(x: float, unit: str) -> tuple[float, float]:
+    """Calendar bounds of ``x`` units (days for d and wk, spans of months for mo and y)."""
+    if unit in ("d", "wk"):
+        return x * DAYS_PER_UNIT[unit], x * DAYS_PER_UNIT[unit]
+    months = x * 12.0 if unit == "y" else x
+    whole = int(math.floor(months + 1e-9))
+    frac = max(months - whole, 0.0)
+    low, high = month_span(whole)
+    return low + 28.0 * frac, high + 31.0 * frac
 
 
 def _number(token: str) -> float:
@@ -206,9 +273,9 @@ def parse_duration(text: str | float | int, *, field: str | None = None) -> Time
         raise ParseError("not a duration (expected e.g. '2 wk', 'more than 20 d', '1.5 y')", field=field, text=text)  # fmt: skip
     a = _number(m.group("a"))
     b = _number(m.group("b")) if m.group("b") else None
-    per, (lo_u, hi_u) = DAYS_PER_UNIT[unit], _UNIT_BOUNDS[unit]
+    per = DAYS_PER_UNIT[unit]
     day = a * per if b is None else 0.5 * (a + b) * per
-    low, high = a * lo_u, (a if b is None else b) * hi_u
+    low, high = _bounds(a, unit)[0], _bounds(a if b is None else b, unit)[1]
     if b is not None and b < a:
         raise ParseError("range bounds are reversed", field=field, text=text)
     kind = _PREFIX.get(m.group("prefix") or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ppprog.records.case import Case
 from ppprog.records.quantities import TimeValue
@@ -22,6 +23,28 @@ def _v(x: object) -> str:
     return str(getattr(x, "value", x))
 
 
+def _episode_events(e: Any) -> list[tuple[TimeValue | None, int, str]]:
+    name = _v(e.agent) + (f" ({e.agent_detail})" if e.agent_detail else "")
+    dose = ", ".join(x for x in (e.dose, e.schedule, e.route) if x)
+    out = [(e.start, 1, f"START {name} [{_v(e.drug_class)}]" + (f": {dose}" if dose else ""))]
+    if e.stop is not None:
+        why = f" ({_v(e.stop_reason)})" if e.stop_reason is not None else ""
+        out.append((e.stop, 0, f"STOP  {name}{why}"))
+    return out
+
+
+def _ana_text(a: Any) -> str:
+    label = f" ({a.label})" if a.label else ""
+    return f"ANA {a.titer} -> {a.titer.category() or 'missing'}{label}"
+
+
+def _lab_text(lab: Any) -> str:
+    unit = f" {lab.unit}" if lab.unit else ""
+    label = f" ({lab.label})" if lab.label else ""
+    shown = lab.text if lab.text is not None else f"{lab.value:g}"
+    return f"LAB {lab.name} = {shown}{unit}{label}"
+
+
 def timeline_events(case: Case) -> list[tuple[float, int, TimeValue, str]]:
     """Return the dated events of ``case`` as ``(day, order, time, text)``, sorted.
 
@@ -39,13 +62,8 @@ def timeline_events(case: Case) -> list[tuple[float, int, TimeValue, str]]:
         if isinstance(tv, TimeValue):
             ev.append((tv.day, k, tv, text))
 
-    for e in case.treatments:
-        name = _v(e.agent) + (f" ({e.agent_detail})" if e.agent_detail else "")
-        dose = ", ".join(x for x in (e.dose, e.schedule, e.route) if x)
-        add(e.start, 1, f"START {name} [{_v(e.drug_class)}]" + (f": {dose}" if dose else ""))
-        if e.stop is not None:
-            why = f" ({_v(e.stop_reason)})" if e.stop_reason is not None else ""
-            add(e.stop, 0, f"STOP  {name}{why}")
+    for tv, k, text in [x for e in case.treatments for x in _episode_events(e)]:
+        add(tv, k, text)
     for s in case.drug_switches:
         frm = ", ".join(_v(a) for a in s.from_agents)
         ev.append((s.day, 2, TimeValue(s.day), f"SWITCH {frm} -> {_v(s.to_agent)}"))
@@ -54,14 +72,9 @@ def timeline_events(case: Case) -> list[tuple[float, int, TimeValue, str]]:
         morph = ", ".join(_v(m) for m in o.morphology)
         add(o.day, 3, f"ONSET paradoxical psoriasis: {morph}; pustules {_v(o.pustular_extent)}")
     for a in case.ana:
-        label = f" ({a.label})" if a.label else ""
-        t = a.titer
-        add(a.day, 4, f"ANA {t} -> {t.category() or 'missing'}{label}")
+        add(a.day, 4, _ana_text(a))
     for lab in case.labs:
-        unit = f" {lab.unit}" if lab.unit else ""
-        label = f" ({lab.label})" if lab.label else ""
-        shown = lab.text if lab.text is not None else f"{lab.value:g}"
-        add(lab.day, 5, f"LAB {lab.name} = {shown}{unit}{label}")
+        add(lab.day, 5, _lab_text(lab))
     for oc in case.outcomes:
         add(oc.day, 6, f"EVENT {_v(oc.endpoint)}")
     if case.last_follow_up is not None:

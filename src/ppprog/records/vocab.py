@@ -28,6 +28,7 @@ __all__ = [
     "AGENT_CLASS",
     "ANTI_TNF_AGENTS",
     "SYNONYMS",
+    "AMBIGUOUS",
     "parse_enum",
     "drug_class_of",
 ]
@@ -244,8 +245,16 @@ SYNONYMS: dict[type[Enum], dict[str, str]] = {
         "no": "none",
     },
     Morphology: {"ppp": "palmoplantar_pustulosis", "pustulosis": "pustular"},
-    Endpoint: {"clearance": "pustule_clearance", "resolution": "complete_resolution"},
-}
+    Endpoint: {"clearance": "pustule_clearance", "pustules_cleared": "pustule_clearance",
+               "complete_remission": "complete_resolution", "fully_resolved": "complete_resolution"},
+}  # fmt: skip
+
+# Wordings that could mean two members: refused with the choices, never guessed.
+AMBIGUOUS: dict[type[Enum], dict[str, tuple[str, ...]]] = {
+    Endpoint: {"resolution": ("pustule_clearance", "complete_resolution"),
+               "resolved": ("pustule_clearance", "complete_resolution"),
+               "remission": ("pustule_clearance", "complete_resolution")},
+}  # fmt: skip
 
 E = TypeVar("E", bound=Enum)
 
@@ -283,6 +292,11 @@ def parse_enum(cls: type[E], value: object) -> E:
     if hit is not None:
         return hit  # type: ignore[return-value]
     key = _norm(value)
+    choices = AMBIGUOUS.get(cls, {}).get(key)
+    if choices is not None:
+        raise ValueError(
+            f"ambiguous {cls.__name__} {value!r}: it may mean {' or '.join(choices)}; write one of them"
+        )
     key = SYNONYMS.get(cls, {}).get(key, key)
     try:
         return cls(key)

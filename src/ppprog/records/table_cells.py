@@ -1,0 +1,202 @@
+"""Column-wise conversion of table cells (used by :mod:`~ppprog.records.table_build`).
+
+Each cell is converted to its column's type: text, numbers, whole numbers,
+true/false, ISO dates, vocabulary tokens, JSON lists. A cell that does not
+convert is recorded as a problem at its (row, column); nothing is coerced
+silently. Vocabulary tokens and other texts are converted once per distinct
+value, and typed Parquet columns of the right type need no conversion.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ppprog.records.table_schema import Column, columns
+from ppprog.records.vocab import parse_enum
+
+__all__ = ["Converted", "convert_table"]
+
+_INT = re.compile(r"[-+]?\d+\Z")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+
+
+@dataclass
+class Converted:
+    """Converted cells of one table: values per column, and problems per (row, column)."""
+
+    values: dict[str, list[Any]]
+    bad: dict[tuple[int, str], str] = field(default_factory=dict)
+    n: int = 0
+    present: set[str] = field(default_factory=set)
+    broken: bool = False  # a required column is missing: no row is assembled
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _text(v: Any) -> str | None:
+    t = type(v)
+    if t is str:
+        return v or None
+    if v is None or (t is float and math.isnan(v)):
+        return None
+    if t is int or (t is float and v.is_integer()):
+        return str(int(v))  # a number typed in a text column of a spreadsheet
+    if t is float:
+        return repr(v)
+    if isinstance(v, (_dt.date, _dt.time)):
+        raise _Bad(f"expected text, got the date/time {v!s} (the spreadsheet converted what "
+                   "was typed; format the column as text)")  # fmt: skip
+    raise _Bad(f"expected text, got {type(v).__name__} {v!r}")
+
+
+def _float(v: Any) -> float | None:
+    t = type(v)
+    if t is float:
+        return v
+    if t is int:
+        return float(v)
+    if v is None or v == "":
+        return None
+    if t is str:
+        try:
+            return float(v)
+        except ValueError:
+            pass
+    raise _Bad(f"expected a number, got {v!r}")
+
+
+def _int(v: Any) -> int | None:
+    t = type(v)
+    if t is int:
+        return v  # type: ignore[no-any-return]
+    if v is None or v == "":
+        return None
+    if t is float and v.is_integer():
+        return int(v)
+    if t is str and _INT.match(v.strip()):
+        return int(v)
+    raise _Bad(f"expected a whole number, got {v!r}")
+
+
+def _bool(v: Any) -> bool | None:
+    if type(v) is bool:
+        return v  # type: ignore[no-any-return]
+    if v is None or v == "":
+        return None
+    if type(v) is str and v.strip().lower() in ("true", "false"):
+        return v.strip().lower() == "true"
+    raise _Bad(f"expected true or false, got {v!r}")
+
+
+def _date(v: Any) -> _dt.date | None:
+    if isinstance(v, _dt.datetime):
+        if v.time() != _dt.time(0):
+            raise _Bad(f"expected a date, got the date and time {v!s}")
+        return v.date()
+    if isinstance(v, _dt.date):
+        return v
+    text = _text(v)
+    if text is None:
+        return None
+    m = _DATE.match(text.strip())
+    if m is None:
+        raise _Bad(f"expected a date YYYY-MM-DD, got {text!r}")
+    try:
+        return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as exc:
+        raise _Bad(f"impossible date {text!r}: {exc}") from None
+
+
+def _json_list(v: Any) -> tuple[str, ...] | None:
+    text = _text(v)
+    if text is None:
+        return None
+    try:
+        out = json.loads(text)
+    except ValueError:
+        out = None
+    if not isinstance(out, list) or not all(isinstance(x, str) for x in out):
+        raise _Bad(f'expected a JSON list of texts such as ["a", "b"], got {text!r}')
+    return tuple(out)
+
+
+_STORE: dict[str, Callable[[Any], Any]] = {"str": _text, "float": _float, "int": _int,
+                                           "bool": _bool}  # fmt: skip
+
+
+def _converter(col: Column) -> Callable[[Any], Any]:
+    kind = col.field.kind
+    if kind == "date":
+        return _date
+    if kind == "enums" and col.field.vocab is not None:
+        vocab = col.field.vocab
+
+        def tokens(v: Any) -> Any:
+            items = _json_list(v)
+            try:
+                return None if items is None else tuple(parse_enum(vocab, x) for x in items)
+            except ValueError as exc:
+                raise _Bad(str(exc)) from None
+
+        return tokens
+    if kind == "texts":
+        return _json_list
+    if kind == "enum" and col.field.vocab is not None:
+        vocab = col.field.vocab
+
+        def enum(v: Any) -> Any:
+            text = _text(v)
+            if text is None:
+                return None
+            try:
+                return parse_enum(vocab, text)
+            except ValueError as exc:
+                raise _Bad(str(exc)) from None
+
+        return enum
+    return _STORE[col.store]
+
+
+def _try(conv: Callable[[Any], Any], v: Any) -> tuple[Any, str | None]:
+    try:
+        return conv(v), None
+    except _Bad as exc:
+        return None, str(exc)
+
+
+def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]], n: int,
+                  types: dict[str, str] | None = None) -> Converted:  # fmt: skip
+    """Convert every known column of table ``name``; absent columns are all None.
+
+    ``types`` gives the storage type of typed columns (Parquet, whose reader
+    turns empty texts into missing values): a column stored as its schema's
+    type needs no conversion of its cells. Otherwise each distinct cell value
+    is converted once.
+    """
+    present = set(header)
+    out = Converted({}, n=n, present=present)
+    types = types or {}
+    for col in columns(name):
+        if col.name not in present:
+            out.values[col.name] = [None] * n
+            continue
+        vals, kind = cells[col.name], col.field.kind
+        if types.get(col.name) == col.store and kind not in ("date", "texts", "enums", "enum"):
+            out.values[col.name] = vals  # typed reader: empty texts already missing
+            continue
+        table = {u: _try(_converter(col), u) for u in set(vals)}
+        out.values[col.name] = [table[v][0] for v in vals]
+        if any(err is not None for _, err in table.values()):
+            for i, v in enumerate(vals):
+                err = table[v][1]
+                if err is not None:
+                    out.bad[(i, col.name)] = err
+    return out
