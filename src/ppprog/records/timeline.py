@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from ppprog.records.case import Case
 from ppprog.records.quantities import TimeValue
+
+if TYPE_CHECKING:  # the case is read by attribute; ``Case.timeline()`` calls this module
+    from ppprog.records.case import Case
 
 __all__ = ["format_timeline", "timeline_events"]
 
@@ -22,6 +25,39 @@ def _v(x: object) -> str:
     return str(getattr(x, "value", x))
 
 
+_Event = tuple[float, int, TimeValue, str]
+
+
+def _add(ev: list[_Event], tv: TimeValue | None, k: int, text: str) -> None:
+    if isinstance(tv, TimeValue):
+        ev.append((tv.day, k, tv, text))
+
+
+def _treatment_events(case: Case, ev: list[_Event]) -> None:
+    for e in case.treatments:
+        name = _v(e.agent) + (f" ({e.agent_detail})" if e.agent_detail else "")
+        dose = ", ".join(x for x in (e.dose, e.schedule, e.route) if x)
+        _add(ev, e.start, 1, f"START {name} [{_v(e.drug_class)}]" + (f": {dose}" if dose else ""))
+        if e.stop is not None:
+            why = f" ({_v(e.stop_reason)})" if e.stop_reason is not None else ""
+            _add(ev, e.stop, 0, f"STOP  {name}{why}")
+    for s in case.drug_switches:
+        frm = ", ".join(_v(a) for a in s.from_agents)
+        ev.append((s.day, 2, TimeValue(s.day), f"SWITCH {frm} -> {_v(s.to_agent)}"))
+
+
+def _measurement_events(case: Case, ev: list[_Event]) -> None:
+    for a in case.ana:
+        label = f" ({a.label})" if a.label else ""
+        t = a.titer
+        _add(ev, a.day, 4, f"ANA {t} -> {t.category() or 'missing'}{label}")
+    for lab in case.labs:
+        unit = f" {lab.unit}" if lab.unit else ""
+        label = f" ({lab.label})" if lab.label else ""
+        shown = lab.text if lab.text is not None else f"{lab.value:g}"
+        _add(ev, lab.day, 5, f"LAB {lab.name} = {shown}{unit}{label}")
+
+
 def timeline_events(case: Case) -> list[tuple[float, int, TimeValue, str]]:
     """Return the dated events of ``case`` as ``(day, order, time, text)``, sorted.
 
@@ -33,39 +69,19 @@ def timeline_events(case: Case) -> list[tuple[float, int, TimeValue, str]]:
     -------
     list of tuple
     """
-    ev: list[tuple[float, int, TimeValue, str]] = []
-
-    def add(tv: TimeValue | None, k: int, text: str) -> None:
-        if isinstance(tv, TimeValue):
-            ev.append((tv.day, k, tv, text))
-
-    for e in case.treatments:
-        name = _v(e.agent) + (f" ({e.agent_detail})" if e.agent_detail else "")
-        dose = ", ".join(x for x in (e.dose, e.schedule, e.route) if x)
-        add(e.start, 1, f"START {name} [{_v(e.drug_class)}]" + (f": {dose}" if dose else ""))
-        if e.stop is not None:
-            why = f" ({_v(e.stop_reason)})" if e.stop_reason is not None else ""
-            add(e.stop, 0, f"STOP  {name}{why}")
-    for s in case.drug_switches:
-        frm = ", ".join(_v(a) for a in s.from_agents)
-        ev.append((s.day, 2, TimeValue(s.day), f"SWITCH {frm} -> {_v(s.to_agent)}"))
+    ev: list[_Event] = []
+    _treatment_events(case, ev)
     if case.onset is not None:
         o = case.onset
         morph = ", ".join(_v(m) for m in o.morphology)
-        add(o.day, 3, f"ONSET paradoxical psoriasis: {morph}; pustules {_v(o.pustular_extent)}")
-    for a in case.ana:
-        label = f" ({a.label})" if a.label else ""
-        t = a.titer
-        add(a.day, 4, f"ANA {t} -> {t.category() or 'missing'}{label}")
-    for lab in case.labs:
-        unit = f" {lab.unit}" if lab.unit else ""
-        label = f" ({lab.label})" if lab.label else ""
-        shown = lab.text if lab.text is not None else f"{lab.value:g}"
-        add(lab.day, 5, f"LAB {lab.name} = {shown}{unit}{label}")
+        text = f"ONSET paradoxical psoriasis: {morph}; pustules {_v(o.pustular_extent)}"
+        _add(ev, o.day, 3, text)
+    _measurement_events(case, ev)
     for oc in case.outcomes:
-        add(oc.day, 6, f"EVENT {_v(oc.endpoint)}")
+        _add(ev, oc.day, 6, f"EVENT {_v(oc.endpoint)}")
     if case.last_follow_up is not None:
-        add(case.last_follow_up, 9, f"LAST FOLLOW-UP: {case.follow_up_status or ''}".rstrip(": "))
+        status = f"LAST FOLLOW-UP: {case.follow_up_status or ''}".rstrip(": ")
+        _add(ev, case.last_follow_up, 9, status)
     ev.sort(key=lambda x: (x[0], x[1]))
     return ev
 
