@@ -33,8 +33,8 @@ from ppprog.simulate.spec import (
     CohortSpec,
     OnsetSpec,
     ResolutionSpec,
-    _columns,
     design_columns,
+    spec_columns,
 )
 
 if TYPE_CHECKING:
@@ -343,7 +343,7 @@ def _onset(model: OnsetSpec, u: Mapping[str, FloatArray], shape: tuple[int, int]
     agents = list(model.population.agent)
     path = pr.draw_ana(model.ana, cov["agent"], agents, u)
     cov["ana_titer0"] = path["titer0"]
-    names = _columns("onset", model.population)[0]
+    names = spec_columns("onset", model.population)[0]
     design = pr.baseline_design(model.population, cov, names)
     p_sus = pr.logistic_probability(
         model.susceptible.intercept, model.susceptible.log_or, design, shape
@@ -374,7 +374,7 @@ def _resolution(
     codes = pr.categorical({k: model.ana_titer[k] for k in keys}, u["ana0"])
     cov["ana_titer"] = np.asarray(keys, dtype=np.float64)[codes]
     cov["ana_high"] = cov["ana_titer"] >= model.ana_threshold
-    names = _columns("resolution", model.population)[0]
+    names = spec_columns("resolution", model.population)[0]
     design = pr.baseline_design(model.population, cov, names)
     p_cure = pr.logistic_probability(model.cure.intercept, model.cure.log_or, design, shape)
     cured = u["latent"] < p_cure
