@@ -222,7 +222,7 @@ def test_records_encode_back_to_the_arrays():
 def test_event_times_solve_the_cumulative_hazard_exactly():
     """H_i(T_i) equals the drawn Exp(1) target for every non-cured subject (no time grid)."""
     from ppprog.simulate._invert import cumhaz_at
-    from ppprog.simulate.cohort import _uniforms
+    from ppprog.simulate.draws import _uniforms
     from ppprog.simulate.truth import subject_hazards
 
     spec = RESOLUTION.replace({"resolution.log_hr.ana_high": 0.3})

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ppprog.records.case import Case
 from ppprog.records.quantities import TimeValue
+
+if TYPE_CHECKING:  # Case.timeline() imports this module: no import back at run time
+    from ppprog.records.case import Case
 
 __all__ = ["format_timeline", "timeline_events"]
 

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ppprog._core.errors import ProblemReport
 from ppprog.records.vocab import AGENT_CLASS, Agent, DrugClass, parse_enum
 from ppprog.simulate.hazards import BaselineHazard
-from ppprog.simulate.spec import (
+from ppprog.simulate.spec_parts import (
     ANTI_TNF,
     DISEASES,
     EXTENTS,
     STRATEGIES,
     AnaSpec,
     CensoringSpec,
-    CohortSpec,
     Logistic,
     ManagementSpec,
     OnsetSpec,
     Population,
     ResolutionSpec,
-    _columns,
+    spec_columns,
 )
+
+if TYPE_CHECKING:  # CohortSpec validates itself with this module
+    from ppprog.simulate.spec import CohortSpec
 
 __all__ = ["check_spec"]
 
@@ -54,7 +57,7 @@ def check_spec(spec: CohortSpec) -> ProblemReport:
         return rep
     if getattr(spec, other) is not None:
         rep.add(other, f"must be empty for endpoint {spec.endpoint!r}")
-    base, tv = _columns(spec.endpoint, model.population)
+    base, tv = spec_columns(spec.endpoint, model.population)
     p = spec.endpoint
     _population(rep, f"{p}.population", model.population)
     _hazard(rep, f"{p}.baseline", model.baseline)

@@ -12,7 +12,6 @@ exponential shape (see ``data/calibration/README.md``).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +21,8 @@ from scipy.special import expit
 from ppprog._core.errors import SpecError
 from ppprog._core.resources import data_path
 from ppprog._core.specfile import load_spec_file
-from ppprog.simulate.spec import CohortSpec, OnsetSpec
+from ppprog.simulate.spec import CohortSpec, OnsetSpec, default_spec
+from ppprog.simulate.truth import covariate_grid
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,34 +32,6 @@ __all__ = ["default_spec", "parameter_sources", "assumptions", "calibrate_interc
 
 def _toml(name: str) -> dict[str, Any]:
     return load_spec_file(data_path("calibration", name), formats=["toml"]).mapping()
-
-
-@lru_cache(maxsize=4)
-def default_spec(endpoint: str = "onset") -> CohortSpec:
-    """The calibrated default spec for ``endpoint``.
-
-    Parameters
-    ----------
-    endpoint : {"onset", "resolution"}
-        Which cohort.
-
-    Returns
-    -------
-    CohortSpec
-
-    References
-    ----------
-    Sources per parameter: :func:`parameter_sources` (``data/calibration/sources.toml``).
-    Principal ones: Brown G, et al. J Am Acad Dermatol 2017;76:334-341 (latency,
-    resolution by strategy); Xie W, et al. Front Immunol 2022;13:847160 (risk
-    factors); Harrison MJ, et al. Ann Rheum Dis 2009;68:209-215 (agents);
-    Vermeire S, et al. Gastroenterology 2003;125:32-39 and Li L, et al. Sci Rep
-    2024 (ANA seroconversion); Cyrenne BM, et al. Pediatr Dermatol
-    2021;38:1086-1093 (switching). The resolution time scale is a PLACEHOLDER.
-    """
-    if endpoint not in ("onset", "resolution"):
-        raise SpecError(f"endpoint must be 'onset' or 'resolution', got {endpoint!r}")
-    return CohortSpec.from_dict(_toml(f"defaults_{endpoint}.toml"))
 
 
 def parameter_sources() -> pd.DataFrame:
@@ -102,8 +74,6 @@ def marginal_probability(spec: CohortSpec) -> float:
         ``P(susceptible)`` for onset, ``P(cured)`` for resolution, exact over
         the covariate distribution (age by quadrature).
     """
-    from ppprog.simulate.truth import covariate_grid
-
     model = spec.model
     lg = model.susceptible if isinstance(model, OnsetSpec) else model.cure
     cols = {c for c, b in lg.log_or.items() if b != 0.0}

@@ -15,11 +15,13 @@ import math
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from ppprog._core.errors import ProblemReport, SpecError
 from ppprog.simulate.hazards import BaselineHazard, hazard_from_dict, hazard_parameters
-from ppprog.simulate.spec import CohortSpec
+
+if TYPE_CHECKING:  # the spec class is passed in by CohortSpec.from_dict (it imports this module)
+    from ppprog.simulate.spec import CohortSpec
 
 __all__ = ["spec_from_dict"]
 
@@ -196,13 +198,17 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def spec_from_dict(d: Mapping[str, Any], *, base: CohortSpec | None = None) -> CohortSpec:
+def spec_from_dict(
+    d: Mapping[str, Any], *, cls: type[CohortSpec], base: CohortSpec | None = None
+) -> CohortSpec:
     """Build a :class:`CohortSpec` from a nested dict.
 
     Parameters
     ----------
     d : mapping
         Nested dict; with ``base``, only the changed fields are needed.
+    cls : type
+        The spec class (:class:`~ppprog.simulate.spec.CohortSpec`).
     base : CohortSpec, optional
         Supplies absent fields (tables merge; mappings are replaced whole).
 
@@ -217,23 +223,25 @@ def spec_from_dict(d: Mapping[str, Any], *, base: CohortSpec | None = None) -> C
     """
     b = _Builder()
     if base is not None and "endpoint" in d and d["endpoint"] != base.endpoint:
-        base = None if not isinstance(d.get("endpoint"), str) else _switch_base(d["endpoint"])
-    kwargs = b.build(CohortSpec, d, "", base)
+        base = None if not isinstance(d.get("endpoint"), str) else _switch_base(cls, d["endpoint"])
+    kwargs = b.build(cls, d, "", base)
     if b.report:
-        _add_value_problems(b.report, kwargs)
+        _add_value_problems(cls, b.report, kwargs)
         err = SpecError(str(b.report))
         err.report = b.report  # type: ignore[attr-defined]
         raise err
     assert kwargs is not None
-    return CohortSpec(**kwargs)
+    return cls(**kwargs)
 
 
-def _add_value_problems(report: ProblemReport, kwargs: dict[str, Any] | None) -> None:
+def _add_value_problems(
+    cls: type[CohortSpec], report: ProblemReport, kwargs: dict[str, Any] | None
+) -> None:
     """Add the value problems of the partly converted spec, skipping fields already reported."""
     if kwargs is None:
         return
     try:
-        CohortSpec(**kwargs)
+        cls(**kwargs)
     except SpecError as exc:
         seen = {p.field for p in report}
         more = getattr(exc, "report", None)
@@ -243,7 +251,5 @@ def _add_value_problems(report: ProblemReport, kwargs: dict[str, Any] | None) ->
         return
 
 
-def _switch_base(endpoint: str) -> CohortSpec | None:
-    from ppprog.simulate.calibration import default_spec
-
-    return default_spec(endpoint) if endpoint in ("onset", "resolution") else None
+def _switch_base(cls: type[CohortSpec], endpoint: str) -> CohortSpec | None:
+    return cls.default(endpoint) if endpoint in ("onset", "resolution") else None

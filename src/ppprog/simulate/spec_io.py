@@ -15,13 +15,15 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ppprog._core.errors import Problem, SpecError
 from ppprog._core.specfile import SpecFile, load_spec_file, parse_spec_text
 from ppprog.simulate.hazards import BaselineHazard
-from ppprog.simulate.spec import CohortSpec
 from ppprog.simulate.spec_build import spec_from_dict
+
+if TYPE_CHECKING:  # the spec class is passed in by CohortSpec's methods (they import this module)
+    from ppprog.simulate.spec import CohortSpec
 
 __all__ = [
     "spec_to_dict",
@@ -102,7 +104,7 @@ def replace_paths(spec: CohortSpec, changes: Mapping[str, Any]) -> CohortSpec:
                 raise SpecError(f"{path}: {p!r} is not a table")
             node = nxt
         node[parts[-1]] = _plain(value)
-    return spec_from_dict(d)
+    return spec_from_dict(d, cls=type(spec))
 
 
 # ---------------------------------------------------------------------------- formats
@@ -181,7 +183,9 @@ def dumps(spec: CohortSpec, fmt: str) -> str:
     raise SpecError(f"unknown format {fmt!r}; expected 'toml', 'yaml' or 'json'")
 
 
-def loads(text: str, fmt: str, *, base: CohortSpec | None = None) -> CohortSpec:
+def loads(
+    text: str, fmt: str, *, cls: type[CohortSpec], base: CohortSpec | None = None
+) -> CohortSpec:
     """Parse spec text.
 
     Parameters
@@ -190,6 +194,8 @@ def loads(text: str, fmt: str, *, base: CohortSpec | None = None) -> CohortSpec:
         Content.
     fmt : {"toml", "yaml", "json"}
         Format.
+    cls : type
+        The spec class (:class:`~ppprog.simulate.spec.CohortSpec`).
     base : CohortSpec, optional
         Supplies absent fields.
 
@@ -202,16 +208,18 @@ def loads(text: str, fmt: str, *, base: CohortSpec | None = None) -> CohortSpec:
     SpecFileError
         Every problem, located by line (a :class:`~ppprog._core.errors.SpecError`).
     """
-    return spec_from_file(parse_spec_text(text, fmt), base=base)
+    return spec_from_file(parse_spec_text(text, fmt), cls=cls, base=base)
 
 
-def load(path: Any, *, base: CohortSpec | None = None) -> CohortSpec:
+def load(path: Any, *, cls: type[CohortSpec], base: CohortSpec | None = None) -> CohortSpec:
     """Read a spec file; the format follows the suffix.
 
     Parameters
     ----------
     path : str or path-like
         ``.toml``, ``.yaml``, ``.yml`` or ``.json``.
+    cls : type
+        The spec class (:class:`~ppprog.simulate.spec.CohortSpec`).
     base : CohortSpec, optional
         Supplies absent fields.
 
@@ -224,16 +232,20 @@ def load(path: Any, *, base: CohortSpec | None = None) -> CohortSpec:
     SpecFileError
         Every problem, each named ``file:line: field: message``.
     """
-    return spec_from_file(load_spec_file(path), base=base)
+    return spec_from_file(load_spec_file(path), cls=cls, base=base)
 
 
-def spec_from_file(doc: SpecFile, *, base: CohortSpec | None = None) -> CohortSpec:
+def spec_from_file(
+    doc: SpecFile, *, cls: type[CohortSpec], base: CohortSpec | None = None
+) -> CohortSpec:
     """Build a spec from a file already read, locating every problem in it.
 
     Parameters
     ----------
     doc : SpecFile
         From :func:`~ppprog._core.specfile.load_spec_file`.
+    cls : type
+        The spec class (:class:`~ppprog.simulate.spec.CohortSpec`).
     base : CohortSpec, optional
         Supplies absent fields.
 
@@ -248,7 +260,7 @@ def spec_from_file(doc: SpecFile, *, base: CohortSpec | None = None) -> CohortSp
     """
     data = doc.mapping("a cohort spec")
     try:
-        return spec_from_dict(data, base=base)
+        return spec_from_dict(data, cls=cls, base=base)
     except SpecError as exc:
         found = getattr(exc, "report", None)
         problems = list(found) if found is not None else [Problem(None, None, "<spec>", str(exc))]

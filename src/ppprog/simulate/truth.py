@@ -33,7 +33,8 @@ from scipy.special import expit
 
 from ppprog._core.fmt import text_table
 from ppprog._core.typing import FloatArray
-from ppprog.simulate._invert import mean_survival
+from ppprog.simulate._invert import cumhaz_at, mean_survival
+from ppprog.simulate.draws import draw_cohort
 from ppprog.simulate.spec import EXTENTS, CohortSpec, OnsetSpec, Population, design_columns
 
 if TYPE_CHECKING:
@@ -41,7 +42,15 @@ if TYPE_CHECKING:
 
     from ppprog.simulate.cohort import CohortBatch
 
-__all__ = ["Truth", "truth", "covariate_grid", "subject_hazards", "TRUTH_SEED", "N_REFERENCE"]
+__all__ = [
+    "Truth",
+    "truth",
+    "covariate_grid",
+    "subject_hazards",
+    "subject_cumhaz",
+    "TRUTH_SEED",
+    "N_REFERENCE",
+]
 
 #: Root seed of the reference sample used for Monte Carlo truths.
 TRUTH_SEED = 20261124
@@ -298,36 +307,63 @@ def subject_hazards(batch: CohortBatch) -> tuple[FloatArray, FloatArray]:
     log_mult : ndarray, shape (R, n, K + 1)
         ``beta' x + gamma' z`` on each segment of ``batch.breaks``.
     """
-    spec = batch.spec
+    return _hazards(batch.spec, batch.design, batch.breaks, batch.segments)
+
+
+def _hazards(
+    spec: CohortSpec,
+    design: Mapping[str, FloatArray],
+    breaks: FloatArray,
+    segments: Mapping[str, FloatArray],
+) -> tuple[FloatArray, FloatArray]:
     base, tv = design_columns(spec)
     log_hr = {c: float(spec.model.log_hr.get(c, 0.0)) for c in base + tv}
     intercept, log_or, flip = _cure_model(spec)
-    shape = batch.time.shape
+    shape = breaks.shape[:-1]
     eta_c = np.full(shape, intercept)
     for c, b in log_or.items():
         if b != 0.0:
-            eta_c = eta_c + b * batch.design[c]
+            eta_c = eta_c + b * design[c]
     p = expit(eta_c)
     cure = (1.0 - p) if flip else p
     eta = np.zeros(shape)
     for c in base:
         if log_hr[c] != 0.0:
-            eta = eta + log_hr[c] * batch.design[c]
-    log_mult = np.repeat(eta[..., None], batch.breaks.shape[-1] + 1, axis=-1)
+            eta = eta + log_hr[c] * design[c]
+    log_mult = np.repeat(eta[..., None], breaks.shape[-1] + 1, axis=-1)
     for c in tv:
         if log_hr[c] != 0.0:
-            log_mult = log_mult + log_hr[c] * batch.segments[c]
+            log_mult = log_mult + log_hr[c] * segments[c]
     return cure, log_mult
+
+
+def subject_cumhaz(batch: CohortBatch, t: FloatArray, log_mult: FloatArray) -> FloatArray:
+    """Each subject's conditional cumulative hazard of the endpoint at one time.
+
+    Parameters
+    ----------
+    batch : CohortBatch
+        Generated cohorts.
+    t : ndarray, shape (R, n)
+        One finite time per subject (months).
+    log_mult : ndarray, shape (R, n, K + 1)
+        Segment log multipliers, from :func:`subject_hazards`.
+
+    Returns
+    -------
+    ndarray, shape (R, n)
+        ``H(t | x, z)``: the baseline cumulative hazard modulated along the
+        subject's covariate path (``batch.breaks``).
+    """
+    return cumhaz_at(t, batch.breaks, log_mult, batch.spec.model.baseline.cumhaz)
 
 
 def _monte_carlo(
     spec: CohortSpec, log_hr: Mapping[str, float], flip: bool
 ) -> Callable[[FloatArray], tuple[FloatArray, FloatArray]]:
-    from ppprog.simulate.cohort import generate
-
-    ref = generate(spec, N_REFERENCE, 1, seed=TRUTH_SEED)
-    cure_all, log_mult_all = subject_hazards(ref)
-    cure, log_mult, breaks = cure_all[0], log_mult_all[0], ref.breaks[0]
+    ref = draw_cohort(spec, N_REFERENCE, TRUTH_SEED, 0, np.zeros(1, dtype=np.int64))
+    cure_all, log_mult_all = _hazards(spec, ref["design"], ref["breaks"], ref["segments"])
+    cure, log_mult, breaks = cure_all[0], log_mult_all[0], ref["breaks"][0]
     h0 = spec.model.baseline.cumhaz
 
     last: dict[bytes, tuple[FloatArray, FloatArray]] = {}

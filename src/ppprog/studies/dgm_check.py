@@ -38,10 +38,9 @@ from scipy import stats
 from ppprog._core.fmt import text_table
 from ppprog.models.cox_batch import cox_ph_batch
 from ppprog.models.km import kaplan_meier
-from ppprog.simulate._invert import cumhaz_at
 from ppprog.simulate.cohort import CohortBatch, generate
 from ppprog.simulate.spec import CohortSpec
-from ppprog.simulate.truth import Truth, subject_hazards
+from ppprog.simulate.truth import Truth, subject_cumhaz, subject_hazards
 
 __all__ = ["CheckReport", "check"]
 
@@ -184,7 +183,7 @@ def _fractions(batch: CohortBatch, tr: Truth, z_tol: float) -> list[dict]:
                          bool(abs(z) <= z_tol)))  # fmt: skip
     cure, log_mult = subject_hazards(batch)
     c_time = batch.extra["censor_time"]
-    H = cumhaz_at(c_time, batch.breaks, log_mult, batch.spec.model.baseline.cumhaz)
+    H = subject_cumhaz(batch, c_time, log_mult)
     p_i = (1.0 - cure) * -np.expm1(-H)
     expect = float(p_i.mean())
     se = math.sqrt(float(np.sum(p_i * (1 - p_i)))) / N
