@@ -18,77 +18,101 @@ Heavy optional dependencies (lifelines, statsmodels, dask, matplotlib) are impor
 only by the functions that need them.
 """
 
-from ppprog import datasets
-from ppprog._core.errors import (
-    FitWarning,
-    ParseError,
-    PpprogError,
-    PpprogWarning,
-    Problem,
-    ProblemReport,
-    SpecError,
-    ValidationError,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ppprog._version import __version__
-from ppprog.models.aft_interval import AftIntervalResult, aft_interval
-from ppprog.models.competing import AJResult, GrayResult, aalen_johansen, gray_test
-from ppprog.models.cox import cox_ph
-from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
-from ppprog.models.cox_result import CoxResult
-from ppprog.models.cure import cure_model
-from ppprog.models.cure_batch import cure_model_batch
-from ppprog.models.cure_result import CureBatchResult, CureResult
-from ppprog.models.fine_gray import FineGrayResult, fine_gray
-from ppprog.models.firth import cox_firth, cox_firth_batch
-from ppprog.models.imputation import Imputations, impute_times, multiple_imputation
-from ppprog.models.interval import TurnbullResult, turnbull
-from ppprog.models.km import KMResult, kaplan_meier
-from ppprog.models.logrank import LogRankResult, logrank_test
-from ppprog.models.logrank_batch import LogRankBatchResult, logrank_test_batch
-from ppprog.models.pooling import PooledResult, rubin_pool
-from ppprog.models.status import FitOutcome, FitStatus
-from ppprog.records import (
-    AnaMeasurement,
-    Case,
-    LabValue,
-    Onset,
-    Outcome,
-    Patient,
-    Source,
-    TimeValue,
-    Titer,
-    TreatmentEpisode,
-)
-from ppprog.records.io import read_cases, write_cases
-from ppprog.records.parse import parse_duration, parse_titer
-from ppprog.records.validate import validate
-from ppprog.simulate import (
-    CohortBatch,
-    CohortSpec,
-    OnsetSpec,
-    ReportedTimes,
-    ResolutionSpec,
-    generate,
-    rounded_bounds,
-    visit_bounds,
-)
-from ppprog.studies import (
-    Estimand,
-    Method,
-    Study,
-    StudyResult,
-    load_study,
-    run_study,
-    run_study_file,
-)
-from ppprog.studies.builtin import ClaimsResult, run_claims_study
-from ppprog.studies.dgm_check import CheckReport, check
-from ppprog.tables import check_counting_process, counting_process, onset_table, resolution_table
+
+# Public names and the module that defines each: imported on first use (PEP 562), so
+# `import ppprog` and `ppprog --help` load no numerics; tests/test_import_light.py checks it.
+_EXPORTS: dict[str, str] = {
+    "FitWarning": "ppprog._core.errors",
+    "ParseError": "ppprog._core.errors",
+    "PpprogError": "ppprog._core.errors",
+    "PpprogWarning": "ppprog._core.errors",
+    "Problem": "ppprog._core.errors",
+    "ProblemReport": "ppprog._core.errors",
+    "SpecError": "ppprog._core.errors",
+    "ValidationError": "ppprog._core.errors",
+    "AftIntervalResult": "ppprog.models.aft_interval",
+    "aft_interval": "ppprog.models.aft_interval",
+    "AJResult": "ppprog.models.competing",
+    "GrayResult": "ppprog.models.competing",
+    "aalen_johansen": "ppprog.models.competing",
+    "gray_test": "ppprog.models.competing",
+    "cox_ph": "ppprog.models.cox",
+    "CoxBatchResult": "ppprog.models.cox_batch",
+    "cox_ph_batch": "ppprog.models.cox_batch",
+    "CoxResult": "ppprog.models.cox_result",
+    "cure_model": "ppprog.models.cure",
+    "cure_model_batch": "ppprog.models.cure_batch",
+    "CureBatchResult": "ppprog.models.cure_result",
+    "CureResult": "ppprog.models.cure_result",
+    "FineGrayResult": "ppprog.models.fine_gray",
+    "fine_gray": "ppprog.models.fine_gray",
+    "cox_firth": "ppprog.models.firth",
+    "cox_firth_batch": "ppprog.models.firth",
+    "Imputations": "ppprog.models.imputation",
+    "impute_times": "ppprog.models.imputation",
+    "multiple_imputation": "ppprog.models.imputation",
+    "TurnbullResult": "ppprog.models.interval",
+    "turnbull": "ppprog.models.interval",
+    "KMResult": "ppprog.models.km",
+    "kaplan_meier": "ppprog.models.km",
+    "LogRankResult": "ppprog.models.logrank",
+    "logrank_test": "ppprog.models.logrank",
+    "LogRankBatchResult": "ppprog.models.logrank_batch",
+    "logrank_test_batch": "ppprog.models.logrank_batch",
+    "PooledResult": "ppprog.models.pooling",
+    "rubin_pool": "ppprog.models.pooling",
+    "FitOutcome": "ppprog.models.status",
+    "FitStatus": "ppprog.models.status",
+    "AnaMeasurement": "ppprog.records",
+    "Case": "ppprog.records",
+    "LabValue": "ppprog.records",
+    "Onset": "ppprog.records",
+    "Outcome": "ppprog.records",
+    "Patient": "ppprog.records",
+    "Source": "ppprog.records",
+    "TimeValue": "ppprog.records",
+    "Titer": "ppprog.records",
+    "TreatmentEpisode": "ppprog.records",
+    "read_cases": "ppprog.records.io",
+    "write_cases": "ppprog.records.io",
+    "parse_duration": "ppprog.records.parse",
+    "parse_titer": "ppprog.records.parse",
+    "validate": "ppprog.records.validate",
+    "CohortBatch": "ppprog.simulate",
+    "CohortSpec": "ppprog.simulate",
+    "OnsetSpec": "ppprog.simulate",
+    "ReportedTimes": "ppprog.simulate",
+    "ResolutionSpec": "ppprog.simulate",
+    "generate": "ppprog.simulate",
+    "rounded_bounds": "ppprog.simulate",
+    "visit_bounds": "ppprog.simulate",
+    "Estimand": "ppprog.studies",
+    "Method": "ppprog.studies",
+    "Study": "ppprog.studies",
+    "StudyResult": "ppprog.studies",
+    "load_study": "ppprog.studies",
+    "run_study": "ppprog.studies",
+    "run_study_file": "ppprog.studies",
+    "ClaimsResult": "ppprog.studies.builtin",
+    "run_claims_study": "ppprog.studies.builtin",
+    "CheckReport": "ppprog.studies.dgm_check",
+    "check": "ppprog.studies.dgm_check",
+    "check_counting_process": "ppprog.tables",
+    "counting_process": "ppprog.tables",
+    "onset_table": "ppprog.tables",
+    "resolution_table": "ppprog.tables",
+}
+_SUBMODULES = ('datasets',)
 
 __all__ = [
     "datasets",
     "__version__",
-    # errors
     "PpprogError",
     "ParseError",
     "ValidationError",
@@ -97,7 +121,6 @@ __all__ = [
     "FitWarning",
     "Problem",
     "ProblemReport",
-    # records
     "Case",
     "Patient",
     "Onset",
@@ -113,12 +136,10 @@ __all__ = [
     "parse_titer",
     "parse_duration",
     "validate",
-    # tables
     "resolution_table",
     "onset_table",
     "counting_process",
     "check_counting_process",
-    # models
     "kaplan_meier",
     "KMResult",
     "logrank_test",
@@ -152,7 +173,6 @@ __all__ = [
     "CureResult",
     "cure_model_batch",
     "CureBatchResult",
-    # simulate
     "CohortSpec",
     "OnsetSpec",
     "ResolutionSpec",
@@ -161,7 +181,6 @@ __all__ = [
     "visit_bounds",
     "rounded_bounds",
     "ReportedTimes",
-    # studies
     "Study",
     "Estimand",
     "Method",
@@ -174,3 +193,91 @@ __all__ = [
     "run_claims_study",
     "ClaimsResult",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use and cache the name here."""
+    if name in _SUBMODULES:
+        value: Any = importlib.import_module(f"ppprog.{name}")
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    else:
+        raise AttributeError(f"module 'ppprog' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from ppprog import datasets
+    from ppprog._core.errors import (
+        FitWarning,
+        ParseError,
+        PpprogError,
+        PpprogWarning,
+        Problem,
+        ProblemReport,
+        SpecError,
+        ValidationError,
+    )
+    from ppprog.models.aft_interval import AftIntervalResult, aft_interval
+    from ppprog.models.competing import AJResult, GrayResult, aalen_johansen, gray_test
+    from ppprog.models.cox import cox_ph
+    from ppprog.models.cox_batch import CoxBatchResult, cox_ph_batch
+    from ppprog.models.cox_result import CoxResult
+    from ppprog.models.cure import cure_model
+    from ppprog.models.cure_batch import cure_model_batch
+    from ppprog.models.cure_result import CureBatchResult, CureResult
+    from ppprog.models.fine_gray import FineGrayResult, fine_gray
+    from ppprog.models.firth import cox_firth, cox_firth_batch
+    from ppprog.models.imputation import Imputations, impute_times, multiple_imputation
+    from ppprog.models.interval import TurnbullResult, turnbull
+    from ppprog.models.km import KMResult, kaplan_meier
+    from ppprog.models.logrank import LogRankResult, logrank_test
+    from ppprog.models.logrank_batch import LogRankBatchResult, logrank_test_batch
+    from ppprog.models.pooling import PooledResult, rubin_pool
+    from ppprog.models.status import FitOutcome, FitStatus
+    from ppprog.records import (
+        AnaMeasurement,
+        Case,
+        LabValue,
+        Onset,
+        Outcome,
+        Patient,
+        Source,
+        TimeValue,
+        Titer,
+        TreatmentEpisode,
+    )
+    from ppprog.records.io import read_cases, write_cases
+    from ppprog.records.parse import parse_duration, parse_titer
+    from ppprog.records.validate import validate
+    from ppprog.simulate import (
+        CohortBatch,
+        CohortSpec,
+        OnsetSpec,
+        ReportedTimes,
+        ResolutionSpec,
+        generate,
+        rounded_bounds,
+        visit_bounds,
+    )
+    from ppprog.studies import (
+        Estimand,
+        Method,
+        Study,
+        StudyResult,
+        load_study,
+        run_study,
+        run_study_file,
+    )
+    from ppprog.studies.builtin import ClaimsResult, run_claims_study
+    from ppprog.studies.dgm_check import CheckReport, check
+    from ppprog.tables import (
+        check_counting_process,
+        counting_process,
+        onset_table,
+        resolution_table,
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when a table is read or written, not for --help
+    import pandas as pd
 
 from ppprog._core.errors import PpprogError
 
@@ -56,8 +57,12 @@ def read_frame(path: str) -> pd.DataFrame:
     if not p.exists():
         raise FileNotFoundError(f"no such file: {p}")
     if p.suffix.lower() == ".parquet":
+        import pandas as pd
+
         return pd.read_parquet(p)
     if p.suffix.lower() in (".csv", ".txt", ".tsv"):
+        import pandas as pd
+
         return pd.read_csv(p, sep="\t" if p.suffix.lower() == ".tsv" else ",")
     raise PpprogError(f"{p}: expected a .csv, .tsv or .parquet table")
 

@@ -6,9 +6,10 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when a table is read, not for --help
+    import pandas as pd
 
 from ppprog._core.errors import FitWarning, PpprogError
 from ppprog.cli._io import print_json, read_frame, write_frame

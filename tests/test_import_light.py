@@ -1,0 +1,64 @@
+"""`import ppprog` and `ppprog --help` load no numerics (names are imported on first use)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("pandas", "scipy", "numba", "matplotlib", "dask", "distributed", "lifelines",
+         "statsmodels", "pyarrow", "formulaic", "openpyxl")  # fmt: skip
+
+
+def _loaded(code: str) -> list[str]:
+    probe = code + (
+        "\nimport sys, json\n"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env=env, timeout=120, check=True)  # fmt: skip
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_ppprog_loads_no_heavy_module() -> None:
+    assert _loaded("import ppprog") == []
+
+
+def test_cli_help_loads_no_heavy_module() -> None:
+    code = (
+        "import contextlib, io\n"
+        "from ppprog.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        "    main(['fit', '--help'])\n"
+    )
+    assert _loaded(code) == []
+
+
+def test_first_use_imports_the_name() -> None:
+    assert "pandas" in _loaded("import ppprog\nppprog.cox_ph")
+
+
+@pytest.mark.parametrize("name", ["cox_ph", "datasets", "CohortSpec", "kaplan_meier"])
+def test_lazy_names_are_the_real_objects(name: str) -> None:
+    import importlib
+
+    import ppprog
+
+    value = getattr(ppprog, name)
+    if name == "datasets":
+        assert value is importlib.import_module("ppprog.datasets")
+    else:
+        assert value.__module__.startswith("ppprog.")
+    assert name in dir(ppprog)
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    import ppprog
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        ppprog.nope  # noqa: B018
