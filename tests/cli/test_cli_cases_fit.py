@@ -171,3 +171,28 @@ def test_fit_cox_without_events_exits_4_and_says_why(table_csv, firth, capsys):
     captured = capsys.readouterr()
     assert "fit status no_events" in captured.err
     assert "x" in captured.out  # the table is still printed, with its status
+
+
+def test_fit_km_on_several_tables_stacks_their_rows(table_csv, tmp_path, capsys):
+    path, df = table_csv
+    second = tmp_path / "more.csv"
+    df.to_csv(second, index=False)
+    assert main(["fit", "km", str(path), str(second), "--json"]) == EXIT_OK
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"][0]["n"] == 2 * len(df)
+
+
+def test_fit_on_tables_with_different_columns_is_an_error(table_csv, tmp_path, capsys):
+    path, df = table_csv
+    other = tmp_path / "other.csv"
+    df.rename(columns={"x": "z"}).to_csv(other, index=False)
+    assert main(["fit", "km", str(path), str(other)]) == EXIT_INPUT
+    assert "columns differ" in capsys.readouterr().err
+
+
+def test_fit_on_several_case_files(tmp_path, capsys):
+    assert main(["fit", "km", SEED, "--json"]) == EXIT_OK
+    one = json.loads(capsys.readouterr().out)
+    assert main(["fit", "km", SEED, SEED, "--json"]) == EXIT_INPUT  # same ids twice
+    assert "seed-case-1" in capsys.readouterr().err
+    assert one["summary"][0]["n"] == 2

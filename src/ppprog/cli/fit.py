@@ -55,8 +55,10 @@ def register(sub: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "path", metavar="FILE", help="CSV/Parquet table, YAML case file or case table folder"
-    )
+        "path", metavar="FILE", nargs="+",
+        help="CSV/Parquet table(s) (rows stacked), or case files, case table folders and globs "
+        "(read together; case ids must be unique across them)",
+    )  # fmt: skip
     p.add_argument(
         "--time", default=None, help="time column (default 'time', or 'stop' for counting data)"
     )
@@ -73,13 +75,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="write the result table to .csv/.parquet/.json")
 
 
-def load_table(path: str, table: str, endpoint: str) -> pd.DataFrame:
+def load_table(path: str | list[str], table: str, endpoint: str) -> pd.DataFrame:
     """Read a table, or build one from case files.
 
     Parameters
     ----------
-    path : str
-        CSV/Parquet file, YAML case file or a folder of case tables.
+    path : str or list of str
+        CSV/Parquet files (their rows are stacked; they must have the same
+        columns), or YAML case files, folders of case tables and globs (read
+        together by :func:`~ppprog.records.io.read_cases`). Not both kinds.
     table : {"resolution", "onset", "counting"}
         Survival table to build from case files.
     endpoint : str
@@ -89,18 +93,37 @@ def load_table(path: str, table: str, endpoint: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    p = Path(path)
-    if p.suffix.lower() in (".csv", ".tsv", ".parquet", ".txt"):
-        return read_frame(path)
+    paths = [path] if isinstance(path, str) else list(path)
+    tables = [p for p in paths if Path(p).suffix.lower() in (".csv", ".tsv", ".parquet", ".txt")]
+    if tables and len(tables) != len(paths):
+        raise PpprogError("give either survival tables (.csv/.parquet) or case files, not both")
+    if tables:
+        return _stack([read_frame(p) for p in tables], tables)
     from ppprog.records.io import read_cases
     from ppprog.tables import counting_process, onset_table, resolution_table
 
-    cases = read_cases(path)
+    cases = read_cases(paths if len(paths) > 1 else paths[0])
     if table == "onset":
         return onset_table(cases)
     if table == "counting":
         return counting_process(cases, endpoint=endpoint)
     return resolution_table(cases, endpoint=endpoint)
+
+
+def _stack(frames: list[pd.DataFrame], paths: list[str]) -> pd.DataFrame:
+    """Stack tables with identical columns (a clear error naming the first that differs)."""
+    first = list(frames[0].columns)
+    for frame, p in zip(frames[1:], paths[1:]):
+        if list(frame.columns) != first:
+            raise PpprogError(
+                f"{p}: columns differ from {paths[0]} ({', '.join(map(str, frame.columns))} vs "
+                f"{', '.join(map(str, first))}); tables are stacked only with the same columns"
+            )
+    if len(frames) == 1:
+        return frames[0]
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
 
 
 def _column(df: pd.DataFrame, name: str, what: str, path: str) -> pd.Series:
@@ -117,10 +140,10 @@ def _km(args: argparse.Namespace) -> int:
     df = load_table(args.path, args.table, args.endpoint)
     tcol = args.time or ("stop" if "stop" in df.columns and "time" not in df.columns else "time")
     fit = kaplan_meier(
-        _column(df, tcol, "time", args.path),
-        _column(df, args.event, "event", args.path),
-        entry=None if args.entry is None else _column(df, args.entry, "entry", args.path),
-        group=None if args.group is None else _column(df, args.group, "group", args.path),
+        _column(df, tcol, "time", " ".join(args.path)),
+        _column(df, args.event, "event", " ".join(args.path)),
+        entry=None if args.entry is None else _column(df, args.entry, "entry", " ".join(args.path)),
+        group=None if args.group is None else _column(df, args.group, "group", " ".join(args.path)),
         conf_type=args.conf_type,
         alpha=args.alpha,
     )
@@ -147,7 +170,7 @@ def _cox(args: argparse.Namespace) -> int:
     tcol = args.time or ("stop" if start else "time")
     covs = [c.strip() for c in args.covariates.split(",") if c.strip()]
     for c in [tcol, args.event, *covs] + [x for x in (start, args.strata, args.cluster) if x]:
-        _column(df, c, "required", args.path)
+        _column(df, c, "required", " ".join(args.path))
     # the fit's status is printed with the result; the library warning would repeat it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)
