@@ -380,3 +380,13 @@ def test_import_linter_contracts() -> None:
     assert exe.exists(), "import-linter (a test dependency) is not installed"
     res = subprocess.run([str(exe)], capture_output=True, text=True, cwd=REPO)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_modules_stay_small() -> None:
+    """No module of the package is over 400 lines (one concern per module)."""
+    big = {
+        str(p.relative_to(SRC)): n
+        for p in sorted(SRC.rglob("*.py"))
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert not big, f"modules over 400 lines: {big}"
