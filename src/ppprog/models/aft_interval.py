@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from ppprog._core.fmt import text_table
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels.aft_interval import CONVERGED, DISTS, aft_fit, std_isf, std_sf
 from ppprog.models.bounds import EXACT, INTERVAL, LEFT, RIGHT, as_bounds, bound_kinds
+from ppprog.models.design_input import annotate, with_design
 from ppprog.models.status import FitOutcome, FitStatus
 
 __all__ = ["AftIntervalResult", "aft_interval"]
@@ -71,6 +73,13 @@ class AftIntervalResult:
     n_iter: int
     status: FitOutcome
     alpha: float = 0.05
+    notes: tuple[str, ...] = ()
+    dropped: tuple[Any, ...] = ()
+
+    @property
+    def n_dropped(self) -> int:
+        """Rows dropped for missing covariate values (``missing="drop"``; listed in ``notes``)."""
+        return len(self.dropped)
 
     @property
     def scale(self) -> float:
@@ -202,6 +211,9 @@ def aft_interval(
     alpha: float = 0.05,
     max_iter: int = 100,
     tol: float = 1e-10,
+    formula: str | None = None,
+    missing: str = "raise",
+    id: str | None = None,
 ) -> AftIntervalResult:
     """Fit a Weibull or log-normal AFT model to interval-censored times.
 
@@ -222,6 +234,11 @@ def aft_interval(
         Newton iteration limit.
     tol : float, optional
         Convergence tolerance on the Newton step.
+    formula, missing, id : optional
+        As in :func:`~ppprog.models.cox.cox_ph`: a formula instead of
+        ``covariates`` (factors treatment-coded), and what to do with rows that
+        miss a covariate value. Missing bounds are not missing values: they
+        are open ends (R's ``interval2``).
 
     Returns
     -------
@@ -247,7 +264,9 @@ def aft_interval(
     """
     if dist not in DISTS:
         raise ModelError(f"dist must be one of {DISTS}, got {dist!r}")
-    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    data, covs, dropped, design_notes = with_design(
+        data, covariates, formula=formula, missing=missing, others=[], id=id
+    )
     for c in (left, right):
         if c not in data.columns:
             raise ModelError(f"column {c!r} not in data")
@@ -271,7 +290,7 @@ def aft_interval(
             for k, c in (("exact", EXACT), ("right", RIGHT), ("left", LEFT), ("interval", INTERVAL))
         }
     )
-    return AftIntervalResult(
+    result = AftIntervalResult(
         params=pd.Series(out.theta[:-1], index=names),
         log_scale=float(out.theta[-1]),
         vcov=pd.DataFrame(out.vcov, index=[*names, LOG_SCALE], columns=[*names, LOG_SCALE]),
@@ -282,4 +301,6 @@ def aft_interval(
         n_iter=out.n_iter,
         status=status,
         alpha=alpha,
+        notes=(f"{len(lo)} rows used, none dropped",),
     )
+    return annotate(result, dropped, design_notes)

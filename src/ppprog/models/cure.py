@@ -27,7 +27,9 @@ from ppprog.models._kernels.profile import profile_interval
 from ppprog.models.cure_batch import SHAPE_NAME, ParametricFit, check_options, fit_parametric_arrays
 from ppprog.models.cure_cox import baseline_steps, fit_semiparametric
 from ppprog.models.cure_result import CureResult, FollowUp, part_frames
+from ppprog.models.design_input import annotate, with_design
 from ppprog.models.status import FitOutcome, FitStatus
+from ppprog.tables.formula import formula_variables
 
 __all__ = ["cure_model"]
 
@@ -221,6 +223,8 @@ def cure_model(
     profile: bool = True, followup_alpha: float = 0.05, plateau_tol: float = 0.05,
     n_boot: int = 200, seed: SeedLike = 0, executor: Executor | None = None,
     max_iter: int = 100, tol: float = 1e-9,
+    incidence_formula: str | None = None, latency_formula: str | None = None,
+    missing: str = "raise", id: str | None = None,
 ) -> CureResult:  # fmt: skip
     """Fit a mixture cure model with covariates in both parts.
 
@@ -262,6 +266,16 @@ def cure_model(
         Newton iteration limit (parametric).
     tol : float, optional
         Newton tolerance on the largest step (parametric).
+    incidence_formula, latency_formula : str, optional
+        Right-hand sides of formulas instead of ``incidence`` / ``latency``
+        (formulaic syntax; factors treatment-coded, reference levels in
+        ``notes``). The design columns keep formulaic's names, so
+        ``cure_fraction``/``survival`` need those columns in ``new_data``.
+    missing : {"raise", "drop"}, optional
+        Rows missing a value of either part, the time or the event: an error
+        naming them (default), or dropped and listed on the result.
+    id : str, optional
+        Column naming the rows in messages and in ``dropped``.
 
     Returns
     -------
@@ -313,7 +327,10 @@ def cure_model(
     'CONVERGED'
     """
     check_options(latency_model, link, (*LATENCY_FAMILIES, "cox"))
-    inc, lat = list(incidence), list(latency)
+    data, inc, lat, dropped, design_notes = _design_parts(
+        data, incidence, latency, incidence_formula, latency_formula, missing, id,
+        [duration, event],
+    )  # fmt: skip
     names = list(dict.fromkeys(inc + lat))
     time, ev, X = _inputs(data, duration, event, names)
     n = len(time)
@@ -334,10 +351,31 @@ def cure_model(
                                        out["upper"], out["p"])  # fmt: skip
     if not status.converged:
         warnings.warn(f"cure_model: {status}", FitWarning, stacklevel=2)
-    return CureResult(
+    result = CureResult(
         latency_model=latency_model, link=link, incidence_names=tuple(inc),
         latency_names=tuple(lat), incidence=inc_frame, latency=lat_frame,
         loglik=out["loglik"], status=status, followup=out["fu"], n=n, n_events=int(ev.sum()),
         ci_method=out["method"], params=out["est"], cov=out["cov"],
         baseline=out.get("baseline"), boot=out.get("boot"), notes=tuple(notes),
     )  # fmt: skip
+    return annotate(result, dropped, design_notes)
+
+
+def _design_parts(
+    data: Any, incidence: Sequence[str], latency: Sequence[str], inc_formula: str | None,
+    lat_formula: str | None, missing: str, id: str | None, outcome: list[str],
+) -> tuple[Any, list[str], list[str], tuple[Any, ...], tuple[str, ...]]:  # fmt: skip
+    """Encode both parts of a DataFrame's design on the same rows (see ``with_design``)."""
+    if not isinstance(data, pd.DataFrame):
+        if inc_formula is not None or lat_formula is not None:
+            raise ModelError("incidence_formula/latency_formula need a DataFrame")
+        return data, list(incidence), list(latency), (), ()
+    lat_vars = formula_variables(lat_formula, data) if lat_formula else list(latency)
+    frame, inc, dropped, notes = with_design(
+        data, list(incidence), formula=inc_formula, missing=missing,
+        others=[*outcome, *lat_vars], id=id,
+    )  # fmt: skip
+    frame, lat, _, lat_notes = with_design(
+        frame, list(latency), formula=lat_formula, missing="raise", others=outcome, id=id
+    )
+    return frame, inc, lat, dropped, notes + tuple(n for n in lat_notes if n not in notes)

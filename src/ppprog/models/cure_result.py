@@ -132,6 +132,12 @@ class CureResult:
     baseline: tuple[FloatArray, FloatArray] | None = None
     boot: FloatArray | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    dropped: tuple[Any, ...] = ()
+
+    @property
+    def n_dropped(self) -> int:
+        """Rows dropped for missing values (``missing="drop"``; listed in ``notes``)."""
+        return len(self.dropped)
 
     @cached_property
     def summary(self) -> pd.DataFrame:

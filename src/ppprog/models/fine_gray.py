@@ -39,6 +39,7 @@ from ppprog.models._kernels.finegray import (
 )
 from ppprog.models._kernels.wcox import wcox_fit, wcox_robust_vcov, wcox_score_resid, wcox_terms
 from ppprog.models.competing import as_codes
+from ppprog.models.design_input import annotate, with_design
 from ppprog.models.status import FitOutcome, FitStatus
 
 __all__ = ["FineGrayResult", "fine_gray"]
@@ -96,6 +97,12 @@ class FineGrayResult:
     n_competing: int
     alpha: float
     notes: tuple[str, ...]
+    dropped: tuple[Any, ...] = ()
+
+    @property
+    def n_dropped(self) -> int:
+        """Rows dropped for missing values (``missing="drop"``; listed in ``notes``)."""
+        return len(self.dropped)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -209,6 +216,9 @@ def fine_gray(
     alpha: float = 0.05,
     gtol: float = 1e-6,
     max_iter: int = 10,
+    formula: str | None = None,
+    missing: str = "raise",
+    id: str | None = None,
 ) -> FineGrayResult:
     """Fine-Gray proportional subdistribution hazards regression for ``cause``.
 
@@ -234,6 +244,10 @@ def fine_gray(
         One minus the confidence level of the summary limits.
     gtol, max_iter : optional
         crr's convergence tolerance and iteration limit (its defaults).
+    formula, missing, id : optional
+        As in :func:`~ppprog.models.cox.cox_ph`: a formula instead of
+        ``covariates`` (factors treatment-coded), and what to do with rows
+        that miss a value (``"raise"`` or ``"drop"``, listed on the result).
 
     Returns
     -------
@@ -254,6 +268,12 @@ def fine_gray(
     if method not in ("crr", "finegray"):
         raise ModelError(f"method must be 'crr' or 'finegray', got {method!r}")
     is_frame = isinstance(data, pd.DataFrame)
+    dropped: tuple[Any, ...] = ()
+    design_notes: tuple[str, ...] = ()
+    if is_frame and (formula is not None or covariates is not None):
+        data, covariates, dropped, design_notes = with_design(
+            data, covariates, formula=formula, missing=missing, others=[duration, event], id=id
+        )
     if covariates is None:
         if is_frame or not hasattr(data, "names"):
             raise ModelError("covariates: name at least one column")
@@ -281,7 +301,7 @@ def fine_gray(
         {"hazard": fit.hazard, "cumhaz": np.cumsum(fit.hazard)},
         index=pd.Index(fit.haz_time, name="time"),
     )
-    return FineGrayResult(
+    result = FineGrayResult(
         params=pd.Series(fit.beta, index=idx, name="coef"),
         se=pd.Series(np.sqrt(np.diag(fit.vcov)), index=idx, name="se(coef)"),
         vcov=pd.DataFrame(fit.vcov, index=idx, columns=idx),
@@ -291,6 +311,7 @@ def fine_gray(
         n_competing=int(np.sum(status == 2)), alpha=float(alpha),
         notes=(f"{time.size} rows used, none dropped", *fit.notes),
     )  # fmt: skip
+    return annotate(result, dropped, design_notes)
 
 
 @dataclass(frozen=True)

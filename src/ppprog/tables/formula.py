@@ -34,6 +34,7 @@ __all__ = [
     "design_matrix",
     "columns_formula",
     "dropped_note",
+    "formula_variables",
     "incomplete_rows",
     "MISSING",
 ]
@@ -220,6 +221,29 @@ def design_matrix(
         reference_levels=_references(mm.model_spec),
         formula=formula,
     )
+
+
+def formula_variables(formula: str, data: pd.DataFrame) -> list[str]:
+    """Columns of ``data`` that ``formula`` reads (sorted).
+
+    Parameters
+    ----------
+    formula : str
+        Right-hand side of a formula.
+    data : pandas.DataFrame
+
+    Returns
+    -------
+    list of str
+    """
+    from formulaic import Formula
+    from formulaic.errors import FormulaicError
+
+    try:
+        needed = Formula(formula).required_variables
+    except (FormulaicError, SyntaxError, ValueError) as exc:
+        raise SpecError(f"formula {formula!r} cannot be parsed: {exc}") from None
+    return sorted(v for v in needed if v in data.columns)
 
 
 def _is_builtin(name: str) -> bool:

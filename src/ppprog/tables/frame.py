@@ -28,7 +28,7 @@ from ppprog.tables.formula import (
     incomplete_rows,
 )
 
-__all__ = ["as_survival_data", "column_list", "label_codes", "rows_text"]
+__all__ = ["as_survival_data", "column_list", "design_frame", "label_codes", "rows_text"]
 
 
 def column_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -241,7 +241,7 @@ def _is_numeric(s: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
 
 
-def _design(
+def design_frame(
     data: pd.DataFrame,
     covs: list[str],
     formula: str | None,
@@ -251,8 +251,33 @@ def _design(
 ) -> tuple[pd.DataFrame, list[str], tuple[Any, ...], tuple[str, ...]]:
     """Covariates through a formula (or factor columns), rows dropped only when asked.
 
-    Returns the frame to encode, the covariate columns, the dropped row labels
-    and the notes for the result.
+    Shared by every front end that takes covariate columns from a DataFrame.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    covs : list of str
+        Covariate columns (numeric ones are used as they are; string or
+        categorical ones are treatment-coded).
+    formula : str or None
+        Right-hand side of a formula, instead of ``covs``.
+    others : list of str
+        Other columns the model uses (times, events, strata...), checked for
+        missing values with the covariates.
+    id : str or None
+        Column naming the rows in messages and in the dropped list.
+    missing : {"raise", "drop"}
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The rows to use, with the design columns added.
+    names : list of str
+        The covariate columns of ``frame`` to fit.
+    dropped : tuple
+        Labels of the dropped rows.
+    notes : tuple of str
+        Reference levels and dropped rows, for the result's notes.
     """
     if formula is not None and covs:
         raise ModelError("give covariates= or formula=, not both")
@@ -390,7 +415,7 @@ def as_survival_data(
     others = [c for c in [duration, event, start, *strata_l, *cluster_l] if c is not None]
     if isinstance(data, pd.DataFrame):
         _check_frame(data, [*others[:2], *covs], [], [])  # duplicated or absent columns first
-        data, covs, dropped, notes = _design(data, covs, formula, others, id, missing)
+        data, covs, dropped, notes = design_frame(data, covs, formula, others, id, missing)
         if len(data) == 0:
             raise ModelError("no rows left after dropping the rows with missing values")
     else:
