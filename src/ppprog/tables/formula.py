@@ -26,11 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ppprog._core.errors import SpecError
+from ppprog._core.errors import ModelError, SpecError
 from ppprog._core.typing import BoolArray, FloatArray
 
 __all__ = [
     "DesignMatrix",
+    "design_frame",
     "design_matrix",
     "columns_formula",
     "dropped_note",
@@ -249,3 +250,80 @@ def formula_variables(formula: str, data: pd.DataFrame) -> list[str]:
 def _is_builtin(name: str) -> bool:
     """Names a formula may use that are not data columns (``np``, ``C``, ``contr`` ...)."""
     return name in {"np", "C", "contr", "center", "scale", "poly", "bs", "log", "exp", "I", "Q"}
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+
+
+def design_frame(
+    data: pd.DataFrame,
+    covs: list[str],
+    formula: str | None,
+    others: list[str],
+    id: str | None,
+    missing: str,
+) -> tuple[pd.DataFrame, list[str], tuple[Any, ...], tuple[str, ...]]:
+    """Covariates through a formula (or factor columns), rows dropped only when asked.
+
+    Shared by every front end that takes covariate columns from a DataFrame.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    covs : list of str
+        Covariate columns (numeric ones are used as they are; string or
+        categorical ones are treatment-coded).
+    formula : str or None
+        Right-hand side of a formula, instead of ``covs``.
+    others : list of str
+        Other columns the model uses (times, events, strata...), checked for
+        missing values with the covariates.
+    id : str or None
+        Column naming the rows in messages and in the dropped list.
+    missing : {"raise", "drop"}
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The rows to use, with the design columns added.
+    names : list of str
+        The covariate columns of ``frame`` to fit.
+    dropped : tuple
+        Labels of the dropped rows.
+    notes : tuple of str
+        Reference levels and dropped rows, for the result's notes.
+    """
+    if formula is not None and covs:
+        raise ModelError("give covariates= or formula=, not both")
+    if missing not in MISSING:
+        raise ModelError(f"missing must be one of {MISSING}, got {missing!r}")
+    present = [c for c in covs if c in data.columns]
+    factors = [c for c in present if not _is_numeric(data[c])]
+    for c in factors:
+        values = data[c].dropna()
+        if values.nunique() < 2:
+            raise ModelError(
+                f"column {c!r} is not numeric and has fewer than two levels "
+                f"({sorted(map(str, values.unique()))}): as a factor it has nothing to estimate"
+            )
+        if pd.to_numeric(values, errors="coerce").notna().all():
+            raise ModelError(
+                f"column {c!r} is not numeric: it holds numbers stored as text; convert it "
+                f"(pandas.to_numeric) or, to use it as a factor, write C({c}) in formula="
+            )
+    if formula is None and not factors:
+        if missing == "raise":
+            return data, covs, (), ()
+        kept = ~incomplete_rows(data, [c for c in [*covs, *others] if c in data.columns])
+        dropped = tuple(data[id][~kept]) if id in data.columns else tuple(data.index[~kept])
+        return data.loc[kept], covs, dropped, (dropped_note(dropped),) if dropped else ()
+    try:
+        dm = design_matrix(data, formula or columns_formula(covs), missing=missing,
+                           also=[c for c in others if c in data.columns], id=id)  # fmt: skip
+    except SpecError as exc:
+        raise ModelError(str(exc)) from None
+    frame = data.loc[dm.kept].copy()
+    for j, name in enumerate(dm.names):
+        frame[name] = dm.X[:, j]
+    return frame, list(dm.names), dm.dropped, tuple(dm.notes())
