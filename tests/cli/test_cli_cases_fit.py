@@ -196,3 +196,17 @@ def test_fit_on_several_case_files(tmp_path, capsys):
     assert main(["fit", "km", SEED, SEED, "--json"]) == EXIT_INPUT  # same ids twice
     assert "seed-case-1" in capsys.readouterr().err
     assert one["summary"][0]["n"] == 2
+
+
+def test_fit_cox_formula_and_missing_drop(table_csv, capsys):
+    path, df = table_csv
+    df = df.assign(arm=np.where(df["g"] == 1, "treated", "control"))
+    df.loc[2, "x"] = np.nan
+    df.to_csv(path, index=False)
+    assert main(["fit", "cox", str(path), "--formula", "x + arm"]) == EXIT_INPUT
+    assert "missing='drop'" in capsys.readouterr().err
+    argv = ["fit", "cox", str(path), "--formula", "x + arm", "--missing", "drop"]
+    assert main(argv) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "arm[T.treated]" in out
+    assert "Note: arm: reference level 'control'" in out

@@ -41,7 +41,14 @@ def register(sub: Any) -> None:
 
     cox = fs.add_parser("cox", help="Cox proportional hazards (or Firth-penalized) model")
     _common(cox)
-    cox.add_argument("--covariates", required=True, help="comma-separated covariate columns")
+    what = cox.add_mutually_exclusive_group(required=True)
+    what.add_argument("--covariates", help="comma-separated covariate columns (text columns are "
+                      "treatment-coded against their first level)")  # fmt: skip
+    what.add_argument("--formula", help="right-hand side of a formula, e.g. "
+                      "\"age + C(pustular_extent, contr.treatment('none'))\"")  # fmt: skip
+    cox.add_argument("--missing", choices=["raise", "drop"], default="raise",
+                     help="rows with missing values: an error naming them (default) or dropped "
+                     "and listed in the notes")  # fmt: skip
     cox.add_argument("--start", default=None, help="column with interval start (counting process)")
     cox.add_argument("--ties", default="efron", choices=["efron", "breslow"])
     cox.add_argument("--strata", default=None, help="column with strata")
@@ -168,7 +175,7 @@ def _cox(args: argparse.Namespace) -> int:
     counting = args.start is not None or "start" in df.columns and args.table == "counting"
     start = args.start or ("start" if counting else None)
     tcol = args.time or ("stop" if start else "time")
-    covs = [c.strip() for c in args.covariates.split(",") if c.strip()]
+    covs = [c.strip() for c in (args.covariates or "").split(",") if c.strip()]
     for c in [tcol, args.event, *covs] + [x for x in (start, args.strata, args.cluster) if x]:
         _column(df, c, "required", " ".join(args.path))
     # the fit's status is printed with the result; the library warning would repeat it
@@ -178,7 +185,9 @@ def _cox(args: argparse.Namespace) -> int:
             df,
             duration=tcol,
             event=args.event,
-            covariates=covs,
+            covariates=covs or None,
+            formula=args.formula,
+            missing=args.missing,
             start=start,
             ties=args.ties,
             strata=args.strata,
