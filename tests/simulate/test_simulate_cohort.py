@@ -49,19 +49,22 @@ def test_counting_rows_tile_follow_up(endpoint):
     ca = b.counting()
     R, m = ca.mask.shape
     assert ca.X.shape == (R, m, len(ca.names))
+    assert ca.time_unit == "days"
+    event = ca.event_indicator()
     for r in range(R):
         rows = np.flatnonzero(ca.mask[r])
         assert rows.max() == len(rows) - 1  # padding only at the end
         for i in range(b.n):
             mine = rows[ca.subject[r, rows] == i]
-            start, stop, ev = ca.start[r, mine], ca.stop[r, mine], ca.event[r, mine]
+            start, stop, ev = ca.start[r, mine], ca.stop[r, mine], event[r, mine]
             assert start[0] == 0.0
-            assert stop[-1] == b.time[r, i]
+            assert stop[-1] == b.time[r, i] * DAYS_PER_MONTH  # months -> days at the boundary
+            assert ca.event[r, mine][-1] == b.status[r, i]  # the cause code
             assert np.all(stop > start)
             assert np.array_equal(start[1:], stop[:-1])
             assert ev.sum() == int(b.event[r, i])
             assert not ev[:-1].any()
-    assert not ca.event[~ca.mask].any()
+    assert not event[~ca.mask].any()
     assert np.all(ca.subject[~ca.mask] == -1)
 
 
@@ -72,7 +75,8 @@ def test_counting_values_follow_the_processes():
     for r in range(3):
         for row in np.flatnonzero(ca.mask[r])[:200]:
             i = ca.subject[r, row]
-            seg = np.searchsorted(b.breaks[r, i], ca.start[r, row], side="right")
+            breaks_days = b.breaks[r, i] * DAYS_PER_MONTH
+            seg = np.searchsorted(breaks_days, ca.start[r, row], side="right")
             code = b.segments["strategy"][r, i, seg]
             for c, s in ((1, "stop"), (2, "switch_tnf"), (3, "switch_class")):
                 assert ca.X[r, row, j[f"strategy[{s}]"]] == float(code == c)
@@ -119,9 +123,14 @@ def test_to_frame():
     df = b.to_frame()
     assert len(df) == 60
     assert set(df["replicate"]) == {0, 1}
-    assert (df["time"].to_numpy() == b.time.ravel()).all()
+    assert (df["time"].to_numpy() == b.time.ravel() * DAYS_PER_MONTH).all()
+    assert (df["cause"].to_numpy() == b.status.ravel()).all()
+    assert df.attrs["time_unit"] == "days"
     cf = b.to_frame("counting")
-    assert len(cf) == int(b.counting().mask.sum())
+    # the case records' counting process splits at every ANA measurement (each break)
+    assert len(cf) == int((b.breaks < b.time[..., None]).sum()) + b.time.size
+    assert cf["event"].sum() == b.event.sum()
+    assert cf.attrs["time_unit"] == "days"
 
 
 def test_bad_arguments():

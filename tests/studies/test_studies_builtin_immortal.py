@@ -10,16 +10,27 @@ from hypothesis import strategies as st
 from ppprog._core.errors import SpecError
 from ppprog.studies.builtin.immortal_time import (
     build_study,
-    landmark_design,
-    naive_design,
     switch_counts,
+    switch_data,
     switch_generator,
+    switch_histories,
     switch_method,
-    time_varying_design,
 )
 from ppprog.studies.builtin.settings import load_settings
 
 NAN = np.nan
+
+
+def naive_design(time, event, sw):  # noqa: ANN001, ANN201
+    return switch_data(switch_histories(time, event, sw), "naive", 0.0)
+
+
+def time_varying_design(time, event, sw):  # noqa: ANN001, ANN201
+    return switch_data(switch_histories(time, event, sw), "time-varying", 0.0)
+
+
+def landmark_design(time, event, sw, landmark):  # noqa: ANN001, ANN201
+    return switch_data(switch_histories(time, event, sw), "landmark", landmark)
 
 
 def _toy() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -33,7 +44,7 @@ def test_naive_counts_every_switch_of_the_course() -> None:
     time, event, sw = _toy()
     d = naive_design(time, event, sw)
     assert d.X[0, :, 0].tolist() == [2.0, 0.0, 1.0]
-    assert d.start is None
+    assert not d.has_entry
     assert d.mask.all()
 
 
@@ -41,7 +52,8 @@ def test_time_varying_rows_tile_follow_up() -> None:
     time, event, sw = _toy()
     d = time_varying_design(time, event, sw)
     m = d.mask[0]
-    start, stop, x, ev = d.start[0][m], d.stop[0][m], d.X[0, :, 0][m], d.event[0][m]
+    start, stop, x = d.start[0][m], d.stop[0][m], d.X[0, :, 0][m]
+    ev = d.event_indicator()[0][m]
     # subject 0: (0,1] x0, (1,3] x1, (3,5] x2 event; subject 1: (0,2] x0; subject 2: (0,4] x0, (4,9] x1 event
     assert start.tolist() == [0.0, 1.0, 3.0, 0.0, 0.0, 4.0]
     assert stop.tolist() == [1.0, 3.0, 5.0, 2.0, 4.0, 9.0]
@@ -66,6 +78,8 @@ def test_bad_inputs_raise() -> None:
         naive_design(time, event, sw + 10.0)
     with pytest.raises(SpecError, match="landmark"):
         landmark_design(time, event, sw, landmark=0.0)
+    with pytest.raises(SpecError, match="encoding"):
+        switch_data(switch_histories(time, event, sw), "future", 1.0)
 
 
 def test_naive_encoding_is_biased_toward_protracted_and_time_varying_is_not() -> None:
@@ -105,10 +119,10 @@ def test_time_varying_rows_tile_every_course(course) -> None:  # noqa: ANN001
     time, event, sw = course
     d = time_varying_design(time, event, sw)
     m = d.mask[0]
-    subject = np.repeat(np.arange(time.shape[1]), sw.shape[2] + 1)[m]
+    subject = d.subject[0][m]
     length = np.bincount(subject, weights=(d.stop[0] - d.start[0])[m], minlength=time.shape[1])
     np.testing.assert_allclose(length, time[0], rtol=1e-12)
-    assert d.event[0][m].sum() == event.sum()
+    assert d.event_indicator()[0][m].sum() == event.sum()
     np.testing.assert_array_equal(
         np.bincount(subject, minlength=time.shape[1]), switch_counts(sw)[0] + 1
     )

@@ -16,9 +16,13 @@ _SPEC_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 _CASE_SUFFIXES = (".yaml", ".yml")
 
 _EPILOG = """\
-forms:
-  subjects   one row per replicate x subject: time (months), event, status, covariates
-  counting   (start, stop] rows split where a time-varying covariate changes
+forms (tables have the columns, dtypes and unit of the tables of real cases;
+times in days, 30.4375 days per month of the spec):
+  subjects   one row per replicate x subject, as resolution_table (resolution
+             cohorts) or onset_table (onset cohorts): id, replicate, time, event,
+             cause (0 censored, 1 endpoint, 2 death, 3 lost), covariates
+  counting   (start, stop] rows split where a time-varying covariate changes,
+             as counting_process
   cases      case records (the same Case type as real data): a .yaml file, or a
              folder of CSV/Parquet tables (--out DIR, --table-format)
 
@@ -27,6 +31,7 @@ examples:
   ppprog simulate my_spec.toml --form counting --replicates 10 --out cohort.parquet
   ppprog simulate --n 30 --form cases --out synthetic_cases.yaml
   ppprog simulate --endpoint onset --print-spec > my_spec.toml
+  ppprog simulate --n 200 --out cohort.csv && ppprog fit km cohort.csv --group pustular_extent
 """
 
 

@@ -1,9 +1,11 @@
 """Synthetic cohorts: calibrated, exact data-generating mechanisms (time in months).
 
 ``generate(spec, n, replicates, seed)`` returns a :class:`CohortBatch` of arrays
-with a leading replicate axis, ready for the batched Cox engine
-(``.counting()``, ``.baseline_arrays()``), convertible to the same ``Case``
-records as real data (``.to_cases()``), with its :class:`Truth`.
+with a leading replicate axis. Its histories go through the same encoders as
+case records (:mod:`ppprog.tables.encode`): ``.counting()`` gives
+:class:`~ppprog.tables.data.SurvivalData` in days, ``.to_frame()`` the tables
+of real data; ``.to_cases()`` gives the same ``Case`` records as real data;
+``.truth`` its :class:`Truth`.
 """
 
 from ppprog.simulate.calibration import (
@@ -12,7 +14,7 @@ from ppprog.simulate.calibration import (
     default_spec,
     parameter_sources,
 )
-from ppprog.simulate.cohort import CohortBatch, CountingArrays, generate
+from ppprog.simulate.cohort import CohortBatch, generate
 from ppprog.simulate.hazards import (
     BaselineHazard,
     Exponential,
@@ -56,7 +58,6 @@ __all__ = [
     "CensoringSpec",
     "CohortBatch",
     "CohortSpec",
-    "CountingArrays",
     "Exponential",
     "Gompertz",
     "Logistic",

@@ -1,6 +1,6 @@
 """Case records from a CohortBatch: the same ``Case`` objects as real data.
 
-Times become days (``DAYS_PER_MONTH = 365.25 / 12``) from the index date, the
+Times become days (:data:`ppprog.tables.schema.DAYS_PER_MONTH` = 365.25 / 12) from the index date, the
 first dose of the inducing anti-TNF agent (day 0), as in
 :mod:`ppprog.records.case`.
 
@@ -30,21 +30,42 @@ from ppprog.records.case import (
     Patient,
     TreatmentEpisode,
 )
-from ppprog.records.quantities import LADDERS, Source, Titer
-from ppprog.records.vocab import Agent, parse_enum
+from ppprog.records.quantities import LADDERS, Source, TimeValue, Titer
+from ppprog.records.vocab import (
+    Agent,
+    Disease,
+    Endpoint,
+    PustularExtent,
+    Sex,
+    Smoking,
+    StopReason,
+    parse_enum,
+)
 from ppprog.simulate.hazards import Weibull
 from ppprog.simulate.spec import ANTI_TNF, STRATEGIES
+from ppprog.tables.schema import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from ppprog.simulate.cohort import CohortBatch
 
-__all__ = ["to_cases", "DAYS_PER_MONTH", "CLASS_AGENTS"]
+__all__ = ["to_cases", "case_ids", "onset_days", "DAYS_PER_MONTH", "CLASS_AGENTS", "FOLLOW_UP_TEXT"]
 
-DAYS_PER_MONTH = 365.25 / 12
 #: Non-TNF biologics used for repeated class switches (the spec's agent comes first).
 CLASS_AGENTS = ("ustekinumab", "secukinumab", "guselkumab", "risankizumab")
 _LATENCY = Weibull(0.572, 8.72)
-_STATUS_TEXT = {0: "censored", 1: "event", 2: "died", 3: "lost to follow-up"}
+#: ``follow_up_status`` of a simulated case by status code (2 and 3 are read back as causes).
+FOLLOW_UP_TEXT = {0: "censored", 1: "event", 2: "died", 3: "lost to follow-up"}
+_STATUS_TEXT = FOLLOW_UP_TEXT
+
+
+def onset_days(batch: CohortBatch) -> np.ndarray:
+    """Day of onset from the index date of each subject of a resolution cohort, shape (R, n).
+
+    A latency drawn for the record only (it plays no part in the analysis),
+    at least one day, so that onset is strictly after the index date.
+    """
+    latency = _LATENCY.inverse(-np.log1p(-batch.extra["latency_u"]))
+    return np.maximum(latency, 1.0 / DAYS_PER_MONTH) * DAYS_PER_MONTH
 
 
 def _titer(x: float) -> Titer:
@@ -55,10 +76,10 @@ def _patient(batch: CohortBatch, r: int, i: int) -> Patient:
     cov = batch.covariates
     lv = batch.levels
     return Patient(
-        sex="female" if cov["female"][r, i] else "male",
+        sex=Sex.FEMALE if cov["female"][r, i] else Sex.MALE,
         age=float(cov["age"][r, i]),
-        disease=lv["disease"][int(cov["disease"][r, i])],
-        smoking="current" if cov["smoker"][r, i] else "never",
+        disease=Disease(lv["disease"][int(cov["disease"][r, i])]),
+        smoking=Smoking.CURRENT if cov["smoker"][r, i] else Smoking.NEVER,
     )
 
 
@@ -77,12 +98,19 @@ def to_cases(batch: CohortBatch, replicate: int = 0) -> list[Case]:
     r = int(replicate)
     if not 0 <= r < batch.time.shape[0]:
         raise IndexError(f"replicate {r} not in this batch of {batch.time.shape[0]}")
-    build = _onset_case if batch.spec.endpoint == "onset" else _resolution_case
-    return [build(batch, r, i) for i in range(batch.n)]
+    if batch.spec.endpoint == "onset":
+        return [_onset_case(batch, r, i) for i in range(batch.n)]
+    onset = onset_days(batch)[r]
+    return [_resolution_case(batch, r, i, float(onset[i])) for i in range(batch.n)]
 
 
 def _case_id(batch: CohortBatch, r: int, i: int) -> str:
     return f"sim-s{batch.scenario}-r{int(batch.replicates[r])}-{i:05d}"
+
+
+def case_ids(batch: CohortBatch, r: int) -> tuple[str, ...]:
+    """Case ids of replicate ``r`` (position in the batch), as in :func:`to_cases`."""
+    return tuple(_case_id(batch, r, i) for i in range(batch.n))
 
 
 def _ladder_name(ladder: tuple[int, ...]) -> str | None:
@@ -98,23 +126,24 @@ def _onset_case(batch: CohortBatch, r: int, i: int) -> Case:
     exit_m = float(batch.time[r, i])
     agent = batch.levels["agent"][int(batch.covariates["agent"][r, i])]
     ladder = _ladder_name(batch.spec.model.ana.ladder)  # type: ignore[union-attr]
-    ana = [AnaMeasurement(0.0, _titer(float(batch.extra["ana_titer0"][r, i])), "baseline", ladder)]
+    titer0 = _titer(float(batch.extra["ana_titer0"][r, i]))
+    ana = [AnaMeasurement(TimeValue(0.0), titer0, "baseline", ladder)]
     for key, label in (("ana_t_convert", "seroconversion"), ("ana_t_revert", "reversion")):
         t = float(batch.extra[key][r, i])
         if t < exit_m:
             value = batch.extra["ana_titer_convert" if key == "ana_t_convert" else "ana_titer0"][
                 r, i
             ]
-            ana.append(AnaMeasurement(t * d, _titer(float(value)), label, ladder))
+            ana.append(AnaMeasurement(TimeValue(t * d), _titer(float(value)), label, ladder))
     status = int(batch.status[r, i])
     return Case(
         _case_id(batch, r, i),
         patient=_patient(batch, r, i),
-        inducing_agent=agent,
-        onset=Onset(exit_m * d) if status == 1 else None,
+        inducing_agent=Agent(agent),
+        onset=Onset(TimeValue(exit_m * d)) if status == 1 else None,
         ana=tuple(ana),
-        treatments=(TreatmentEpisode(agent, 0.0),),
-        last_follow_up=exit_m * d,
+        treatments=(TreatmentEpisode(Agent(agent), TimeValue(0.0)),),
+        last_follow_up=TimeValue(exit_m * d),
         follow_up_status="onset" if status == 1 else _STATUS_TEXT[status],
         source=_source(batch, r),
     )
@@ -151,8 +180,9 @@ def _treatments(
             continue
         if current is not None:
             episodes.append(
-                TreatmentEpisode(current, start, day, stop_reason="paradoxical_reaction")
-            )
+                TreatmentEpisode(Agent(current), TimeValue(start), TimeValue(day),
+                                 stop_reason=StopReason.PARADOXICAL_REACTION)
+            )  # fmt: skip
         if kind == "stop":
             current = None
         else:
@@ -160,29 +190,29 @@ def _treatments(
             current = _next_agent(kind, current or agent, u, class_agent)
         start = day
     if current is not None:
-        episodes.append(TreatmentEpisode(current, start))
+        episodes.append(TreatmentEpisode(Agent(current), TimeValue(start)))
     return episodes
 
 
-def _resolution_case(batch: CohortBatch, r: int, i: int) -> Case:
+def _resolution_case(batch: CohortBatch, r: int, i: int, onset_day: float) -> Case:
     d = DAYS_PER_MONTH
-    latency = float(_LATENCY.inverse(-np.log1p(-batch.extra["latency_u"][r, i])))
-    onset_day = max(latency, 1.0 / d) * d  # onset strictly after the index date
     agent = batch.levels["agent"][int(batch.covariates["agent"][r, i])]
     extent = batch.levels["extent"][int(batch.covariates["extent"][r, i])]
     exit_day = onset_day + float(batch.time[r, i]) * d
     status = int(batch.status[r, i])
-    outcomes = (Outcome("complete_resolution", exit_day),) if status == 1 else ()
-    ana = AnaMeasurement(onset_day, _titer(float(batch.covariates["ana_titer"][r, i])), "onset")
+    resolved = Outcome(Endpoint.COMPLETE_RESOLUTION, TimeValue(exit_day))
+    outcomes = (resolved,) if status == 1 else ()
+    titer = _titer(float(batch.covariates["ana_titer"][r, i]))
+    ana = AnaMeasurement(TimeValue(onset_day), titer, "onset")
     return Case(
         _case_id(batch, r, i),
         patient=_patient(batch, r, i),
-        inducing_agent=agent,
-        onset=Onset(onset_day, pustular_extent=extent),
+        inducing_agent=Agent(agent),
+        onset=Onset(TimeValue(onset_day), pustular_extent=PustularExtent(extent)),
         ana=(ana,),
         treatments=tuple(_treatments(batch, r, i, onset_day, agent)),
         outcomes=outcomes,
-        last_follow_up=exit_day,
+        last_follow_up=TimeValue(exit_day),
         follow_up_status="resolved" if status == 1 else _STATUS_TEXT[status],
         source=_source(batch, r),
     )

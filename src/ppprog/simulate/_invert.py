@@ -183,7 +183,7 @@ def cumhaz_at(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -> Array
 
 
 def _cumhaz_in_segment(
-    k: Array, h0t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz
+    k: NDArray[np.intp], h0t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz
 ) -> Array:
     """``H`` where segment ``k`` holds baseline cumulative hazard ``h0t``."""
     h_left, mult, before, _ = segment_cumhaz(breaks, log_mult, cumhaz)
@@ -194,7 +194,9 @@ def _cumhaz_in_segment(
 
 
 @njit(cache=True)
-def _mean_survival_kernel(t, h0t, breaks, h_left, before, mult, cure):  # noqa: ANN001, ANN202
+def _mean_survival_kernel(
+    t: Array, h0t: Array, breaks: Array, h_left: Array, before: Array, mult: Array, cure: Array
+) -> tuple[Array, Array]:
     n, nseg = h_left.shape
     nt = t.size
     tot = np.zeros(nt)

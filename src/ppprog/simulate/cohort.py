@@ -28,6 +28,7 @@ from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.simulate import processes as pr
 from ppprog.simulate._invert import invert_piecewise
 from ppprog.simulate.spec import (
+    EXTENTS,
     STRATEGIES,
     CohortSpec,
     OnsetSpec,
@@ -40,8 +41,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ppprog.simulate.truth import Truth
+    from ppprog.tables.data import SurvivalData
 
-__all__ = ["generate", "CohortBatch", "CountingArrays", "STATUS"]
+__all__ = ["generate", "CohortBatch", "STATUS"]
 
 #: Codes of ``CohortBatch.status``.
 STATUS = {0: "censored", 1: "event", 2: "death", 3: "lost"}
@@ -73,34 +75,6 @@ def _uniforms(
 
 
 @dataclass(frozen=True)
-class CountingArrays:
-    """Counting-process rows ``(start, stop]`` for a batch, padded to a common length.
-
-    Ready for ``cox_ph_batch(X, stop, event, start=start, mask=mask)``. Rows of a
-    subject are contiguous and in time order; padding rows (``mask`` False) sit
-    at the end with ``subject = -1``.
-
-    Attributes
-    ----------
-    start, stop : ndarray, shape (R, m)
-    event : ndarray of bool, shape (R, m)
-    X : ndarray, shape (R, m, p)
-    mask : ndarray of bool, shape (R, m)
-    subject : ndarray of int64, shape (R, m)
-    names : tuple of str
-        Column names of ``X``.
-    """
-
-    start: FloatArray
-    stop: FloatArray
-    event: BoolArray
-    X: FloatArray
-    mask: BoolArray
-    subject: IntArray
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class CohortBatch:
     """A batch of R simulated cohorts of n subjects (arrays with a leading replicate axis).
 
@@ -123,7 +97,7 @@ class CohortBatch:
     latent_time : ndarray, shape (R, n)
         Latent endpoint time without censoring (``inf`` when cured).
     time : ndarray, shape (R, n)
-        Observed time (months).
+        Observed time (months; tables and SurvivalData convert to days).
     event : ndarray of bool, shape (R, n)
         Endpoint observed.
     status : ndarray of int8, shape (R, n)
@@ -163,7 +137,7 @@ class CohortBatch:
         pop = self.spec.model.population
         out = {"disease": list(pop.disease), "agent": list(pop.agent)}
         if self.spec.endpoint == "resolution":
-            out["extent"] = ["none", "localized", "generalized"]
+            out["extent"] = list(EXTENTS)
             out["strategy"] = list(STRATEGIES)
         return out
 
@@ -181,24 +155,31 @@ class CohortBatch:
 
     def counting(
         self, time_varying: bool = True, covariates: list[str] | None = None
-    ) -> CountingArrays:
-        """Counting-process arrays (``(start, stop]`` rows split at every covariate change).
+    ) -> SurvivalData:
+        """The cohorts as SurvivalData, through the same encoders as case records.
+
+        ``(start, stop]`` rows split where a chosen time-varying design column
+        changes (adjacent equal rows merged), in **days**
+        (:data:`ppprog.tables.schema.DAYS_PER_MONTH` per month); event codes are
+        the causes of :data:`~ppprog.tables.schema.CAUSES` (``event_indicator()``
+        for the endpoint). Ready for ``cox_ph_batch(sd.X, sd.stop,
+        sd.event_indicator(), start=sd.start, mask=sd.mask)``.
 
         Parameters
         ----------
         time_varying : bool, optional
             If False, one row per subject with time-varying columns at their
-            time-0 value.
+            time-0 value (:func:`~ppprog.tables.encode.encode_baseline`).
         covariates : list of str, optional
             Design columns (default: all baseline then time-varying columns).
 
         Returns
         -------
-        CountingArrays
+        SurvivalData
         """
-        from ppprog.simulate._arrays import counting_arrays
+        from ppprog.simulate.histories import cohort_data
 
-        return counting_arrays(self, time_varying, covariates)
+        return cohort_data(self, time_varying, covariates)
 
     def baseline_arrays(self, names: list[str] | None = None) -> tuple[FloatArray, list[str]]:
         """One row per subject: ``(X (R, n, p), names)``.
@@ -218,12 +199,21 @@ class CohortBatch:
         X : ndarray, shape (R, n, p)
         names : list of str
         """
-        from ppprog.simulate._arrays import baseline_arrays
+        from ppprog.simulate.histories import baseline_arrays
 
         return baseline_arrays(self, names)
 
     def to_frame(self, kind: str = "subjects") -> pd.DataFrame:
-        """Tidy table: ``"subjects"`` (one row per replicate x subject) or ``"counting"``.
+        """The table of real case data, with the same columns, dtypes and unit (days).
+
+        ``"subjects"``: one row per replicate x subject with the columns of
+        :func:`~ppprog.tables.resolution.resolution_table` (resolution cohorts)
+        or :func:`~ppprog.tables.onset.onset_table` (onset cohorts), from the
+        arrays through :func:`~ppprog.tables.encode.encode_baseline`.
+        ``"counting"``: the :func:`~ppprog.tables.counting.counting_process`
+        of each replicate's case records (:meth:`to_cases`). ``cause`` is the
+        generator's status; ``id`` the case id of :meth:`to_cases`;
+        ``replicate`` the absolute replicate index.
 
         Parameters
         ----------
@@ -233,10 +223,11 @@ class CohortBatch:
         Returns
         -------
         pandas.DataFrame
+            With ``attrs["time_unit"] == "days"``.
         """
-        from ppprog.simulate._arrays import to_frame
+        from ppprog.simulate.histories import cohort_frame
 
-        return to_frame(self, kind)
+        return cohort_frame(self, kind)
 
     def to_cases(self, replicate: int = 0) -> list[Any]:
         """Case records of one replicate (the same ``Case`` type as real data).

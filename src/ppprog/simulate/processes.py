@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, ndtr, ndtri
 
 from ppprog._core.typing import FloatArray
 from ppprog.simulate.spec import (
+    EXTENTS,
     STRATEGIES,
     AnaSpec,
     CensoringSpec,
@@ -42,7 +44,7 @@ __all__ = [
 ]
 
 
-def categorical(probs: Mapping[object, float], u: FloatArray) -> np.ndarray:
+def categorical(probs: Mapping[Any, float], u: FloatArray) -> np.ndarray:
     """Category codes (order of ``probs``) from uniforms by inversion.
 
     Parameters
@@ -115,7 +117,7 @@ def baseline_design(
     dict of str to ndarray
     """
     levels = {"disease": list(pop.disease), "agent": list(pop.agent)}
-    levels["extent"] = ["none", "localized", "generalized"]
+    levels["extent"] = list(EXTENTS)
     out: dict[str, FloatArray] = {}
     for name in names:
         if name == "age":

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ppprog._core.errors import SpecError
+from ppprog.records.vocab import ANTI_TNF_AGENTS, Agent, Disease, PustularExtent
 from ppprog.simulate.hazards import BaselineHazard
 
 __all__ = [
@@ -50,19 +51,14 @@ __all__ = [
     "design_columns",
 ]
 
-ANTI_TNF = ("infliximab", "adalimumab", "etanercept", "certolizumab", "golimumab")
-DISEASES = (
-    "crohns",
-    "ulcerative_colitis",
-    "rheumatoid_arthritis",
-    "psoriatic_arthritis",
-    "ankylosing_spondylitis",
-    "psoriasis",
-    "hidradenitis",
-    "other",
-)
+# One vocabulary: the generator's tokens come from the records' enums.
+#: Anti-TNF agents, in the order of :class:`~ppprog.records.vocab.Agent`.
+ANTI_TNF = tuple(a.value for a in Agent if a in ANTI_TNF_AGENTS)
+#: Underlying diseases (:class:`~ppprog.records.vocab.Disease`).
+DISEASES = tuple(d.value for d in Disease)
 STRATEGIES = ("continue", "stop", "switch_tnf", "switch_class")
-EXTENTS = ("none", "localized", "generalized")
+#: Pustular extents (:class:`~ppprog.records.vocab.PustularExtent`).
+EXTENTS = tuple(e.value for e in PustularExtent)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from scipy.special import expit
 from ppprog._core.fmt import text_table
 from ppprog._core.typing import FloatArray
 from ppprog.simulate._invert import mean_survival
-from ppprog.simulate.spec import CohortSpec, OnsetSpec, Population, design_columns
+from ppprog.simulate.spec import EXTENTS, CohortSpec, OnsetSpec, Population, design_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,7 +174,7 @@ def covariate_grid(spec: CohortSpec, needed: set[str]) -> tuple[dict[str, FloatA
     category("disease", pop.disease, list(pop.disease))
     category("agent", pop.agent, list(pop.agent))
     if not isinstance(model, OnsetSpec):
-        category("extent", model.extent, ["none", "localized", "generalized"])
+        category("extent", model.extent, list(EXTENTS))
         p_high = sum(p for k, p in model.ana_titer.items() if k >= model.ana_threshold)
         binary("ana_high", p_high)
     if "age" in needed:
@@ -184,13 +184,13 @@ def covariate_grid(spec: CohortSpec, needed: set[str]) -> tuple[dict[str, FloatA
     weights: list[float] = []
     for combo in itertools.product(*[list(zip(v, p)) for v, p in factors]):
         row: dict[str, float] = {}
-        w = 1.0
+        weight = 1.0
         for vals, p in combo:
             row.update(vals)
-            w *= p
+            weight *= p
         for c in needed:
             design[c].append(row.get(c, 0.0))
-        weights.append(w)
+        weights.append(weight)
     return {c: np.asarray(v) for c, v in design.items()}, np.asarray(weights)
 
 

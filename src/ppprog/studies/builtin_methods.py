@@ -2,7 +2,8 @@
 
 Each takes the data of a chunk of replicates (a
 :class:`~ppprog.simulate.cohort.CohortBatch`, or any object with the same
-``time``, ``event``, ``baseline_arrays(names)`` and ``counting(...)``) and fits
+``time``, ``event``, ``baseline_arrays(names)`` and ``counting(...)``, which
+returns :class:`~ppprog.tables.data.SurvivalData`) and fits
 every replicate at once with the batched engines; none loops over replicates
 in Python. They are registered by name in :mod:`ppprog.studies.methods`
 (``"cox_baseline"``, ``"cox_tvc"``, ``"logrank"``, ``"cox_firth"``) and the
@@ -96,12 +97,13 @@ def cox_tvc(
     """
     from ppprog.models.cox_batch import cox_ph_batch
 
-    c = data.counting(True, covariates)
+    sd = data.counting(True, covariates)
     fit = cox_ph_batch(
-        c.X, c.stop, c.event, start=c.start, mask=c.mask, ties=ties, names=list(c.names)
-    )
+        sd.X, sd.stop, sd.event_indicator(), start=sd.start, mask=sd.mask, ties=ties,
+        names=list(sd.names),
+    )  # fmt: skip
     return estimates_frame(
-        list(c.names), fit.params, fit.se, level=level, status=fit.status, n_events=fit.n_events
+        list(sd.names), fit.params, fit.se, level=level, status=fit.status, n_events=fit.n_events
     )
 
 
@@ -145,12 +147,12 @@ def cox_firth(
 
     alpha = 1.0 - level
     if time_varying:
-        c = data.counting(True, covariates)
+        sd = data.counting(True, covariates)
         fit = cox_firth_batch(
-            c.X, c.stop, c.event, start=c.start, mask=c.mask, ties=ties, alpha=alpha,
-            profile=profile,
+            sd.X, sd.stop, sd.event_indicator(), start=sd.start, mask=sd.mask, ties=ties,
+            alpha=alpha, profile=profile,
         )  # fmt: skip
-        names, n_ev = list(c.names), _events(c.event, c.mask)
+        names, n_ev = list(sd.names), _events(sd.event_indicator())
     else:
         X, names = data.baseline_arrays(covariates)
         fit = cox_firth_batch(X, data.time, data.event, ties=ties, alpha=alpha, profile=profile)

@@ -110,18 +110,20 @@ def _row(check: str, quantity: str, target: float, estimate: float, se: float,
 
 
 def _recovery(batch: CohortBatch, tr: Truth, covariates: list[str], z_tol: float) -> list[dict]:
-    ca = batch.counting(covariates=covariates)
-    R = ca.mask.shape[0]
+    sd = batch.counting(covariates=covariates)
+    R = sd.n_replicates
     ridx = np.arange(R)[:, None]
-    cured_row = batch.cured[ridx, np.maximum(ca.subject, 0)]
-    mask = ca.mask & ~cured_row
-    fit = cox_ph_batch(ca.X, ca.stop, ca.event, start=ca.start, mask=mask, names=list(ca.names))
+    cured_row = batch.cured[ridx, np.maximum(sd.subject, 0)]
+    mask = sd.mask & ~cured_row
+    fit = cox_ph_batch(
+        sd.X, sd.stop, sd.event_indicator(), start=sd.start, mask=mask, names=list(sd.names)
+    )
     ok = fit.converged
     n_bad = int((~ok).sum())
     note = f"{n_bad} of {R} fits did not converge" if n_bad else ""
     q = stats.norm.isf(0.025)
     rows = []
-    for j, c in enumerate(ca.names):
+    for j, c in enumerate(sd.names):
         est, se, true = fit.params[ok, j], fit.se[ok, j], tr.log_hr[c]
         k = est.size
         mean = float(est.mean()) if k else math.nan

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
-
-import pandas as pd
 
 from ppprog._core.errors import ProblemReport
 from ppprog.records.case import Case
@@ -15,7 +13,7 @@ from ppprog.records.validate import validate
 from ppprog.records.vocab import Endpoint, parse_enum
 from ppprog.tables.covariates import AnaScale, ana_values
 
-__all__ = ["prepare", "baseline_row", "to_frame", "resolution_endpoint", "end_of"]
+__all__ = ["prepare", "baseline_row", "patient_row", "time_bounds", "resolution_endpoint", "end_of"]
 
 _ON_MISSING = ("raise", "exclude")
 _RESOLUTION_ENDPOINTS = (Endpoint.COMPLETE_RESOLUTION, Endpoint.PUSTULE_CLEARANCE)
@@ -105,14 +103,3 @@ def time_bounds(start: TimeValue, end: TimeValue) -> dict[str, Any]:
         "time_high": max(high, end.day - start.day),
         "time_approximate": bool(start.approximate or end.approximate),
     }
-
-
-def to_frame(
-    rows: Sequence[dict[str, Any]], columns: dict[str, str], excluded: list[str], notes: list[str]
-) -> pd.DataFrame:  # noqa: E501
-    """Build a frame with the documented columns and dtypes; record exclusions in attrs."""
-    data = {c: [r[c] for r in rows] for c in columns}
-    frame = pd.DataFrame({c: pd.Series(v, dtype=columns[c]) for c, v in data.items()})
-    frame.attrs["excluded"] = list(excluded)
-    frame.attrs["notes"] = list(notes)
-    return frame

@@ -1,10 +1,14 @@
 """Counting-process table: (start, stop] rows split where a covariate changes.
 
-Time is measured from onset, as in :func:`ppprog.tables.resolution.resolution_table`,
-so that each case's rows tile ``(0, time]`` of its resolution-table row. A
-case whose follow-up from onset is 0 days (endpoint or last follow-up on the
-onset day) keeps one row ``(0, 0]``: it is not dropped, but Cox software that
-requires ``stop > start`` (lifelines) will reject it, so handle it explicitly.
+A view of the one data path: cases -> :func:`~ppprog.tables.case_histories.case_histories`
+-> :func:`~ppprog.tables.encode.encode_counting` -> frame; a simulated cohort's
+rows go through the same encoder. Time is measured from onset, as in
+:func:`ppprog.tables.resolution.resolution_table`, so that each case's rows
+tile ``(0, time]`` of its resolution-table row (or, with ``endpoint="onset"``,
+from the index date as in :func:`ppprog.tables.onset.onset_table`). A case
+whose follow-up is 0 days keeps one row ``(0, 0]``: it is not dropped, but Cox
+software that requires ``stop > start`` (lifelines) will reject it, so handle
+it explicitly.
 """
 
 from __future__ import annotations
@@ -20,66 +24,46 @@ import pandas as pd
 from ppprog._core.errors import ProblemReport
 from ppprog.records.case import Case
 from ppprog.records.vocab import Endpoint
-from ppprog.tables._common import baseline_row, end_of, prepare, resolution_endpoint, to_frame
-from ppprog.tables.covariates import (
-    DEFAULT_SCALE,
-    AnaScale,
-    ana_values,
-    change_days,
-    switches_at,
-    treatment_values,
+from ppprog.tables._common import prepare, resolution_endpoint
+from ppprog.tables.case_histories import case_histories
+from ppprog.tables.covariates import DEFAULT_SCALE, AnaScale
+from ppprog.tables.encode import encode_counting
+from ppprog.tables.schema import (
+    BASELINE_COLUMNS,
+    ONSET_BASELINE_COLUMNS,
+    TIME_VARYING,
+    TIME_VARYING_COLUMNS,
 )
-from ppprog.tables.schema import BASELINE_COLUMNS, TIME_VARYING, TIME_VARYING_COLUMNS
+from ppprog.tables.view import survival_frame
 
-__all__ = ["counting_process", "check_counting_process", "CountingCheck"]
-
-
-def _values(
-    case: Case, day: float, kinds: Sequence[str], window: float | None, scale: AnaScale
-) -> dict[str, Any]:  # noqa: E501
-    out: dict[str, Any] = {}
-    if "ana" in kinds:
-        log2, cat, aday = ana_values(case, day, window=window, scale=scale)
-        out.update(ana_log2=log2, ana_category=cat, ana_day=aday)
-    if "treatment" in kinds:
-        t, cls, tnf, agents = treatment_values(case, day)
-        out.update(treatment=t, treatment_class=cls, on_anti_tnf=tnf, agents=agents)
-    if "switches" in kinds:
-        out["n_switches"] = switches_at(case, day)
-    return out
+__all__ = ["counting_process", "counting_columns", "check_counting_process", "CountingCheck"]
 
 
-def _key(values: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(None if isinstance(v, float) and math.isnan(v) else v for v in values.values())
+def counting_columns(
+    time_varying: Sequence[str] = TIME_VARYING, *, onset: bool = False
+) -> dict[str, str]:
+    """Columns and dtypes of a counting-process table.
 
+    Parameters
+    ----------
+    time_varying : sequence of str, optional
+        Chosen time-varying covariates (default all).
+    onset : bool, optional
+        The onset scale (index date to onset) instead of onset to an endpoint.
 
-def _case_rows(
-    case: Case, ep: Endpoint, kinds: Sequence[str], window: float | None, scale: AnaScale
-) -> list[dict[str, Any]]:  # noqa: E501
-    onset = case.onset.day.day  # type: ignore[union-attr]
-    end, event = end_of(case, ep)
-    total = end.day - onset
-    # (time since onset, day from index) of every possible change inside follow-up
-    cuts: dict[float, float] = {0.0: onset}
-    for d in sorted(change_days(case, tuple(kinds), window=window)):
-        p = d - onset
-        if 0.0 < p < total:
-            cuts[p] = d
-    starts = sorted(cuts)
-    base = {"id": case.case_id, **baseline_row(case, window=window, scale=scale)}
-    rows: list[dict[str, Any]] = []
-    last_key: tuple[Any, ...] | None = None
-    for k, a in enumerate(starts):
-        b = starts[k + 1] if k + 1 < len(starts) else total
-        values = _values(case, cuts[a], kinds, window, scale)
-        key = _key(values)
-        if rows and key == last_key:
-            rows[-1]["stop"] = b  # nothing changed: extend the previous interval
-            continue
-        rows.append({"start": a, "stop": b, "event": 0, **values, **base})
-        last_key = key
-    rows[-1]["event"] = event
-    return rows
+    Returns
+    -------
+    dict of str to str
+        ``id, start, stop, event, cause, replicate``, the time-varying columns in
+        schema order, then the baseline columns of the scale.
+    """
+    columns = {"id": "object", "start": "float64", "stop": "float64", "event": "int64",
+               "cause": "int64", "replicate": "int64"}  # fmt: skip
+    for k in TIME_VARYING:
+        if k in time_varying:
+            columns.update(TIME_VARYING_COLUMNS[k])
+    columns.update(ONSET_BASELINE_COLUMNS if onset else BASELINE_COLUMNS)
+    return columns
 
 
 def counting_process(
@@ -95,7 +79,9 @@ def counting_process(
     """Encode cases as (start, stop] rows with time-varying covariates.
 
     Follow-up runs from onset (time 0) to the first ``endpoint`` event or the
-    last follow-up, as in :func:`~ppprog.tables.resolution.resolution_table`.
+    last follow-up, as in :func:`~ppprog.tables.resolution.resolution_table`
+    (``endpoint="onset"``: from the index date to onset or the last follow-up,
+    as in :func:`~ppprog.tables.onset.onset_table`, every case kept).
     It is split at every day on which a chosen covariate changes: an ANA
     measurement (or, with ``ana_window``, its expiry), a treatment start or
     stop, a derived drug switch. Adjacent intervals with identical values are
@@ -106,7 +92,7 @@ def counting_process(
     Parameters
     ----------
     cases : iterable of Case
-    endpoint : {"complete_resolution", "pustule_clearance"}, optional
+    endpoint : {"complete_resolution", "pustule_clearance", "onset"}, optional
     time_varying : sequence of {"ana", "treatment", "switches"}, optional
         Time-varying covariates to include (default all three); see
         :data:`ppprog.tables.schema.TIME_VARYING_COLUMNS`.
@@ -123,8 +109,7 @@ def counting_process(
     Returns
     -------
     pandas.DataFrame
-        ``id, start, stop, event``, the chosen time-varying columns, then
-        :data:`~ppprog.tables.schema.BASELINE_COLUMNS`. Ready for
+        Columns of :func:`counting_columns`. Ready for
         ``lifelines.CoxTimeVaryingFitter().fit(df, id_col="id",
         start_col="start", stop_col="stop", event_col="event")`` after
         selecting numeric covariates.
@@ -134,24 +119,24 @@ def counting_process(
     ValidationError
         If validation fails or a case has no onset (``on_missing="raise"``).
     """
-    ep = resolution_endpoint(endpoint)
+    onset = str(getattr(endpoint, "value", endpoint)) == "onset"
+    ep = None if onset else resolution_endpoint(endpoint)
     kinds = tuple(time_varying)
     unknown = [k for k in kinds if k not in TIME_VARYING]
     if unknown:
         raise ValueError(f"unknown time_varying {unknown}; choose from {list(TIME_VARYING)}")
-    kept, excluded = prepare(cases, check=check, need_onset=True, on_missing=on_missing)
-    rows = [r for c in kept for r in _case_rows(c, ep, kinds, ana_window, ana_scale)]
-    columns = {"id": "object", "start": "float64", "stop": "float64", "event": "int64"}
-    for k in TIME_VARYING:
-        if k in kinds:
-            columns.update(TIME_VARYING_COLUMNS[k])
-    columns.update(BASELINE_COLUMNS)
+    kept, excluded = prepare(cases, check=check, need_onset=not onset, on_missing=on_missing)
+    h = case_histories(kept, ep, time_varying=kinds, window=ana_window, scale=ana_scale)
+    columns = counting_columns(kinds, onset=onset)
+    sd = encode_counting(h, [c for c in columns if c in h.names])
+    scale = "from the index date" if ep is None else "from onset"
     notes = [
-        f"endpoint: {ep.value}; (start, stop] in days from onset; time-varying: {', '.join(kinds) or 'none'}"
-    ]  # noqa: E501
+        f"endpoint: {'onset' if ep is None else ep.value}; (start, stop] in days {scale}; "
+        f"time-varying: {', '.join(kinds) or 'none'}"
+    ]
     if excluded:
         notes.append(f"{len(excluded)} case(s) without onset excluded: {', '.join(excluded)}")
-    return to_frame(rows, columns, excluded, notes)
+    return survival_frame(sd, columns, excluded=excluded, notes=notes)
 
 
 @dataclass(frozen=True)

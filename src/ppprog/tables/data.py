@@ -14,12 +14,17 @@ Rows of a subject are contiguous and in time order. ``X`` holds numeric
 covariates named by ``names``; strata and clusters are integer codes into
 ``strata_levels`` / ``cluster_levels``; ``subject`` indexes ``ids`` (the case
 ids of a real series, ``"s{j}"`` labels for simulated subjects). ``time_low``
-and ``time_high`` bound the true time of each row's ``stop`` when it is
-imprecise (equal to ``stop`` when exact; ``time_high = inf`` for a right-
-censored row). Times are in ``time_unit`` (ppprog's tables use days).
+and ``time_high`` bound the recorded time at each row's ``stop`` (the event or
+censoring time; equal to ``stop`` when exact, ``inf`` when a recorded day has no
+upper bound; for a censored row the event time lies beyond ``time_low``).
+Times are in ``time_unit`` (ppprog's tables use days, see
+:mod:`ppprog.tables.schema`). Categorical covariates are stored in ``X`` as
+float codes into ``levels[name]`` (NaN when unknown), so a table can be
+rebuilt from the arrays (:func:`ppprog.tables.view.survival_frame`).
 
-Every model front end takes this type (or a DataFrame, converted through
-:meth:`SurvivalData.from_frame`); kernels take its arrays.
+The encoders of :mod:`ppprog.tables.encode` build it from subject histories,
+the same way for case records and for the generator; every model front end
+takes its arrays; kernels take its arrays.
 """
 
 from __future__ import annotations
@@ -73,8 +78,18 @@ class SurvivalData:
         Codes into ``strata_levels`` / ``cluster_levels`` (zeros when absent).
     has_entry : bool
         Whether ``start`` holds entry times (counting-process or delayed entry).
+    ids : tuple
+        Subject labels indexed by ``subject``.
+    strata_names, strata_levels, cluster_name, cluster_levels : optional
+        Labels of the strata and cluster codes.
     time_low, time_high : ndarray of float64, shape (R, m), optional
-        Bounds of the true time at ``stop`` (None: all times exact).
+        Bounds of the recorded time at ``stop`` (None: all times exact).
+    causes : mapping of int to str, optional
+        Labels of the event codes.
+    time_unit : str, optional
+        Unit of every time (default ``"days"``).
+    levels : mapping of str to tuple of str, optional
+        Labels of the codes of categorical columns of ``X``.
     """
 
     start: FloatArray
@@ -96,6 +111,7 @@ class SurvivalData:
     time_high: FloatArray | None = None
     causes: Mapping[int, str] = field(default_factory=lambda: {1: "event"})
     time_unit: str = TIME_UNIT
+    levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -118,6 +134,25 @@ class SurvivalData:
         Boolean events become codes 0/1. Missing pieces get their neutral value
         (no entry, all rows valid, one subject per row, one stratum, one cluster
         per subject).
+
+        Parameters
+        ----------
+        stop, event : array_like, shape (m,) or (R, m)
+            Exit times and event codes (or booleans).
+        X : array_like, shape (m, p) or (R, m, p), optional
+            Covariates.
+        names : sequence of str, optional
+            Column names of ``X`` (default ``x0, x1, ...``).
+        start : array_like, optional
+            Entry times (sets ``has_entry``).
+        mask, subject, strata, cluster : array_like, optional
+            Valid rows, subject indices, stratum and cluster codes.
+        **meta
+            Other fields (``ids``, ``time_low``, ``causes``, ``time_unit``, ...).
+
+        Returns
+        -------
+        SurvivalData
         """
         stop2 = _as2d(stop, np.float64, "stop")
         R, m = stop2.shape
@@ -138,7 +173,9 @@ class SurvivalData:
         mask2 = np.ones((R, m), bool) if mask is None else _as2d(mask, bool, "mask")
         default_subject = np.broadcast_to(np.arange(m, dtype=np.int64), (R, m))
         subj2 = default_subject if subject is None else _as2d(subject, np.int64, "subject")
-        strata2 = np.zeros((R, m), np.int64) if strata is None else _as2d(strata, np.int64, "strata")
+        strata2 = (
+            np.zeros((R, m), np.int64) if strata is None else _as2d(strata, np.int64, "strata")
+        )
         cluster2 = subj2 if cluster is None else _as2d(cluster, np.int64, "cluster")
         out = cls(
             start=start2,
@@ -157,7 +194,13 @@ class SurvivalData:
         return out
 
     def check(self) -> None:
-        """Raise ``ValueError`` naming the first inconsistent array."""
+        """Raise ``ValueError`` naming the first inconsistent array.
+
+        Raises
+        ------
+        ValueError
+            If an array's shape differs from ``stop``'s or ``X``'s width from ``names``.
+        """
         shape = self.stop.shape
         for name in ("start", "event", "mask", "subject", "strata", "cluster"):
             if getattr(self, name).shape != shape:
@@ -189,8 +232,8 @@ class SurvivalData:
         """Replicate ``r`` alone (``R == 1``), padding rows removed."""
         keep = self.mask[r]
 
-        def take(a: np.ndarray | None) -> np.ndarray | None:
-            return None if a is None else np.ascontiguousarray(a[r : r + 1][:, keep])
+        def take(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a[r : r + 1][:, keep])
 
         return replace(
             self,
@@ -202,8 +245,8 @@ class SurvivalData:
             subject=take(self.subject),
             strata=take(self.strata),
             cluster=take(self.cluster),
-            time_low=take(self.time_low),
-            time_high=take(self.time_high),
+            time_low=None if self.time_low is None else take(self.time_low),
+            time_high=None if self.time_high is None else take(self.time_high),
         )
 
     def event_indicator(self, cause: int = EVENT_OF_INTEREST) -> BoolArray:

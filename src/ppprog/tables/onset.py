@@ -7,10 +7,12 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ppprog.records.case import Case
-from ppprog.records.quantities import TimeValue
-from ppprog.tables._common import patient_row, prepare, time_bounds, to_frame
-from ppprog.tables.covariates import DEFAULT_SCALE, AnaScale, ana_values
+from ppprog.tables._common import prepare
+from ppprog.tables.case_histories import case_histories
+from ppprog.tables.covariates import DEFAULT_SCALE, AnaScale
+from ppprog.tables.encode import encode_baseline
 from ppprog.tables.schema import ONSET_COLUMNS
+from ppprog.tables.view import survival_frame
 
 __all__ = ["onset_table"]
 
@@ -23,6 +25,9 @@ def onset_table(
     check: bool = True,
 ) -> pd.DataFrame:
     """Tabulate time from the index date (day 0) to onset, one row per treated patient.
+
+    A view of the one data path (cases -> histories on the onset scale ->
+    :func:`~ppprog.tables.encode.encode_baseline` -> frame).
 
     A patient who developed paradoxical psoriasis has ``time`` = onset day and
     ``event`` 1; a patient who never did is censored at the last follow-up
@@ -50,19 +55,5 @@ def onset_table(
         If validation fails.
     """
     kept, _ = prepare(cases, check=check, need_onset=False, on_missing="raise")
-    rows = []
-    index = TimeValue(0.0)
-    for c in kept:
-        end, event = (c.onset.day, 1) if c.onset is not None else (c.last_follow_up, 0)
-        log2, cat, _ = ana_values(c, 0.0, window=ana_window, scale=ana_scale)
-        rows.append(
-            {
-                "id": c.case_id,
-                "event": event,
-                **time_bounds(index, end),  # type: ignore[arg-type]
-                "ana_log2_index": log2,
-                "ana_category_index": cat,
-                **patient_row(c),
-            }
-        )
-    return to_frame(rows, ONSET_COLUMNS, [], ["time from the index date (day 0) in days"])
+    sd = encode_baseline(case_histories(kept, None, window=ana_window, scale=ana_scale))
+    return survival_frame(sd, ONSET_COLUMNS, notes=["time from the index date (day 0) in days"])

@@ -8,16 +8,12 @@ import pandas as pd
 
 from ppprog.records.case import Case
 from ppprog.records.vocab import Endpoint
-from ppprog.tables._common import (
-    baseline_row,
-    end_of,
-    prepare,
-    resolution_endpoint,
-    time_bounds,
-    to_frame,
-)
+from ppprog.tables._common import prepare, resolution_endpoint
+from ppprog.tables.case_histories import case_histories
 from ppprog.tables.covariates import DEFAULT_SCALE, AnaScale
+from ppprog.tables.encode import encode_baseline
 from ppprog.tables.schema import RESOLUTION_COLUMNS
+from ppprog.tables.view import survival_frame
 
 __all__ = ["resolution_table"]
 
@@ -33,7 +29,8 @@ def resolution_table(
 ) -> pd.DataFrame:
     """Tabulate time from onset to an endpoint, one row per case.
 
-    ``time`` is the day of the first ``endpoint`` event minus the onset day
+    A view of the one data path: cases -> :func:`~ppprog.tables.case_histories.case_histories`
+    -> :func:`~ppprog.tables.encode.encode_baseline` -> frame. ``time`` is the day of the first ``endpoint`` event minus the onset day
     (``event`` 1), or the last follow-up minus the onset day (``event`` 0,
     censored). ``time_low``/``time_high`` are the widest times allowed by the
     bounds of both days, for sensitivity checks; ``time_approximate`` is set
@@ -79,18 +76,8 @@ def resolution_table(
     """
     ep = resolution_endpoint(endpoint)
     kept, excluded = prepare(cases, check=check, need_onset=True, on_missing=on_missing)
-    rows = []
-    for c in kept:
-        end, event = end_of(c, ep)
-        rows.append(
-            {
-                "id": c.case_id,
-                "event": event,
-                **time_bounds(c.onset.day, end),  # type: ignore[union-attr]
-                **baseline_row(c, window=ana_window, scale=ana_scale),
-            }
-        )
+    sd = encode_baseline(case_histories(kept, ep, window=ana_window, scale=ana_scale))
     notes = [f"endpoint: {ep.value}; time from onset in days"]
     if excluded:
         notes.append(f"{len(excluded)} case(s) without onset excluded: {', '.join(excluded)}")
-    return to_frame(rows, RESOLUTION_COLUMNS, excluded, notes)
+    return survival_frame(sd, RESOLUTION_COLUMNS, excluded=excluded, notes=notes)

@@ -13,9 +13,10 @@ resolution (HR < 1) even when it has no effect (Suissa 2008). The remedies:
   time measured from ``L`` (Anderson, Cain & Gelber 1983); unbiased for the
   null, though not for the same estimand when switching has an effect.
 
-All functions work on padded arrays with a leading replicate axis ``(R, n)``
-and return designs for the batched Cox engine (``X`` of shape ``(R, m, 1)``,
-``start``, ``stop``, ``event``, ``mask``).
+The three encodings are the shared encoders of :mod:`ppprog.tables.encode`
+applied to each case's switch count as a step function
+(:func:`switch_histories`), the same functions that encode case records and
+every simulated cohort; times are in days.
 
 References
 ----------
@@ -46,13 +47,15 @@ from ppprog.studies.builtin.common import (
 )
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.methods import Method
+from ppprog.tables.data import SurvivalData
+from ppprog.tables.encode import encode_baseline, encode_counting, encode_landmark
+from ppprog.tables.histories import SubjectHistories
+from ppprog.tables.schema import DAYS_PER_MONTH
 
 __all__ = [
-    "SwitchDesign",
     "switch_counts",
-    "naive_design",
-    "time_varying_design",
-    "landmark_design",
+    "switch_histories",
+    "switch_data",
     "SwitchData",
     "switch_times",
     "switch_generator",
@@ -116,95 +119,68 @@ def switch_counts(switches: FloatArray, at: FloatArray | None = None) -> FloatAr
     return done.sum(axis=-1).astype(float)
 
 
-def naive_design(time: FloatArray, event: BoolArray, switches: FloatArray) -> SwitchDesign:
-    """Total switch count over the whole course as a baseline covariate (biased).
+def switch_histories(time: FloatArray, event: BoolArray, switches: FloatArray) -> SubjectHistories:
+    """Each case's follow-up with its switch count as a step function.
+
+    Columns: ``switches`` (time-varying: switches so far, a step of 1 at each
+    switch) and ``switches_total`` (baseline: every switch of the course, which
+    looks into the future).
 
     Parameters
     ----------
     time, event : numpy.ndarray, shape (R, n)
-        Months from onset to resolution or last follow-up; resolution indicator.
+        Follow-up from onset and resolution indicator.
     switches : numpy.ndarray, shape (R, n, K)
         Switch times (NaN-padded), each before ``time``.
 
     Returns
     -------
-    SwitchDesign
+    SubjectHistories
+        For the shared encoders of :mod:`ppprog.tables.encode`.
     """
     _check(time, event, switches)
-    x = switch_counts(switches)[..., None]
-    return SwitchDesign(x, None, time.astype(float), event.astype(bool), np.ones(time.shape, bool))
+    k = switches.shape[-1]
+    steps = np.broadcast_to(np.arange(k + 1, dtype=float), time.shape + (k + 1,))
+    return SubjectHistories.from_arrays(
+        np.asarray(time, dtype=float), np.asarray(event, dtype=bool),
+        baseline={"switches_total": switch_counts(switches)},
+        changes=switches, varying={"switches": steps},
+    )  # fmt: skip
 
 
-def time_varying_design(time: FloatArray, event: BoolArray, switches: FloatArray) -> SwitchDesign:
-    """Switches so far as a time-varying covariate in (start, stop] rows.
+def switch_data(h: SubjectHistories, encoding: str, landmark: float) -> SurvivalData:
+    """The switch count in one encoding, through the shared encoders.
 
-    Case ``i`` with ``s_i`` switches contributes ``s_i + 1`` rows: between
-    consecutive switch times, with covariate ``0, 1, ..., s_i`` and the event
-    on its last row. Rows are laid out as ``(R, n * (K + 1))`` with unused
-    slots masked out.
+    * ``"naive"``: the total count as a baseline covariate, one row per case
+      (:func:`~ppprog.tables.encode.encode_baseline`; biased);
+    * ``"time-varying"``: the count so far on (start, stop] rows
+      (:func:`~ppprog.tables.encode.encode_counting`);
+    * ``"landmark"``: cases still unresolved and followed at ``landmark``,
+      with the count by then (switches at ``landmark`` included), time from
+      the landmark (:func:`~ppprog.tables.encode.encode_landmark`).
 
     Parameters
     ----------
-    time, event : numpy.ndarray, shape (R, n)
-        Follow-up and resolution indicator.
-    switches : numpy.ndarray, shape (R, n, K)
-        Switch times (NaN-padded, ascending), each before ``time``.
-
-    Returns
-    -------
-    SwitchDesign
-    """
-    _check(time, event, switches)
-    r, n, k = switches.shape
-    sw = np.sort(np.where(np.isfinite(switches), switches, np.inf), axis=-1)
-    s = np.isfinite(sw).sum(axis=-1)  # (R, n)
-    starts = np.concatenate([np.zeros((r, n, 1)), sw], axis=-1)  # (R, n, K+1)
-    stops = np.concatenate([sw, np.full((r, n, 1), np.inf)], axis=-1)
-    j = np.arange(k + 1)
-    used = j[None, None, :] <= s[..., None]
-    last = j[None, None, :] == s[..., None]
-    stops = np.where(last, time[..., None], stops)
-    starts = np.where(used, starts, 0.0)
-    stops = np.where(used, stops, 1.0)
-    ev = last & event[..., None].astype(bool)
-    x = np.broadcast_to(j.astype(float), (r, n, k + 1))
-    shape = (r, n * (k + 1))
-    return SwitchDesign(
-        x.reshape(shape)[..., None].copy(),
-        starts.reshape(shape),
-        stops.reshape(shape),
-        ev.reshape(shape),
-        used.reshape(shape),
-    )
-
-
-def landmark_design(
-    time: FloatArray, event: BoolArray, switches: FloatArray, landmark: float
-) -> SwitchDesign:
-    """Landmark analysis: cases unresolved at ``landmark``, switches by then, time from then.
-
-    Parameters
-    ----------
-    time, event : numpy.ndarray, shape (R, n)
-        Follow-up and resolution indicator.
-    switches : numpy.ndarray, shape (R, n, K)
-        Switch times (NaN-padded), each before ``time``.
+    h : SubjectHistories
+        From :func:`switch_histories`.
+    encoding : {"naive", "time-varying", "landmark"}
     landmark : float
-        Landmark time (months after onset); must be positive.
+        Landmark time (same unit as ``h``); must be positive for ``"landmark"``.
 
     Returns
     -------
-    SwitchDesign
-        Right-censored data on the time scale since the landmark; cases that
-        resolved or left follow-up by the landmark are masked out.
+    SurvivalData
+        One covariate (the count).
     """
-    if not landmark > 0:
-        raise SpecError(f"landmark must be positive, got {landmark!r}")
-    _check(time, event, switches)
-    at_risk = time > landmark
-    x = switch_counts(switches, np.full(time.shape, landmark, dtype=float))[..., None]
-    since = np.where(at_risk, time - landmark, 1.0)
-    return SwitchDesign(x, None, since, event.astype(bool) & at_risk, at_risk)
+    if encoding == "naive":
+        return encode_baseline(h, ["switches_total"])
+    if encoding == "time-varying":
+        return encode_counting(h, ["switches"])
+    if encoding == "landmark":
+        if not landmark > 0:
+            raise SpecError(f"landmark must be positive, got {landmark!r}")
+        return encode_landmark(h, landmark, ["switches"])
+    raise SpecError(f"unknown encoding {encoding!r}")
 
 
 # --- the section as a study -------------------------------------------------------------------
@@ -212,7 +188,7 @@ def landmark_design(
 
 @dataclass(frozen=True)
 class SwitchData:
-    """A chunk of resolution cohorts with each case's drug-switch times (NaN-padded)."""
+    """A chunk of resolution cohorts with each case's drug-switch times (NaN-padded), in days."""
 
     time: FloatArray
     event: BoolArray
@@ -263,7 +239,8 @@ def switch_generator(
     b = generate_cohorts("resolution", params, changes, replicates=replicates, seed=seed,
                          scenario=scenario, first_replicate=first_replicate)  # fmt: skip
     sw = switch_times(b, params["switch_strategies"])
-    return SwitchData(b.time, b.event, sw, float(params["landmark"]))
+    d = DAYS_PER_MONTH  # the generator's months become the tables' days
+    return SwitchData(b.time * d, b.event, sw * d, float(params["landmark"]) * d)
 
 
 def switch_method(data: SwitchData, *, encoding: str, level: float = 0.95) -> pd.DataFrame:
@@ -284,15 +261,12 @@ def switch_method(data: SwitchData, *, encoding: str, level: float = 0.95) -> pd
         Estimand ``switches`` (log HR per switch) and ``n_switches`` (mean
         switches per case in the chunk's replicate).
     """
-    if encoding == "naive":
-        d = naive_design(data.time, data.event, data.switches)
-    elif encoding == "time-varying":
-        d = time_varying_design(data.time, data.event, data.switches)
-    elif encoding == "landmark":
-        d = landmark_design(data.time, data.event, data.switches, data.landmark)
-    else:
-        raise SpecError(f"unknown encoding {encoding!r}")
-    rows = cox_rows(["switches"], d.X, d.stop, d.event, start=d.start, mask=d.mask, level=level)
+    sd = switch_data(
+        switch_histories(data.time, data.event, data.switches), encoding, data.landmark
+    )
+    start = sd.start if sd.has_entry else None
+    rows = cox_rows(["switches"], sd.X, sd.stop, sd.event_indicator(), start=start, mask=sd.mask,
+                    level=level)  # fmt: skip
     counts = count_rows("switches_per_case", switch_counts(data.switches).mean(axis=1))
     return pd.concat([rows, counts], ignore_index=True)
 

@@ -182,7 +182,8 @@ def onset_method(data: PublishedData, *, series: str, level: float = 0.95) -> pd
         hidden = np.take_along_axis(b.event & ~data.published, subj, axis=1)
         mask = mask & ~hidden
         n_cases = data.published.sum(axis=1)
-    rows = cox_rows(["ana_high"], cp.X, cp.stop, cp.event, start=cp.start, mask=mask, level=level)
+    rows = cox_rows(["ana_high"], cp.X, cp.stop, cp.event_indicator(), start=cp.start, mask=mask,
+                    level=level)  # fmt: skip
     return pd.concat([rows, count_rows("n_cases", n_cases)], ignore_index=True)
 
 

@@ -112,7 +112,8 @@ def onset_power_method(data: PowerData, *, fit: str = "cox", level: float = 0.95
     """
     cp = data.batch.counting(covariates=["ana_high"])
     fitter = firth_rows if fit == "firth" else cox_rows
-    rows = fitter(["ana_high"], cp.X, cp.stop, cp.event, start=cp.start, mask=cp.mask, level=level)
+    rows = fitter(["ana_high"], cp.X, cp.stop, cp.event_indicator(), start=cp.start,
+                  mask=cp.mask, level=level)  # fmt: skip
     dur = np.where(cp.mask, cp.stop - cp.start, 0.0)
     share = (dur * cp.X[..., 0]).sum(axis=1) / dur.sum(axis=1)
     return pd.concat([rows, count_rows("exposed_share", share)], ignore_index=True)
