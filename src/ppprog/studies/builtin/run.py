@@ -38,7 +38,10 @@ REPLICATE_COLUMNS = (
     "section", "scenario", "method", "replicate", "estimand", "estimate", "se", "lower",
     "upper", "p", "status", "n_events", "truth",
 )  # fmt: skip
-_PARAMS = ("n", "hr", "switch_rate", "model_key", "landmark", "p_exact", "all_positive_exact")
+_PARAMS = (
+    "n", "hr", "switch_rate", "model_key", "landmark", "p_exact", "all_positive_exact",
+    "mechanism", "effect",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
-"""Section 1 as a study: two reported cases, exact binomial vs simulation.
+"""Section 1 as a study: two reported cases, exact probabilities vs simulation.
 
 Each replicate is a cohort of infliximab starters drawn from the onset
-generator under the null (ANA does not change the onset hazard). Its cases
+generator, under the null (ANA changes nothing) or under one of two
+mechanisms: ANA-high multiplies the onset hazard of the susceptible
+(``hazard``, hazard ratio ``effect``), or an ANA-prone patient has ``effect``
+times the odds of being susceptible (``susceptibility``). A cohort's cases
 are i.i.d., so its cases taken two at a time in subject order are independent
 random "reports of two cases". The method records the share of those reports
 whose cases were both ANA-high at onset, the share of all its cases that
-were, and the number of cases. The exact values come
-from :mod:`ppprog.studies.builtin.ana_exact`.
+were, and the number of cases. The exact values come from
+:func:`ppprog.simulate.exact.case_ana_high_probability` (quadrature over the
+onset and ANA processes of the simulated model).
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ import pandas as pd
 
 from ppprog.models.status import FitStatus
 from ppprog.simulate.cohort import CohortBatch
-from ppprog.studies.builtin.ana_exact import case_ana_high_probability
+from ppprog.simulate.exact import (
+    case_ana_high_probability,
+    shortcut_case_probability,
+    two_case_likelihood_ratio,
+)
 from ppprog.studies.builtin.common import cohort_spec, generate_cohorts, section_seed, value_at
-from ppprog.studies.builtin.two_cases import likelihood_ratio, two_case_table
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.methods import Method, estimates_frame
 
@@ -31,6 +38,8 @@ __all__ = [
     "two_case_generator",
     "two_case_method",
     "exact_case_probability",
+    "mechanism_changes",
+    "MECHANISMS",
     "build_study",
     "summarize",
 ]
@@ -111,46 +120,87 @@ def two_case_method(data: TwoCaseData) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def exact_case_probability(changes: Mapping[str, Any]) -> float:
+#: Mechanisms of an ANA effect: the scenario label and the spec path it changes.
+MECHANISMS = {
+    "hazard": "onset.log_hr.ana_high",
+    "susceptibility": "onset.susceptible.log_or",
+}
+
+
+def mechanism_changes(
+    changes: Mapping[str, Any], mechanism: str, effect: float
+) -> dict[str, Any]:
+    """Spec changes of the section with an ANA effect of size ``effect`` by ``mechanism``.
+
+    Parameters
+    ----------
+    changes : mapping
+        The section's dotted-path changes (the null).
+    mechanism : {"none", "hazard", "susceptibility"}
+        ``hazard``: ANA-high multiplies the onset hazard of the susceptible by
+        ``effect``; ``susceptibility``: an ANA-prone patient has ``effect`` times
+        the odds of being susceptible.
+    effect : float
+        Hazard ratio or odds ratio (positive).
+
+    Returns
+    -------
+    dict
+    """
+    out = dict(changes)
+    if mechanism == "none" or effect == 1.0:
+        return out
+    if mechanism not in MECHANISMS or not effect > 0:
+        raise SpecError(f"two_cases: unknown mechanism {mechanism!r} or effect {effect!r}")
+    if mechanism == "hazard":
+        out[MECHANISMS["hazard"]] = float(np.log(effect))
+    else:
+        log_or = dict(out.get(MECHANISMS["susceptibility"], {}))
+        log_or["ana_prone"] = float(np.log(effect))
+        out[MECHANISMS["susceptibility"]] = log_or
+    return out
+
+
+def exact_case_probability(
+    changes: Mapping[str, Any], mechanism: str = "none", effect: float = 1.0
+) -> float:
     """Exact probability that a case is ANA-high at onset under the section-1 spec.
 
     Parameters
     ----------
     changes : mapping
-        Dotted-path changes to the default onset spec; the result must have a
-        single agent, no covariate effects on onset timing and administrative
-        censoring only (as the shipped study file sets).
+        Dotted-path changes to the default onset spec (single agent,
+        administrative censoring only, as the shipped study file sets).
+    mechanism, effect : str, float, optional
+        The ANA effect (see :func:`mechanism_changes`); default the null.
 
     Returns
     -------
     float
     """
-    spec = cohort_spec("onset", changes)
-    model = spec.onset
-    assert model is not None
-    agents = [a for a, p in model.population.agent.items() if p > 0]
-    timing = {k: v for k, v in model.log_hr.items() if v != 0.0}
-    cens = spec.censoring
-    if (
-        len(agents) != 1
-        or timing
-        or cens.loss_rate
-        or cens.death_rate
-        or cens.uniform
-        or cens.accrual
-    ):
-        from ppprog._core.errors import SpecError
+    spec = cohort_spec("onset", mechanism_changes(changes, mechanism, effect))
+    return case_ana_high_probability(spec)
 
-        raise SpecError(
-            "the exact two-case calculation needs one agent, no onset hazard ratios and "
-            "administrative censoring only; check [two_cases.spec_changes]"
-        )
-    assert cens.administrative is not None
-    return case_ana_high_probability(model.ana, agents[0], model.baseline, cens.administrative)
+
+def _scenarios(sec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    k = int(sec["n_cases"])
+    rows = [("none", 1.0)]
+    rows += [(m, float(e)) for m in MECHANISMS for e in sec["simulated_effects"] if e != 1.0]
+    out = []
+    for mech, eff in rows:
+        p = exact_case_probability(sec["spec_changes"], mech, eff)
+        out.append({
+            "mechanism": mech, "effect": eff, "p_exact": p, "all_positive_exact": p**k,
+            "spec_changes": mechanism_changes(sec["spec_changes"], mech, eff),
+        })  # fmt: skip
+    return out
 
 
 def build_study(settings: Mapping[str, Any]) -> Study:
     """The section-1 study from the settings' ``[two_cases]`` table.
+
+    One scenario per mechanism and effect in ``simulated_effects`` (plus the
+    null), each with its exact probabilities as the estimands' truth.
 
     Parameters
     ----------
@@ -162,12 +212,7 @@ def build_study(settings: Mapping[str, Any]) -> Study:
     Study
     """
     sec, top = settings["two_cases"], settings["study"]
-    p = exact_case_probability(sec["spec_changes"])
-    k = int(sec["n_cases"])
-    params = {
-        "n": int(sec["cohort_size"]), "n_cases": k, "spec_changes": dict(sec["spec_changes"]),
-        "p_exact": p, "all_positive_exact": p**k,
-    }  # fmt: skip
+    base = {"n": int(sec["cohort_size"]), "n_cases": int(sec["n_cases"])}
     return Study(
         name="two-cases",
         generator=two_case_generator,
@@ -179,11 +224,63 @@ def build_study(settings: Mapping[str, Any]) -> Study:
         ),
         replicates=int(sec["replicates"]),
         seed=section_seed(int(top["seed"]), "two_cases"),
-        base=params,
+        base=base,
+        scenarios_listed=tuple(_scenarios(sec)),
         alpha=float(top["alpha"]),
         level=float(top["level"]),
-        description="Two reported cases under the null: exact binomial vs simulation.",
+        description="Two reported cases: exact probabilities under the simulated model vs "
+        "simulation, under the null and two mechanisms of an ANA effect.",
     )
+
+
+def _check_rows(table: pd.DataFrame, k: int) -> list[dict[str, Any]]:
+    rows = []
+    for (mech, eff), grp in table.groupby(["mechanism", "effect"], sort=False):
+        for name, what, col in (
+            ("all_positive", f"P(all {k} cases ANA-high at onset)", "all_positive_exact"),
+            ("case_positive_share", "P(a case is ANA-high at onset)", "p_exact"),
+        ):
+            sub = grp[(grp["estimand"] == name) & (grp["status"] == "converged")]
+            x = sub["estimate"].to_numpy(float)
+            exact = float(grp[col].iloc[0])
+            mean, mcse = float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
+            rows.append({"mechanism": mech, "effect": float(eff), "estimand": name,
+                         "quantity": what, "exact": exact, "simulated": mean, "mcse": mcse,
+                         "z": (mean - exact) / mcse, "replicates": int(x.size),
+                         "failed": int(len(grp[grp["estimand"] == name]) - x.size)})  # fmt: skip
+    return rows
+
+
+def exact_table(sec: Mapping[str, Any], p: float) -> pd.DataFrame:
+    """Exact P(case ANA-high) and likelihood ratio of the observation, by mechanism and effect.
+
+    Parameters
+    ----------
+    sec : mapping
+        The ``[two_cases]`` settings (``hazard_ratios``, ``n_cases``, ``n_positive``).
+    p : float
+        The null probability.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``mechanism, effect, p_case_positive, p_all_positive,
+        likelihood_ratio, posterior_even_prior``; mechanism ``shortcut`` is the
+        binomial shortcut ``hr p / (hr p + 1 - p)``, for comparison only.
+    """
+    k, kpos = int(sec["n_cases"]), int(sec["n_positive"])
+    rows = []
+    for eff in (float(e) for e in sec["hazard_ratios"]):
+        for mech in (*MECHANISMS, "shortcut"):
+            if mech == "shortcut":
+                q = float(shortcut_case_probability(p, eff))
+            else:
+                q = p if eff == 1.0 else exact_case_probability(sec["spec_changes"], mech, eff)
+            lr = float(two_case_likelihood_ratio(q, p, n_positive=kpos, n_cases=k))
+            rows.append({"mechanism": mech, "effect": eff, "p_case_positive": q,
+                         "p_all_positive": q**k, "likelihood_ratio": lr,
+                         "posterior_even_prior": lr / (1.0 + lr)})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def summarize(table: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
@@ -192,39 +289,31 @@ def summarize(table: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, pd.
     Parameters
     ----------
     table : pandas.DataFrame
-        The section's per-replicate table.
+        The section's per-replicate table (with the scenario columns
+        ``mechanism``, ``effect``, ``p_exact``, ``all_positive_exact``).
     settings : mapping
         Loaded settings.
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``two_cases_exact`` (likelihood ratios by effect size),
-        ``two_cases_check`` (exact vs simulated with MC SE and z),
-        ``two_cases_sensitivity`` (other population shares), ``two_cases_inputs``
-        (the ANA-process parameters the exact value uses).
+        ``two_cases_exact`` (exact probabilities and likelihood ratios by
+        mechanism and effect, the shortcut labelled as such),
+        ``two_cases_check`` (exact vs simulated with MC SE and z, every
+        simulated scenario), ``two_cases_sensitivity`` (the shortcut at
+        published shares), ``two_cases_inputs`` (the ANA-process parameters).
     """
     sec = settings["two_cases"]
     k, kpos = int(sec["n_cases"]), int(sec["n_positive"])
-    p = float(table["p_exact"].iloc[0])
-    rows = []
-    for name, what, exact in (
-        ("all_positive", f"P(all {k} cases ANA-high at onset)", p**k),
-        ("case_positive_share", "P(a case is ANA-high at onset)", p),
-    ):
-        sub = table[(table["estimand"] == name) & (table["status"] == "converged")]
-        x = sub["estimate"].to_numpy(float)
-        mean, mcse = float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
-        z = (mean - exact) / mcse
-        rows.append({"estimand": name, "quantity": what, "exact": exact, "simulated": mean, "mcse": mcse,
-                     "z": z, "replicates": int(x.size)})  # fmt: skip
-    n_cases = table.loc[table["estimand"] == "n_cases", "estimate"].to_numpy(float)
-    check = pd.DataFrame(rows)
+    null = table[table["mechanism"] == "none"]
+    p = float(null["p_exact"].iloc[0])
+    check = pd.DataFrame(_check_rows(table, k))
+    n_cases = null.loc[null["estimand"] == "n_cases", "estimate"].to_numpy(float)
     check["mean_cases_per_cohort"] = float(n_cases.mean())
-    exact_tab = two_case_table(p, sec["hazard_ratios"], n_positive=kpos, n_cases=k)
     sens = []
     for q in [*sec["sensitivity_p"], p]:
-        lr = likelihood_ratio(q, np.asarray([2.0, 5.0]), n_positive=kpos, n_cases=k)
+        lr = two_case_likelihood_ratio(shortcut_case_probability(q, np.asarray([2.0, 5.0])), q,
+                                       n_positive=kpos, n_cases=k)  # fmt: skip
         sens.append({"p": q, "p_all_positive_null": q**k, "lr_hr2": lr[0], "lr_hr5": lr[1],
                      "lr_bound": q ** (-kpos) if kpos == k else np.nan,
                      "source": "this study's onset model" if q == p else "published share"})  # fmt: skip
@@ -239,7 +328,7 @@ def summarize(table: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, pd.
     }])  # fmt: skip
     return {
         "two_cases_inputs": inputs,
-        "two_cases_exact": exact_tab,
+        "two_cases_exact": exact_table(sec, p),
         "two_cases_check": check,
         "two_cases_sensitivity": pd.DataFrame(sens),
     }
