@@ -15,10 +15,12 @@ from ppprog._core.fmt import fmt_num
 from ppprog.report.document import Block, Bullets, Heading, Paragraph, Table
 from ppprog.report.tables import Column, format_table
 
+from ppprog.studies.headlines import Headline
+
 if TYPE_CHECKING:
     from ppprog.studies.builtin.run import ClaimsResult
 
-__all__ = ["headline", "section_blocks", "fmt_hr_interval"]
+__all__ = ["headline", "section_blocks", "fmt_hr_interval", "fmt_headline"]
 
 
 def _f(x: float, d: int = 3) -> str:
@@ -39,24 +41,75 @@ def _row(frame: pd.DataFrame, **match: Any) -> pd.Series:
     return frame[sel].iloc[0]
 
 
-def _two_cases_facts(res: ClaimsResult) -> dict[str, Any]:
-    check = res.tables["two_cases_check"].set_index("estimand")
-    exact = res.tables["two_cases_exact"]
-    finite = exact[np.isfinite(exact["hr"])]
-    return {
-        "p": float(check.loc["case_positive_share", "exact"]),
-        "p_sim": check.loc["case_positive_share"],
-        "both": check.loc["all_positive"],
-        "lr2": float(_row(finite, hr=2.0)["likelihood_ratio"])
-        if (finite["hr"] == 2.0).any()
-        else np.nan,
-        "lr_max_finite": finite.iloc[-1],
-        "bound": float(exact["likelihood_ratio"].iloc[-1]),
-    }
+def fmt_headline(h: Headline) -> str:
+    """``"0.407 (exact)"`` or ``"0.405 (MC SE 0.0016)"``: a headline as the summary prints it."""
+    if h.mcse == "exact":
+        return f"{_f(h.estimate)} (exact)"
+    if not np.isfinite(float(h.mcse)):
+        return _f(h.estimate)
+    return f"{_f(h.estimate)} (MC SE {_f(float(h.mcse), 2)})"
+
+
+def _not_estimable(h: Headline) -> str:
+    why = (
+        f"{h.failed} of {h.replicates} fits failed"
+        if h.failed > 0.1 * max(h.replicates, 1)
+        else "its Monte-Carlo SE is large against the effect"
+    )
+    return f"not estimable in this run ({why}); no conclusion is drawn"
+
+
+def _two_cases_bullet(res: ClaimsResult, hd: dict[str, Headline]) -> str:
+    thr = int(res.tables["two_cases_inputs"]["threshold"].iloc[0])
+    g = fmt_headline
+    return (
+        f"**Two cases.** In the simulated onset model with no ANA effect, a case is ANA-high "
+        f"(at least 1:{thr}) at onset with probability p = {g(hd['two_cases.p_null'])}; "
+        f"simulated {g(hd['two_cases.p_null.simulated'])}. If ANA-high multiplies the onset "
+        "hazard of susceptible patients (hazard mechanism), two ANA-high cases give a likelihood "
+        f"ratio of {g(hd['two_cases.lr.hazard.2'])} at HR 2 and {g(hd['two_cases.lr.hazard.10'])} "
+        "at HR 10: a hazard ratio mostly moves onsets earlier rather than changing who becomes "
+        "a case. If ANA-prone patients are more often susceptible (susceptibility mechanism), "
+        f"the likelihood ratio is {g(hd['two_cases.lr.susceptibility.2'])} at odds ratio 2 and "
+        f"{g(hd['two_cases.lr.susceptibility.10'])} at 10. No effect size can push it past "
+        f"1/p^2 = {g(hd['two_cases.lr_bound'])}. For comparison only, the binomial shortcut "
+        "hr p / (hr p + 1 - p) would give "
+        f"{g(hd['two_cases.lr.shortcut.2'])} and {g(hd['two_cases.lr.shortcut.10'])}. "
+        f"Exact and simulated probabilities agree (largest |z| {_f(hd['two_cases.max_abs_z'].estimate, 2)})."
+    )
+
+
+def _publication_bullet(res: ClaimsResult, hd: dict[str, Headline]) -> str:
+    pub = res.tables["publication_resolution"]
+    parts = []
+    for key, h in ((k.split(".")[-1], v) for k, v in hd.items() if k.startswith("publication.")):
+        label = str(pub.loc[pub["model_key"] == key, "label"].iloc[0])
+        text = f"reporting '{label}': mean log HR {fmt_headline(h)} over {h.replicates} series"
+        if not h.estimable:
+            text += f", {_not_estimable(h)}"
+        elif abs(h.estimate) > 2 * float(h.mcse):
+            text += ", a bias away from the true HR of 1"
+        else:
+            text += ", no bias detectable"
+        parts.append(text)
+    return (
+        "**Publication.** Generalized pustular extent has no effect on resolution (true log HR 0); "
+        "in published series (Cox): " + "; ".join(parts) + "."
+    )
+
+
+def _switches_bullet(hd: dict[str, Headline]) -> str:
+    naive, tvc = hd["switches.bias.naive"], hd["switches.bias.time_varying"]
+    tail = "" if naive.estimable else f" (the naive bias is {_not_estimable(naive)})"
+    return (
+        "**Drug switches.** When switching has no effect on resolution, counting switches as a "
+        f"baseline covariate biases the log HR per switch by {fmt_headline(naive)}; the "
+        f"time-varying count by {fmt_headline(tvc)}{tail}."
+    )
 
 
 def headline(res: ClaimsResult) -> list[Block]:
-    """The summary bullets at the top of the report.
+    """The summary bullets at the top of the report, rendered from ``res.headlines``.
 
     Parameters
     ----------
@@ -67,43 +120,18 @@ def headline(res: ClaimsResult) -> list[Block]:
     -------
     list of Block
     """
-    t = _two_cases_facts(res)
-    both = t["both"]
-    last = t["lr_max_finite"]
-    pub = res.tables["publication_resolution"]
-    key = str(res.settings["publication"].get("headline_model", pub["model_key"].iloc[-1]))
-    worst = pub[(pub["model_key"] == key) & (pub["series"] == "published (Cox)")].iloc[0]
-    rnd = pub[
-        (pub["model_key"] == pub["model_key"].iloc[0]) & (pub["series"] == worst["series"])
-    ].iloc[0]
-    imm = res.tables["immortal_time"]
-    naive = imm[imm["method"].str.contains("naive")].iloc[-1]
-    tvc = imm[imm["method"].str.contains("time-varying")].iloc[-1]
-    thr = int(res.tables["two_cases_inputs"]["threshold"].iloc[0])
-    items = [
-        f"**Two cases.** Under the null, a case is ANA-high (at least 1:{thr}) at onset with "
-        f"probability p = {_f(t['p'])}, so both of two cases are with probability "
-        f"{_f(both['exact'])} (simulated {_f(both['simulated'])} +/- {_f(both['mcse'], 2)} MC SE). "
-        f"Two positive cases give a likelihood ratio of {_f(t['lr2'])} for an ANA hazard ratio "
-        f"of 2 and {_f(last['likelihood_ratio'])} for {_f(last['hr'])}; no effect size can push "
-        f"it past {_f(t['bound'])}.",
-        f"**Publication.** When cases are written up by the reporting model '{worst['label']}', "
-        f"published series show {fmt_hr_interval(worst)} for generalized pustular extent "
-        f"({worst['series']}; {worst['rejection']:.0%} of them 'significant') although the true "
-        f"HR is 1; with reporting '{rnd['label']}' they show {fmt_hr_interval(rnd)}.",
-        f"**Drug switches.** Counting switches as a baseline covariate gives "
-        f"HR {_f(naive['hr'])} per switch (bias {_f(naive['bias'])} +/- {_f(naive['bias_mcse'], 2)}; "
-        f"coverage {naive['coverage']:.0%}) when switching has no effect; the time-varying count "
-        f"gives bias {_f(tvc['bias'])} +/- {_f(tvc['bias_mcse'], 2)} and coverage {tvc['coverage']:.0%}.",
-    ]
-    items += _requirement_bullets(res)
+    hd = {h.id: h for h in res.headlines}
+    items = [_two_cases_bullet(res, hd), _publication_bullet(res, hd), _switches_bullet(hd)]
+    items += _requirement_bullets(res, hd)
     rc = res.report_cases
     if rc is not None:
         items.append(f"**The report's cases.** {rc.verdict}")
+    if res.settings["study"].get("quick"):
+        items = [f"[QUICK MODE: small numbers, not results] {x}" for x in items]
     return [Heading("Summary", 2), Bullets(tuple(items))]
 
 
-def _requirement_bullets(res: ClaimsResult) -> list[str]:
+def _requirement_bullets(res: ClaimsResult, hd: dict[str, Headline]) -> list[str]:
     target = float(res.settings["requirements"]["power"])
     out = []
     for endpoint, what, who in (
@@ -114,10 +142,12 @@ def _requirement_bullets(res: ClaimsResult) -> list[str]:
         if not len(req):
             continue
         r = req.iloc[len(req) // 2]
+        h = hd[f"requirements.{endpoint}.n_formula.hr{r['hr']:g}"]
         out.append(
-            f"**What it would take ({what}).** For {target:.0%} power at HR {_f(r['hr'])}, "
-            f"Schoenfeld's formula needs about {r['events_needed']:.0f} events, i.e. about "
-            f"{r['n_formula']:.0f} {who} (simulation: {_sim_n(r)})."
+            f"**What it would take ({what}).** For {target:.0%} power at the generator's HR "
+            f"{_f(r['hr'])} (among susceptible / non-cured patients), Schoenfeld's formula needs "
+            f"about {h.estimate:.0f} {who} ({_f(r['events_needed'])} events); the formula "
+            "ignores the cured fraction, and the simulated power by size is in section 4."
         )
     return out
 
@@ -135,28 +165,33 @@ def _agreement(z: np.ndarray) -> str:
 
 
 def _two_cases_blocks(res: ClaimsResult) -> list[Block]:
-    t = _two_cases_facts(res)
     check = res.tables["two_cases_check"]
     sec = res.settings["two_cases"]
     inp = res.tables["two_cases_inputs"].iloc[0]
+    p = float(check.loc[check["mechanism"] == "none", "exact"].iloc[-1])
     text = (
         f"Each replicate is a cohort of {sec['cohort_size']} {inp['agent']} starters from the "
-        f"onset generator under the null (ANA-high, a titer of at least 1:{inp['threshold']:g}, "
-        f"does not change the onset hazard), followed for {inp['horizon_months']:g} months; its "
-        f"cases, taken {sec['n_cases']} at a time, form independent simulated reports. The exact probability that a "
-        "case is ANA-high at onset integrates the generator's ANA process (seroconversion "
-        f"probability {inp['seroconversion']:g}; median time to seroconversion "
+        f"onset generator, followed for {inp['horizon_months']:g} months, under the null "
+        f"(ANA-high, a titer of at least 1:{inp['threshold']:g}, changes nothing) or under one "
+        "of two mechanisms: ANA-high multiplies the onset hazard of susceptible patients while "
+        "it lasts (hazard), or an ANA-prone patient (one whose titer is ever at least the "
+        "threshold) has higher odds of being susceptible (susceptibility). A cohort's cases, "
+        f"taken {sec['n_cases']} at a time, form independent simulated reports. The exact "
+        "probability that a case is ANA-high at onset integrates the generator's ANA process "
+        f"(seroconversion probability {inp['seroconversion']:g}; median time to seroconversion "
         f"{inp['convert_median_months']:g} months; titer ladder; reversion probability "
-        f"{inp['reversion']:g}) over the onset times of cases: p = {_f(t['p'], 4)}. "
+        f"{inp['reversion']:g}) and onset process by quadrature: under the null p = {_f(p, 4)}. "
         + _agreement(check["z"].to_numpy(float))
     )
     check_tab = format_table(check, [
+        Column("mechanism", "mechanism"), Column("effect", "effect"),
         Column("quantity", "quantity"), Column("exact", "exact", digits=4),
         Column("simulated (MC SE)", "simulated", mcse="mcse", digits=4), Column("z", "z", digits=2),
-        Column("replicates", "replicates"), Column("cases per cohort", "mean_cases_per_cohort"),
+        Column("replicates", "replicates"),
     ])  # fmt: skip
     exact_tab = format_table(res.tables["two_cases_exact"], [
-        Column("ANA hazard ratio", "hr"), Column("P(case ANA-high)", "p_case_positive"),
+        Column("mechanism", "mechanism"), Column("effect (HR or OR)", "effect"),
+        Column("P(case ANA-high)", "p_case_positive"),
         Column("P(both ANA-high)", "p_all_positive"), Column("likelihood ratio", "likelihood_ratio"),
         Column("posterior, prior 1:1", "posterior_even_prior"),
     ])  # fmt: skip
@@ -167,10 +202,15 @@ def _two_cases_blocks(res: ClaimsResult) -> list[Block]:
     ])  # fmt: skip
     return [
         Heading("1. What two cases can tell", 2), Paragraph(text),
-        Table(check_tab, "Exact binomial vs simulation (mean of per-replicate shares; MC SE in brackets)."),
-        Table(exact_tab, f"Likelihood ratio of {sec['n_positive']} ANA-high cases out of {sec['n_cases']} "
-              "against no effect, with p from this study's onset model (last row: the limit)."),
-        Table(sens_tab, "The same with other published ANA-positive shares."),
+        Table(check_tab, "Exact vs simulated, by mechanism and effect (mean of per-replicate "
+              "shares; MC SE in brackets)."),
+        Table(exact_tab, f"Likelihood ratio of {sec['n_positive']} ANA-high cases out of "
+              f"{sec['n_cases']} against no effect, exact under the simulated model, by mechanism "
+              "(hazard: HR of ANA-high on onset among susceptible patients; susceptibility: odds "
+              "ratio of being susceptible for ANA-prone patients); 'shortcut' is the binomial "
+              "hr p / (hr p + 1 - p), for comparison only."),
+        Table(sens_tab, "The binomial shortcut with other published ANA-positive shares "
+              "(comparison only)."),
     ]  # fmt: skip
 
 

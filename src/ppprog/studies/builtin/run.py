@@ -29,6 +29,7 @@ from ppprog.studies.builtin import immortal_time, publication, requirements, two
 from ppprog.studies.builtin.settings import load_settings
 from ppprog.studies.design import Study
 from ppprog.studies.execute import run
+from ppprog.studies.headlines import Headline, claims_headlines
 from ppprog.studies.result import StudyResult
 
 __all__ = ["ClaimsResult", "run_claims_study", "build_section_studies", "REPLICATE_COLUMNS"]
@@ -71,23 +72,15 @@ class ClaimsResult:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def headlines(self) -> list[Headline]:
+        """The summary's numbers (:func:`ppprog.studies.headlines.claims_headlines`)."""
+        return claims_headlines(self.tables, self.settings)
+
+    @property
     def summary(self) -> pd.DataFrame:
         """Headline numbers: ``section, item, value, mcse`` (MC SE where simulated)."""
-        rows: list[dict[str, Any]] = []
-        for r in self.tables["two_cases_check"].itertuples():
-            rows.append({"section": "two cases", "item": f"{r.quantity} (exact {r.exact:.4g})",
-                         "value": r.simulated, "mcse": r.mcse})  # fmt: skip
-        for r in self.tables["publication_resolution"].itertuples():
-            rows.append({"section": "publication", "item": f"HR {r.series}, {r.label}",
-                         "value": r.hr, "mcse": r.hr * r.bias_mcse})  # fmt: skip
-        for r in self.tables["immortal_time"].itertuples():
-            rows.append({"section": "switches", "item": f"bias {r.label}", "value": r.bias,
-                         "mcse": r.bias_mcse})  # fmt: skip
-        for end in ("onset", "resolution"):
-            for r in self.tables[f"requirements_{end}"].itertuples():
-                rows.append({"section": f"requirements {end}",
-                             "item": f"patients for power at HR {r.hr:g} (formula)",
-                             "value": r.n_formula, "mcse": float("nan")})  # fmt: skip
+        rows = [{"section": h.id.split(".")[0], "item": h.id, "value": h.estimate,
+                 "mcse": float("nan") if h.mcse == "exact" else h.mcse} for h in self.headlines]  # fmt: skip
         return pd.DataFrame(rows)
 
     def __str__(self) -> str:
