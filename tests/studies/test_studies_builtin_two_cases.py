@@ -9,7 +9,6 @@ import pytest
 from scipy import stats
 
 from ppprog._core.errors import SpecError
-from ppprog.studies.builtin.ana_exact import ana_high_probability, case_ana_high_probability
 from ppprog.studies.builtin.common import cohort_spec
 from ppprog.studies.builtin.settings import load_settings
 from ppprog.studies.builtin.two_cases import (
@@ -22,9 +21,11 @@ from ppprog.studies.builtin.two_cases import (
 from ppprog.studies.builtin.two_cases_study import (
     build_study,
     exact_case_probability,
+    summarize,
     two_case_generator,
     two_case_method,
 )
+from ppprog.studies.execute import run
 
 
 def test_null_case_probability_is_the_population_share() -> None:
@@ -82,49 +83,18 @@ def _section_spec():  # noqa: ANN202
     return settings, cohort_spec("onset", settings["two_cases"]["spec_changes"])
 
 
-def test_exact_ana_probability_matches_brute_force_draws() -> None:
-    """The quadrature against direct draws of the same process, written independently."""
-    _, spec = _section_spec()
-    a, base = spec.onset.ana, spec.onset.baseline
-    rng = np.random.default_rng(np.random.SeedSequence(7101))
-    n = 400_000
-    f60 = 1.0 - float(base.survival(np.array([60.0]))[0])
-    t = base.inverse(-np.log1p(-rng.random(n) * f60))
-    keys = sorted(a.baseline)
-    t0 = np.asarray(keys, float)[rng.choice(len(keys), n, p=[a.baseline[k] for k in keys])]
-    conv = rng.random(n) < a.convert["infliximab"]
-    tc = np.where(
-        conv,
-        a.convert_median["infliximab"] * np.exp(a.convert_sigma * rng.standard_normal(n)),
-        np.inf,
-    )
-    k = np.clip(
-        np.rint(a.titer_log2_mean["infliximab"] + a.titer_log2_sd * rng.standard_normal(n)),
-        1,
-        len(a.ladder) - 1,
-    )
-    high_c = np.maximum(t0, np.asarray(a.ladder, float)[k.astype(int)]) >= a.threshold
-    rev = conv & (rng.random(n) < a.revert)
-    tr = np.where(rev, tc + rng.exponential(a.revert_median / math.log(2), n), np.inf)
-    high = np.where((t >= tc) & (t < tr), high_c, t0 >= a.threshold)
-    p_exact = case_ana_high_probability(a, "infliximab", base, 60.0)
-    se = math.sqrt(p_exact * (1 - p_exact) / n)
-    assert abs(high.mean() - p_exact) < 4 * se
-    # at time 0 only the start titer counts
-    start_high = sum(v for key, v in a.baseline.items() if key >= a.threshold)
-    assert float(ana_high_probability(a, "infliximab", np.array([0.0]))[0]) == pytest.approx(
-        start_high
-    )
-
-
-def test_exact_binomial_agrees_with_the_onset_generator() -> None:
-    """Known answer for section 1: simulated P(both ANA-high) and P(case ANA-high) within MC error."""
+@pytest.mark.parametrize("scenario", [0, 1, 3])
+def test_exact_binomial_agrees_with_the_onset_generator(scenario: int) -> None:
+    """Known answer for section 1 (null, hazard HR 2, susceptibility OR 2): within MC error."""
     settings, _ = _section_spec()
     study = build_study(settings)
-    params = dict(study.scenarios[0].params)
-    data = two_case_generator(params, replicates=400, seed=20261124, scenario=0, first_replicate=0)
+    params = dict(study.scenarios[scenario].params)
+    data = two_case_generator(params, replicates=400, seed=20261124, scenario=scenario,
+                              first_replicate=0)  # fmt: skip
     out = two_case_method(data)
-    p = exact_case_probability(settings["two_cases"]["spec_changes"])
+    p = exact_case_probability(settings["two_cases"]["spec_changes"], params["mechanism"],
+                               params["effect"])  # fmt: skip
+    assert p == pytest.approx(params["p_exact"], rel=1e-14)
     both = out[(out["estimand"] == "all_positive") & (out["status"] == "converged")]["estimate"]
     z_both = (both.mean() - p**2) / (both.std(ddof=1) / math.sqrt(len(both)))
     assert abs(z_both) < 3.5
@@ -136,6 +106,30 @@ def test_exact_binomial_agrees_with_the_onset_generator() -> None:
     assert (out[out["estimand"] == "n_cases"]["estimate"] >= 2).mean() > 0.95
 
 
+def test_section_scenarios_and_tables() -> None:
+    """Scenarios are labelled by mechanism and effect; the exact table labels the shortcut."""
+    settings, _ = _section_spec()
+    study = build_study(settings)
+    labels = [(s.params["mechanism"], s.params["effect"]) for s in study.scenarios]
+    assert labels == [("none", 1.0), ("hazard", 2.0), ("hazard", 10.0),
+                      ("susceptibility", 2.0), ("susceptibility", 10.0)]  # fmt: skip
+    res = run(study, backend="serial", progress=False)
+    tabs = summarize(res.replicates, settings)
+    check = tabs["two_cases_check"]
+    assert set(check["mechanism"]) == {"none", "hazard", "susceptibility"}
+    assert np.all(np.abs(check["z"]) < 3.5)
+    exact = tabs["two_cases_exact"]
+    null = (check["mechanism"] == "none") & (check["estimand"] == "case_positive_share")
+    p = float(check.loc[null, "exact"].iloc[0])
+    short = exact[(exact["mechanism"] == "shortcut") & (exact["effect"] == 2.0)].iloc[0]
+    assert short["likelihood_ratio"] == pytest.approx(likelihood_ratio(p, 2.0), rel=1e-12)
+    hz = exact[(exact["mechanism"] == "hazard") & (exact["effect"] == 2.0)].iloc[0]
+    assert hz["likelihood_ratio"] == pytest.approx((hz["p_case_positive"] / p) ** 2, rel=1e-12)
+    assert hz["likelihood_ratio"] < short["likelihood_ratio"]
+
+
 def test_exact_probability_refuses_a_mixed_agent_spec() -> None:
     with pytest.raises(SpecError, match="one agent"):
         exact_case_probability({})
+    with pytest.raises(SpecError, match="unknown mechanism"):
+        exact_case_probability(_section_spec()[0]["two_cases"]["spec_changes"], "both", 2.0)

@@ -143,10 +143,11 @@ def _requirement_bullets(res: ClaimsResult, hd: dict[str, Headline]) -> list[str
             continue
         r = req.iloc[len(req) // 2]
         h = hd[f"requirements.{endpoint}.n_formula.hr{r['hr']:g}"]
+        ev = hd[f"requirements.{endpoint}.events.hr{r['hr']:g}"]
         out.append(
             f"**What it would take ({what}).** For {target:.0%} power at the generator's HR "
             f"{_f(r['hr'])} (among susceptible / non-cured patients), Schoenfeld's formula needs "
-            f"about {h.estimate:.0f} {who} ({_f(r['events_needed'])} events); the formula "
+            f"about {h.estimate:.0f} {who} ({_f(ev.estimate)} events); the formula "
             "ignores the cured fraction, and the simulated power by size is in section 4."
         )
     return out

@@ -207,4 +207,8 @@ def claims_headlines(
                 f"patients for {target:.0%} power at HR {r.hr:g} as specified in the generator "
                 "(among susceptible / non-cured patients), Schoenfeld's formula",
             ))  # fmt: skip
+            out.append(Headline(
+                f"requirements.{end}.events.hr{r.hr:g}", float(r.events_needed), "exact", 0, mode,
+                f"events for {target:.0%} power at HR {r.hr:g}, Schoenfeld's formula",
+            ))  # fmt: skip
     return out

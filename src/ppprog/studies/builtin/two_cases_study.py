@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ppprog._core.errors import SpecError
 from ppprog.models.status import FitStatus
 from ppprog.simulate.cohort import CohortBatch
 from ppprog.simulate.exact import (
