@@ -161,25 +161,47 @@ def test_requirement_bullets(claims, endpoint: str) -> None:  # noqa: ANN001
     res, md, folder = claims
     hd = _headlines(folder)
     what = "ANA-high on onset" if endpoint == "onset" else "generalized pustular extent"
+    bullet = _bullet(md, f"[QUICK MODE: small numbers, not results] **What it would take ({what}")
     m = _match(
-        rf"For (\d+)% power at the generator's HR {NUM} \(among susceptible / non-cured "
-        rf"patients\), Schoenfeld's formula needs about (\d+) .+? \({NUM} events\)",
-        _bullet(md, f"[QUICK MODE: small numbers, not results] **What it would take ({what}"),
+        rf"For (\d+)% power Schoenfeld's formula at that value needs about (\d+) .+? \(at the "
+        rf"generator's HR {NUM} it would say (\d+), {NUM} events\); ",
+        bullet,
     )
     req = res.tables[f"requirements_{endpoint}"]
     row = req.iloc[len(req) // 2]
+    tag, h = f"requirements.{endpoint}", f"hr{row['hr']:g}"
     target = res.settings["requirements"]["power"]
     printed(m[1], target, percent=True)
-    printed(m[2], row["hr"])
-    printed(m[3], hd[f"requirements.{endpoint}.n_formula.hr{row['hr']:g}"]["estimate"])
-    printed(m[3], row["n_formula"])
-    printed(m[4], row["events_needed"])
-    printed(m[4], hd[f"requirements.{endpoint}.events.hr{row['hr']:g}"]["estimate"])
+    printed(m[2], hd[f"{tag}.n_formula_estimand.{h}"]["estimate"])
+    printed(m[2], row["n_formula_estimand"])
+    printed(m[3], row["hr"])
+    printed(m[4], hd[f"{tag}.n_formula.{h}"]["estimate"])
+    printed(m[4], row["n_formula"])
+    printed(m[5], row["events_needed"])
+    printed(m[5], hd[f"{tag}.events.{h}"]["estimate"])
+    sim = hd[f"{tag}.n_simulated.{h}"]
+    if sim["estimable"]:
+        s = _match(rf"power curve gives (\d+) \(95% CI (\d+)-(\d+); MC SE {NUM}\)", bullet)
+        printed(s[1], sim["estimate"])
+        printed(s[2], row["n_simulated_lower"])
+        printed(s[3], row["n_simulated_upper"])
+        printed(s[4], sim["mcse"])
+    else:
+        assert "the simulated size is not estimable in this run" in bullet
+    if endpoint == "resolution":
+        e = _match(rf"The estimand is the whole-cohort Cox HR, {NUM} \(MC SE {NUM}\)", bullet)
+        _hl(e[1], e[2], hd[f"{tag}.hr_estimand.{h}"])
+        # the cure fraction pulls the whole-cohort HR towards 1
+        assert row["hr"] < row["hr_estimand"] < 1.0
+    else:
+        assert row["hr_estimand"] == row["hr"]
     # Schoenfeld: D = (z_{1-alpha/2} + z_power)^2 / (a (1 - a) log(HR)^2), written out here
     alpha = res.settings["study"]["alpha"]
     a = row["allocation"]
     zz = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target)
     assert row["events_needed"] == pytest.approx(zz**2 / (a * (1 - a) * math.log(row["hr"]) ** 2))
+    d_true = zz**2 / (a * (1 - a) * math.log(row["hr_estimand"]) ** 2)
+    assert row["n_formula_estimand"] == pytest.approx(d_true / row["events_per_patient"])
     assert row["n_formula"] == pytest.approx(row["events_needed"] / row["events_per_patient"])
 
 

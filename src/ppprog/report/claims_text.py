@@ -142,20 +142,30 @@ def _requirement_bullets(res: ClaimsResult, hd: dict[str, Headline]) -> list[str
         if not len(req):
             continue
         r = req.iloc[len(req) // 2]
-        h = hd[f"requirements.{endpoint}.n_formula.hr{r['hr']:g}"]
-        ev = hd[f"requirements.{endpoint}.events.hr{r['hr']:g}"]
+        tag, h = f"requirements.{endpoint}", f"hr{r['hr']:g}"
+        sim = hd[f"{tag}.n_simulated.{h}"]
+        estimand = (
+            "the Cox HR of time-varying ANA-high, which in this cohort (everyone susceptible) "
+            f"is the generator's HR {_f(r['hr'])}"
+            if endpoint == "onset"
+            else f"the whole-cohort Cox HR, {fmt_headline(hd[f'{tag}.hr_estimand.{h}'])} in a "
+            f"very large cohort when the generator's HR among cases that will resolve is "
+            f"{_f(r['hr'])} (the never-resolving fraction pulls it towards 1)"
+        )
+        sim_text = (
+            f"the simulated Cox power curve gives {sim.estimate:.0f} (95% CI "
+            f"{r['n_simulated_lower']:.0f}-{r['n_simulated_upper']:.0f}; MC SE {_f(float(sim.mcse), 2)})"
+            if sim.estimable
+            else f"the simulated size is not estimable in this run ({r['n_simulated_note']} fit)"
+        )
         out.append(
-            f"**What it would take ({what}).** For {target:.0%} power at the generator's HR "
-            f"{_f(r['hr'])} (among susceptible / non-cured patients), Schoenfeld's formula needs "
-            f"about {h.estimate:.0f} {who} ({_f(ev.estimate)} events); the formula "
-            "ignores the cured fraction, and the simulated power by size is in section 4."
+            f"**What it would take ({what}).** The estimand is {estimand}. For {target:.0%} power "
+            f"Schoenfeld's formula at that value needs about "
+            f"{hd[f'{tag}.n_formula_estimand.{h}'].estimate:.0f} {who} (at the generator's HR "
+            f"{_f(r['hr'])} it would say {hd[f'{tag}.n_formula.{h}'].estimate:.0f}, "
+            f"{_f(hd[f'{tag}.events.{h}'].estimate)} events); {sim_text}."
         )
     return out
-
-
-def _sim_n(r: Any) -> str:
-    n = r["n_simulated"]
-    return f"about {n:.0f}" if np.isfinite(n) else str(r["n_simulated_note"])
 
 
 def _agreement(z: np.ndarray) -> str:
@@ -287,14 +297,22 @@ def _requirement_blocks(res: ClaimsResult) -> list[Block]:
             Column("exposed share", "allocation"), Column("fits used", "n_used"),
         ])  # fmt: skip
         req = format_table(res.tables[f"requirements_{endpoint}"], [
-            Column("HR", "hr"), Column("exposed share", "allocation"),
-            Column(f"events for {target:.0%} power", "events_needed"),
-            Column("events per patient", "events_per_patient"), Column("patients (formula)", "n_formula"),
-            Column("patients (simulated Cox)", "n_simulated"), Column("", "n_simulated_note"),
+            Column("generator HR", "hr"), Column("estimand's true HR", "hr_estimand"),
+            Column("exposed share", "allocation"),
+            Column("events per patient", "events_per_patient"),
+            Column("patients (formula, generator HR)", "n_formula"),
+            Column("patients (formula, estimand)", "n_formula_estimand"),
+            Column("patients (simulated Cox, fitted curve)", "n_simulated"),
+            Column("95% CI low", "n_simulated_lower"), Column("95% CI high", "n_simulated_upper"),
+            Column("fit", "n_simulated_note"),
         ])  # fmt: skip
         blocks += [
             Heading(title, 3),
-            Table(req, "Requirement per hazard ratio."),
+            Table(req, "Requirement per hazard ratio. The estimand is the hazard ratio the Cox "
+                  "model estimates; its true value comes from a Cox fit to one very large cohort "
+                  "from the generator (onset: the generator's HR, exact). The simulated size is "
+                  "where the probit power curve in sqrt(n), fitted to every simulated size, "
+                  f"reaches {target:.0%}; its 95% interval is Monte-Carlo uncertainty."),
             Table(tab, "Power by scenario."),
         ]
     return blocks

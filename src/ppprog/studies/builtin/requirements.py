@@ -44,6 +44,7 @@ from ppprog.studies.builtin.common import (
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.methods import Method
 from ppprog.studies.power import schoenfeld_events, schoenfeld_power
+from ppprog.studies.power_curve import fit_power_curve
 
 __all__ = [
     "PowerData",
@@ -53,6 +54,7 @@ __all__ = [
     "build_studies",
     "power_table",
     "requirement_table",
+    "estimand_truth",
     "inputs_table",
 ]
 
@@ -230,7 +232,52 @@ def power_table(table: pd.DataFrame, endpoint: str, *, alpha: float) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd.DataFrame:
+def estimand_truth(
+    endpoint: str, changes: Mapping[str, Any], hr: float, *, n: int = 1_000_000, seed: int = 0
+) -> tuple[float, float]:
+    """True value of the power analysis's estimand at generator effect ``hr``, and its MC SE.
+
+    Onset: the estimand is the hazard ratio of time-varying ANA-high in a Cox
+    model, and the section's cohort makes everyone susceptible with proportional
+    hazards, so it is the generator's ``hr`` exactly (MC SE 0). Resolution: the
+    estimand is the whole-cohort Cox hazard ratio of generalized extent, which
+    the cure fraction pulls towards 1 from the generator's latency ``hr``
+    (among patients who will resolve); its true value is a Cox fit to one cohort
+    of ``n`` cases, with the fit's SE as its MC SE.
+
+    Parameters
+    ----------
+    endpoint : {"onset", "resolution"}
+        Which analysis.
+    changes : mapping
+        The section's spec changes.
+    hr : float
+        Generator effect.
+    n : int, optional
+        Size of the large cohort (resolution).
+    seed : int, optional
+        Its seed.
+
+    Returns
+    -------
+    (float, float)
+        ``(hazard ratio, MC SE of its log)``.
+    """
+    if endpoint == "onset":
+        return float(hr), 0.0
+    params = {"endpoint": endpoint, "n": int(n), "hr": float(hr), "spec_changes": dict(changes)}
+    data = power_generator(params, replicates=1, seed=seed, scenario=0, first_replicate=0)
+    row = resolution_power_method(data).iloc[0]
+    return float(math.exp(row["estimate"])), float(row["se"])
+
+
+def requirement_table(
+    power: pd.DataFrame,
+    *,
+    target: float,
+    alpha: float,
+    truth: Mapping[float, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
     """Cohort size and events for the target power, per hazard ratio.
 
     Parameters
@@ -241,15 +288,21 @@ def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd
         Target power (e.g. 0.8).
     alpha : float
         Significance level.
+    truth : mapping of float to (float, float), optional
+        The estimand's true hazard ratio and its MC SE (log scale) per generator
+        ``hr`` (:func:`estimand_truth`); default: the generator's ``hr``.
 
     Returns
     -------
     pandas.DataFrame
-        Per hazard ratio: Schoenfeld events for ``target``, events per patient
-        in the simulation, the implied cohort size, and the cohort size at
-        which the simulated Cox power crosses ``target`` (log-linear
-        interpolation; NaN when the grid does not bracket it, with
-        ``n_simulated_note`` saying on which side).
+        Per hazard ratio: Schoenfeld events and cohort size at the generator's
+        ``hr`` (``events_needed``, ``n_formula``) and at the estimand's true
+        value (``hr_estimand``, ``hr_estimand_mcse``, ``events_estimand``,
+        ``n_formula_estimand``), events per patient in the simulation, and the
+        simulated cohort size for ``target`` from the fitted power curve of the
+        Cox test (:func:`~ppprog.studies.power_curve.fit_power_curve`) with its
+        95% interval (``n_simulated``, ``n_simulated_lower``,
+        ``n_simulated_upper``; ``n_simulated_note`` is the fit's status).
     """
     rows = []
     cox = power[power["method"] == "Cox"]
@@ -258,23 +311,19 @@ def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd
         a = float(g["allocation"].mean())
         d = schoenfeld_events(float(hr), power=target, alpha=alpha, allocation=a)
         per = float((g["mean_events"] / g["n"]).mean())
-        n_sim, note = _crossing(g["n"].to_numpy(float), g["power"].to_numpy(float), target)
+        h_true, h_se = (truth or {}).get(float(hr), (float(hr), 0.0))
+        d_true = schoenfeld_events(h_true, power=target, alpha=alpha, allocation=a)
+        curve = fit_power_curve(g["n"].to_numpy(float),
+                                np.rint(g["power"] * g["n_total"]).to_numpy(float),
+                                g["n_total"].to_numpy(float), target=target)  # fmt: skip
         rows.append({
             "hr": float(hr), "allocation": a, "events_needed": d, "events_per_patient": per,
-            "n_formula": d / per, "n_simulated": n_sim, "n_simulated_note": note,
+            "n_formula": d / per, "hr_estimand": h_true, "hr_estimand_mcse": h_se,
+            "events_estimand": d_true, "n_formula_estimand": d_true / per,
+            "n_simulated": curve.n_target, "n_simulated_lower": curve.lower,
+            "n_simulated_upper": curve.upper, "n_simulated_note": curve.status,
         })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def _crossing(n: np.ndarray, power: np.ndarray, target: float) -> tuple[float, str]:
-    above = np.flatnonzero(power >= target)
-    if above.size == 0:
-        return float("nan"), f"more than {n[-1]:.0f}"
-    j = int(above[0])
-    if j == 0:
-        return float("nan"), f"{n[0]:.0f} or fewer"
-    x0, x1, y0, y1 = math.log(n[j - 1]), math.log(n[j]), power[j - 1], power[j]
-    return float(math.exp(x0 + (target - y0) * (x1 - x0) / (y1 - y0))), "interpolated"
 
 
 def inputs_table(settings: Mapping[str, Any]) -> pd.DataFrame:

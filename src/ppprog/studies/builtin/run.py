@@ -168,8 +168,17 @@ def _summaries(
             results[f"requirements_{endpoint}"].replicates, endpoint, alpha=alpha
         )
         tables[f"power_{endpoint}"] = pw
+        sec = settings["requirements"][endpoint]
+        truth = {
+            float(h): requirements.estimand_truth(
+                endpoint, sec.get("spec_changes", {}), float(h),
+                n=int(sec.get("estimand_cohort_size", 1_000_000)),
+                seed=int(settings["study"]["seed"]),
+            )
+            for h in sec["hazard_ratios"]
+        }  # fmt: skip
         tables[f"requirements_{endpoint}"] = requirements.requirement_table(
-            pw, target=target, alpha=alpha
+            pw, target=target, alpha=alpha, truth=truth
         )
     return tables
 
