@@ -179,6 +179,9 @@ def test_requirement_bullets(claims, endpoint: str) -> None:  # noqa: ANN001
     printed(m[4], row["n_formula"])
     printed(m[5], row["events_needed"])
     printed(m[5], hd[f"{tag}.events.{h}"]["estimate"])
+    i = _match(r"the asymptotic size is (\d+); ", bullet)
+    printed(i[1], hd[f"{tag}.n_information.{h}"]["estimate"])
+    printed(i[1], row["n_information"])
     sim = hd[f"{tag}.n_simulated.{h}"]
     if sim["estimable"]:
         s = _match(rf"power curve gives (\d+) \(95% CI (\d+)-(\d+); MC SE {NUM}\)", bullet)

@@ -163,7 +163,9 @@ def _requirement_bullets(res: ClaimsResult, hd: dict[str, Headline]) -> list[str
             f"Schoenfeld's formula at that value needs about "
             f"{hd[f'{tag}.n_formula_estimand.{h}'].estimate:.0f} {who} (at the generator's HR "
             f"{_f(r['hr'])} it would say {hd[f'{tag}.n_formula.{h}'].estimate:.0f}, "
-            f"{_f(hd[f'{tag}.events.{h}'].estimate)} events); {sim_text}."
+            f"{_f(hd[f'{tag}.events.{h}'].estimate)} events); with the Cox information per "
+            f"patient of that cohort the asymptotic size is "
+            f"{hd[f'{tag}.n_information.{h}'].estimate:.0f}; {sim_text}."
         )
     return out
 
@@ -302,6 +304,7 @@ def _requirement_blocks(res: ClaimsResult) -> list[Block]:
             Column("events per patient", "events_per_patient"),
             Column("patients (formula, generator HR)", "n_formula"),
             Column("patients (formula, estimand)", "n_formula_estimand"),
+            Column("patients (information, estimand)", "n_information"),
             Column("patients (simulated Cox, fitted curve)", "n_simulated"),
             Column("95% CI low", "n_simulated_lower"), Column("95% CI high", "n_simulated_upper"),
             Column("fit", "n_simulated_note"),

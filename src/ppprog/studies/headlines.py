@@ -200,6 +200,10 @@ def _requirement(end: str, r: Any, target: float, reps: int, mode: str) -> list[
         Headline(f"{tag}.n_formula_estimand.{h}", float(r.n_formula_estimand), "exact", 0, mode,
                  f"patients for {target:.0%} power, Schoenfeld's formula at the estimand's true "
                  "value"),
+        Headline(f"{tag}.n_information.{h}", float(r.n_information), "exact", 0, mode,
+                 f"patients for {target:.0%} power, asymptotic size (z_a + z_b)^2 / (log HR^2 "
+                 "x Cox information per patient) at the estimand's true value, information "
+                 "from the same large cohort"),
         Headline(f"{tag}.n_simulated.{h}", float(r.n_simulated), float(se_ci), grid, mode,
                  f"patients for {target:.0%} power of the Cox test, fitted probit power curve "
                  f"in sqrt(n) over the simulated sizes ({r.n_simulated_note}); MC SE from its "

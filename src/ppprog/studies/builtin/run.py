@@ -172,7 +172,7 @@ def _summaries(
         truth = {
             float(h): requirements.estimand_truth(
                 endpoint, sec.get("spec_changes", {}), float(h),
-                n=int(sec.get("estimand_cohort_size", 1_000_000)),
+                n=int(sec.get("estimand_cohort_size", 200_000)),
                 seed=int(settings["study"]["seed"]),
             )
             for h in sec["hazard_ratios"]
