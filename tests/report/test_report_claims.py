@@ -130,7 +130,8 @@ def test_publication_bullet(claims) -> None:  # noqa: ANN001
         h = hd[f"publication.log_hr.{key}"]
         _hl(est, se, h)
         row = pub[(pub["model_key"] == key) & (pub["series"] == "published (Cox)")].iloc[0]
-        assert h["estimate"] == row["mean_estimate"] and h["mcse"] == row["bias_mcse"]
+        assert h["estimate"] == row["mean_estimate"]
+        assert h["mcse"] == row["bias_mcse"]
         assert int(n) == h["replicates"] == row["n_used"] + row["n_nonconverged"]
         # an interpreting sentence only when estimable; otherwise it says why not
         assert verdict.startswith("not estimable") == (not h["estimable"])

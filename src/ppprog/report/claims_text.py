@@ -14,7 +14,6 @@ import pandas as pd
 from ppprog._core.fmt import fmt_num
 from ppprog.report.document import Block, Bullets, Heading, Paragraph, Table
 from ppprog.report.tables import Column, format_table
-
 from ppprog.studies.headlines import Headline
 
 if TYPE_CHECKING:

@@ -118,7 +118,9 @@ def _legendre_rule(n: int) -> tuple[FloatArray, FloatArray]:
     return nodes, weights
 
 
-def _gauss(a: float | FloatArray, b: float | FloatArray, n: int = 256) -> tuple[FloatArray, FloatArray]:
+def _gauss(
+    a: float | FloatArray, b: float | FloatArray, n: int = 256
+) -> tuple[FloatArray, FloatArray]:
     """Gauss-Legendre nodes and weights on ``[a, b]`` (broadcast over arrays)."""
     a_ = np.asarray(a, dtype=float)[..., None]
     b_ = np.asarray(b, dtype=float)[..., None]

@@ -183,8 +183,11 @@ def _switches(tables: Mapping[str, pd.DataFrame], mode: str) -> list[Headline]:
 def _requirement(end: str, r: Any, target: float, reps: int, mode: str) -> list[Headline]:
     tag = f"requirements.{end}"
     h = f"hr{r.hr:g}"
-    est = "whole-cohort Cox HR of generalized extent" if end == "resolution" else (
-        "Cox HR of time-varying ANA-high (everyone susceptible)")
+    est = (
+        "whole-cohort Cox HR of generalized extent"
+        if end == "resolution"
+        else ("Cox HR of time-varying ANA-high (everyone susceptible)")
+    )
     se_ci = (r.n_simulated_upper - r.n_simulated_lower) / (2 * 1.959963984540054)
     grid = int(reps)
     return [

@@ -63,7 +63,9 @@ class PowerCurve:
         return np.asarray(stats.norm.cdf(self.a + self.b * np.sqrt(np.asarray(n, dtype=float))))
 
 
-def _newton(x: FloatArray, hits: FloatArray, total: FloatArray) -> tuple[FloatArray, FloatArray, bool]:
+def _newton(
+    x: FloatArray, hits: FloatArray, total: FloatArray
+) -> tuple[FloatArray, FloatArray, bool]:
     """Probit maximum likelihood by Newton-Raphson with the observed information."""
     design = np.column_stack([np.ones_like(x), x])
     p0 = np.clip((hits.sum() + 0.5) / (total.sum() + 1.0), 0.01, 0.99)
@@ -119,7 +121,7 @@ def fit_power_curve(
     nan = float("nan")
     if not ok or not b > 0:
         return PowerCurve(a, b, np.full((2, 2), nan), target, nan, nan, nan, "not_estimable")
-    cov = np.linalg.inv(info)
+    cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
     zt = float(stats.norm.ppf(target))
     s = (zt - a) / b
     grad = np.array([-1.0 / b, -(zt - a) / b**2])
