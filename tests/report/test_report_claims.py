@@ -221,13 +221,42 @@ def test_every_summary_number_is_a_headline(claims) -> None:  # noqa: ANN001
     assert [h["id"] for h in items] == [h.id for h in res.headlines]
     printed_values: list[float] = []
     for h in items:
-        printed_values += [h["estimate"]] + ([h["mcse"]] if isinstance(h["mcse"], float) else [])
+        vals = [h["estimate"]] + ([h["mcse"]] if isinstance(h["mcse"], float) else [])
+        printed_values += vals + [100 * v for v in vals if v is not None]  # percentages
     summary = " ".join(_summary(md)[:-1])  # the last bullet is the report-cases verdict
+    assert "**Protracted or refractory.**" in summary
     # every decimal number but the scenario parameters ("HR 0.5") and the threshold ("1:160")
     for text in re.findall(r"(?<![\w:^/.-])(?<!'s HR )-?\d+\.\d+(?:e[-+]?\d+)?", summary):
         decimals = len(text.split(".")[1].split("e")[0])
         assert any(abs(float(text) - v) <= 0.5 * 10.0**-decimals * (1 + 1e-9)
                    for v in printed_values if v is not None), text  # fmt: skip
+
+
+def test_refractory_bullet(claims) -> None:  # noqa: ANN001
+    """Cure-only truth: the incidence part detects it; what Cox reports is printed as computed."""
+    res, md, folder = claims
+    hd = _headlines(folder)
+    bullet = _bullet(md, "[QUICK MODE: small numbers, not results] **Protracted or refractory.**")
+    pct = rf"{NUM}% \(MC SE {NUM} points\)"
+    m = _match(rf"incidence part detects it with power {pct} while its latency part rejects with "
+               rf"{pct}", bullet)  # fmt: skip
+    for k, hid in enumerate(["refractory.power.cure_incidence.refractory_only",
+                             "refractory.power.cure_latency.refractory_only"]):  # fmt: skip
+        printed(m[1 + 2 * k], hd[hid]["estimate"], percent=True)
+        printed(m[2 + 2 * k], hd[hid]["mcse"], percent=True)
+    tab = res.tables["refractory"]
+    row = tab[(tab["never_resolving_or"] > 1) & (tab["latency_hr"] == 1)
+              & (tab["follow_up_months"] == tab["follow_up_months"].max())
+              & tab["estimand"].str.startswith("incidence:")].iloc[0]  # fmt: skip
+    assert hd["refractory.power.cure_incidence.refractory_only"]["estimate"] == row["power"]
+    # power recomputed from the per-replicate rows: failed fits count as not significant
+    reps = res.replicates
+    g = reps[(reps["section"] == "refractory") & (reps["scenario"] == row["scenario"])
+             & (reps["method"] == row["method"]) & (reps["estimand"] == row["estimand"])]  # fmt: skip
+    hit = (g["status"] == "converged") & (g["p"] <= res.settings["study"]["alpha"])
+    assert len(g) == res.settings["refractory"]["replicates"]
+    assert row["power"] == pytest.approx(hit.mean(), abs=1e-12)
+    assert "latency HR 1, never-resolving OR 2.72, follow-up 60-120 months" in set(tab["label"])
 
 
 def test_two_cases_section_text(claims) -> None:  # noqa: ANN001

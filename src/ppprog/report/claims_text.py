@@ -122,12 +122,44 @@ def headline(res: ClaimsResult) -> list[Block]:
     hd = {h.id: h for h in res.headlines}
     items = [_two_cases_bullet(res, hd), _publication_bullet(res, hd), _switches_bullet(hd)]
     items += _requirement_bullets(res, hd)
+    items += _refractory_bullets(hd)
     rc = res.report_cases
     if rc is not None:
         items.append(f"**The report's cases.** {rc.verdict}")
     if res.settings["study"].get("quick"):
         items = [f"[QUICK MODE: small numbers, not results] {x}" for x in items]
     return [Heading("Summary", 2), Bullets(tuple(items))]
+
+
+def _pct(h: Headline) -> str:
+    return f"{100 * h.estimate:.1f}% (MC SE {100 * float(h.mcse):.1f} points)"
+
+
+def _refractory_bullets(hd: dict[str, Headline]) -> list[str]:
+    key = "refractory.power.cure_incidence.refractory_only"
+    if key not in hd:
+        return []
+    ro, po = "refractory_only", "protracted_only"
+    cox = hd[f"refractory.cox_log_hr.{ro}"]
+    cox_text = (
+        f"Cox reports a mean log HR of {fmt_headline(cox)} and rejects 'no effect' with power "
+        f"{_pct(hd[f'refractory.power.cox.{ro}'])}: it reads a never-resolving effect as a "
+        "slower resolution"
+        if cox.estimable
+        else f"the Cox estimate is {_not_estimable(cox)}"
+    )
+    return [
+        "**Protracted or refractory.** When generalized extent only raises the odds of never "
+        "resolving, the cure model's incidence part detects it with power "
+        f"{_pct(hd[key])} while its latency part rejects with "
+        f"{_pct(hd[f'refractory.power.cure_latency.{ro}'])} (no latency effect); {cox_text}. "
+        "When extent only slows resolution, the latency part detects it with power "
+        f"{_pct(hd[f'refractory.power.cure_latency.{po}'])}, the incidence part rejects with "
+        f"{_pct(hd[f'refractory.power.cure_incidence.{po}'])} and Cox with "
+        f"{_pct(hd[f'refractory.power.cox.{po}'])}. On a 24-month registry "
+        f"{_pct(hd['refractory.not_identified.short'])} of cure-model fits are not identified "
+        "(no plateau), so the distinction needs follow-up of 5-10 years."
+    ]
 
 
 def _requirement_bullets(res: ClaimsResult, hd: dict[str, Headline]) -> list[str]:
@@ -153,7 +185,7 @@ def _requirement_bullets(res: ClaimsResult, hd: dict[str, Headline]) -> list[str
         )
         sim_text = (
             f"the simulated Cox power curve gives {sim.estimate:.0f} (95% CI "
-            f"{r['n_simulated_lower']:.0f}-{r['n_simulated_upper']:.0f}; MC SE {_f(float(sim.mcse), 2)})"
+            f"{r['n_simulated_lower']:.0f}-{r['n_simulated_upper']:.0f}; MC SE {float(sim.mcse):.0f})"
             if sim.estimable
             else f"the simulated size is not estimable in this run ({r['n_simulated_note']} fit)"
         )
@@ -320,6 +352,29 @@ def _requirement_blocks(res: ClaimsResult) -> list[Block]:
     return blocks
 
 
+def _refractory_blocks(res: ClaimsResult) -> list[Block]:
+    if "refractory" not in res.tables:
+        return []
+    sec = res.settings["refractory"]
+    text = (
+        f"The study file `{sec['file']}` (an ordinary study file: run it with `ppprog study run`) "
+        "simulates registries of cases with generalized extent either slowing resolution among "
+        "cases that resolve (latency HR), or raising the odds of never resolving (OR), or "
+        "neither, and fits the mixture cure model (Weibull latency) next to Cox and log-rank. "
+        "Power counts failed fits (including 'not identified': no plateau in the follow-up) as "
+        "not significant; bias is over the scored fits."
+    )
+    tab = format_table(res.tables["refractory"], [
+        Column("scenario", "label"), Column("method", "method"), Column("estimand", "estimand"),
+        Column("truth", "truth"), Column("mean estimate", "mean_estimate"),
+        Column("bias (MC SE)", "bias", mcse="bias_mcse"),
+        Column("p <= alpha (MC SE)", "power", mcse="power_mcse", kind="pct"),
+        Column("fits used", "n_used"), Column("failed", "n_nonconverged"),
+    ])  # fmt: skip
+    return [Heading("5. Protracted or refractory", 2), Paragraph(text),
+            Table(tab, "Cure model, Cox and log-rank by scenario (labelled by its parameters).")]  # fmt: skip
+
+
 def section_blocks(res: ClaimsResult) -> dict[str, list[Block]]:
     """Sections 1-5 of the report, keyed ``two_cases, publication, immortal_time,
     requirements, report_cases``.
@@ -338,6 +393,7 @@ def section_blocks(res: ClaimsResult) -> dict[str, list[Block]]:
         "publication": _publication_blocks(res),
         "immortal_time": _immortal_blocks(res),
         "requirements": _requirement_blocks(res),
+        "refractory": _refractory_blocks(res),
     }
     rc = res.report_cases
     if rc is not None:
@@ -354,7 +410,7 @@ def section_blocks(res: ClaimsResult) -> dict[str, list[Block]]:
             Column("status", "status"),
         ])  # fmt: skip
         out["report_cases"] = [
-            Heading("5. The report's own two cases", 2), Paragraph(rc.text),
+            Heading("6. The report's own two cases", 2), Paragraph(rc.text),
             Table(cases, "The two cases as survival data (months since onset; low/high: the "
                   "bounds the report's wording allows)."),
             Table(fits, "What the ordinary and Firth-penalized Cox models give on them."),

@@ -180,6 +180,54 @@ def _switches(tables: Mapping[str, pd.DataFrame], mode: str) -> list[Headline]:
     return out
 
 
+def _power_headline(hid: str, r: Any, mode: str, what: str) -> Headline:
+    p, se, n = float(r["power"]), float(r["power_mcse"]), int(r["n_total"])
+    return Headline(hid, p, se, n, mode, f"{what} ({r['label']}; failed fits count as not "
+                    "significant)", se <= 0.02 or p in (0.0, 1.0), int(r["n_nonconverged"]))  # fmt: skip
+
+
+def _refractory(tables: Mapping[str, pd.DataFrame], mode: str) -> list[Headline]:
+    t = tables.get("refractory")
+    if t is None or not len(t):
+        return []
+    long = t["follow_up_months"] == t["follow_up_months"].max()
+    scen = {
+        "refractory_only": long & (t["never_resolving_or"] != 1) & (t["latency_hr"] == 1),
+        "protracted_only": long & (t["latency_hr"] != 1) & (t["never_resolving_or"] == 1),
+    }
+    inc, lat, cox = (t["estimand"].str.startswith("incidence:"),
+                     t["estimand"].str.startswith("latency:"), t["method"] == "Cox")  # fmt: skip
+    out = []
+    for name, sel in scen.items():
+        for tag, pick, what in (("cure_incidence", inc, "power of the cure model's incidence "
+                                 "part (effect on ever resolving)"),
+                                ("cure_latency", lat, "power of the cure model's latency part "
+                                 "(effect on time to resolution among cases that resolve)"),
+                                ("cox", cox, "power of Cox")):  # fmt: skip
+            rows = t[sel & pick]
+            if len(rows):
+                out.append(_power_headline(f"refractory.power.{tag}.{name}", rows.iloc[0], mode, what))
+        rows = t[sel & cox]
+        if len(rows):
+            r = rows.iloc[0]
+            est, se = float(r["mean_estimate"]), float(r["bias_mcse"])
+            out.append(Headline(
+                f"refractory.cox_log_hr.{name}", est, se, int(r["n_used"]), mode,
+                f"mean Cox log HR of generalized extent ({r['label']})",
+                estimable(est, se, failed=int(r["n_nonconverged"]), replicates=int(r["n_total"])),
+            ))  # fmt: skip
+    short = t[(t["follow_up_months"] < t["follow_up_months"].max()) & inc]
+    if len(short):
+        r = short.iloc[0]
+        n = int(r["n_total"])
+        share = float(r["n_nonconverged"]) / n
+        out.append(Headline(
+            "refractory.not_identified.short", share, math.sqrt(share * (1 - share) / n), n, mode,
+            f"share of cure-model fits not identified or failed ({r['label']})",
+        ))  # fmt: skip
+    return out
+
+
 def _requirement(end: str, r: Any, target: float, reps: int, mode: str) -> list[Headline]:
     tag = f"requirements.{end}"
     h = f"hr{r.hr:g}"
@@ -233,6 +281,7 @@ def claims_headlines(
     mode = "quick" if settings["study"].get("quick") else "default"
     key = str(settings["publication"].get("headline_model", ""))
     out = _two_cases(tables, mode) + _publication(tables, key, mode) + _switches(tables, mode)
+    out += _refractory(tables, mode)
     target = float(settings["requirements"]["power"])
     for end in ("onset", "resolution"):
         reps = int(settings["requirements"][end]["replicates"])

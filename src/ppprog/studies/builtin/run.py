@@ -25,7 +25,13 @@ import pandas as pd
 
 from ppprog._core.fmt import text_table
 from ppprog._core.versions import versions
-from ppprog.studies.builtin import immortal_time, publication, requirements, two_cases_study
+from ppprog.studies.builtin import (
+    immortal_time,
+    publication,
+    refractory,
+    requirements,
+    two_cases_study,
+)
 from ppprog.studies.builtin.settings import load_settings
 from ppprog.studies.design import Study
 from ppprog.studies.execute import run
@@ -111,6 +117,7 @@ def build_section_studies(settings: Mapping[str, Any]) -> dict[str, Study]:
         "immortal_time": immortal_time.build_study(settings),
         "requirements_onset": req_on,
         "requirements_resolution": req_res,
+        "refractory": refractory.build_study(settings),
     }
 
 
@@ -163,6 +170,7 @@ def _summaries(
         )
     tables["immortal_time"] = immortal_time.summarize(results["immortal_time"])
     tables["requirements_inputs"] = requirements.inputs_table(settings)
+    tables["refractory"] = refractory.summarize(results["refractory"])
     for endpoint in ("onset", "resolution"):
         pw = requirements.power_table(
             results[f"requirements_{endpoint}"].replicates, endpoint, alpha=alpha
