@@ -31,7 +31,8 @@ def test_folder_structure(quick_run) -> None:  # noqa: ANN001
     ])  # fmt: skip
     md = (folder / "report.md").read_text()
     for heading in ("## Summary", "## 1. What two cases can tell", "## 2. Publication",
-                    "## 3. Drug switches", "## 4. What it would take", "## 5. The report's own"):  # fmt: skip
+                    "## 3. Drug switches", "## 4. What it would take",
+                    "## 5. Protracted or refractory", "## 6. The report's own"):  # fmt: skip
         assert heading in md
     for png in pngs:
         assert f"](figures/{png}.png)" in md
@@ -43,8 +44,10 @@ def test_folder_structure(quick_run) -> None:  # noqa: ANN001
     assert manifest["seed"] == result.settings["study"]["seed"]
     assert set(manifest["sections"]) == {
         "two_cases", "publication_resolution", "publication_onset", "immortal_time",
-        "requirements_onset", "requirements_resolution",
+        "requirements_onset", "requirements_resolution", "refractory",
     }  # fmt: skip
+    headlines = json.loads((folder / "headlines.json").read_text())
+    assert [h["id"] for h in headlines] == [h.id for h in result.headlines]
 
 
 def test_replicate_table_round_trips(quick_run) -> None:  # noqa: ANN001
