@@ -103,7 +103,7 @@ def test_two_cases_bullet(claims) -> None:  # noqa: ANN001
     # the headlines against the tables and closed forms
     exact, check = res.tables["two_cases_exact"], res.tables["two_cases_check"]
     p = hd["two_cases.p_null"]["estimate"]
-    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_positive_share")]
+    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_ana_high")]
     assert p == float(null["exact"].iloc[0])
     assert hd["two_cases.lr_bound"]["estimate"] == pytest.approx(p**-2, rel=1e-12)
     for mech in ("hazard", "susceptibility", "shortcut"):
@@ -264,7 +264,7 @@ def test_two_cases_section_text(claims) -> None:  # noqa: ANN001
     section = md.split("## 1. What two cases can tell", 1)[1].split("\n## ", 1)[0]
     check = res.tables["two_cases_check"]
     m = _match(rf"under the null p = {NUM}\. Exact and simulated values agree .*?\(z = {NUM} and {NUM}", section)
-    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_positive_share")]
+    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_ana_high")]
     printed(m[1], null["exact"].iloc[0])
     printed(m[2], check["z"].iloc[0])
     printed(m[3], check["z"].iloc[1])

@@ -67,16 +67,16 @@ def test_numbers_recompute_from_the_replicates(quick_run) -> None:  # noqa: ANN0
     md = (folder / "report.md").read_text()
     # section 1: simulated P(both ANA-high) is the mean of the per-replicate indicators
     # (every scenario: the null and each mechanism and effect)
-    s1 = table[(table["section"] == "two_cases") & (table["estimand"] == "all_positive")]
+    s1 = table[(table["section"] == "two_cases") & (table["estimand"] == "cases_all_ana_high")]
     s1 = s1[s1["status"] == "converged"]
     checks = pd.read_csv(folder / "tables" / "two_cases_check.csv")
     for (mech, eff), grp in checks.groupby(["mechanism", "effect"]):
         check = grp.set_index("estimand")
         g = s1[(s1["mechanism"] == mech) & (s1["effect"] == eff)]
-        assert check.loc["all_positive", "simulated"] == pytest.approx(g["estimate"].mean(), rel=1e-12)
-        assert check.loc["all_positive", "replicates"] == len(g)
-        p = check.loc["case_positive_share", "exact"]
-        assert check.loc["all_positive", "exact"] == pytest.approx(p**2, rel=1e-12)
+        assert check.loc["cases_all_ana_high", "simulated"] == pytest.approx(g["estimate"].mean(), rel=1e-12)
+        assert check.loc["cases_all_ana_high", "replicates"] == len(g)
+        p = check.loc["case_ana_high", "exact"]
+        assert check.loc["cases_all_ana_high", "exact"] == pytest.approx(p**2, rel=1e-12)
     check = checks[checks["mechanism"] == "none"].set_index("estimand")
     # section 3: bias per encoding is mean(estimate) - truth over converged fits
     imm = pd.read_csv(folder / "tables" / "immortal_time.csv")
@@ -98,7 +98,7 @@ def test_numbers_recompute_from_the_replicates(quick_run) -> None:  # noqa: ANN0
         hit = (g["status"] == "converged") & (g["p"] <= alpha)
         assert row.power == pytest.approx(hit.mean(), abs=1e-12)
     # the report prints these numbers
-    assert f"p = {check.loc['case_positive_share', 'exact']:.3g} (exact)" in md
+    assert f"p = {check.loc['case_ana_high', 'exact']:.3g} (exact)" in md
     naive = imm[imm["method"].str.contains("naive")].iloc[-1]
     assert f"per switch by {naive['bias']:.3g} (MC SE" in md
 
@@ -119,7 +119,7 @@ def test_summary_and_text(quick_run) -> None:  # noqa: ANN001
     summary = result.summary
     assert set(summary["section"]) >= {"two_cases", "publication", "switches", "requirements"}
     check = result.tables["two_cases_check"]
-    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_positive_share")]
+    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_ana_high")]
     assert summary["value"].iloc[0] == null["exact"].iloc[0]
     assert summary["value"].iloc[1] == null["simulated"].iloc[0]
     assert summary["mcse"].iloc[1] == null["mcse"].iloc[0]

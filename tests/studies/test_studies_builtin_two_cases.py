@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from ppprog._core.errors import SpecError
-from ppprog.studies.builtin.common import cohort_spec
+from ppprog._core.resources import data_path
 from ppprog.studies.builtin.settings import load_settings
 from ppprog.studies.builtin.two_cases import (
     all_positive_probability,
@@ -21,11 +22,14 @@ from ppprog.studies.builtin.two_cases import (
 from ppprog.studies.builtin.two_cases_study import (
     build_study,
     exact_case_probability,
+    spec_changes,
     summarize,
-    two_case_generator,
-    two_case_method,
+    with_mechanism,
 )
+from ppprog.studies.case_methods import ana_high_at_onset
+from ppprog.studies.cohorts import onset_cohorts
 from ppprog.studies.execute import run
+from ppprog.studies.studyfile import load_study
 
 
 def test_null_case_probability_is_the_population_share() -> None:
@@ -78,48 +82,72 @@ def test_estimate_pairs_mean_and_mcse() -> None:
     assert est.z_against(0.375) == 0.0
 
 
-def _section_spec():  # noqa: ANN202
+def _section():  # noqa: ANN202
     settings = load_settings(quick=True)
-    return settings, cohort_spec("onset", settings["two_cases"]["spec_changes"])
+    study = build_study(settings)
+    return settings, study, spec_changes(study)
 
 
 @pytest.mark.parametrize("scenario", [0, 1, 3])
 def test_exact_binomial_agrees_with_the_onset_generator(scenario: int) -> None:
     """Known answer for section 1 (null, hazard HR 2, susceptibility OR 2): within MC error."""
-    settings, _ = _section_spec()
-    study = build_study(settings)
+    _, study, changes = _section()
     params = dict(study.scenarios[scenario].params)
-    data = two_case_generator(params, replicates=400, seed=20261124, scenario=scenario,
-                              first_replicate=0)  # fmt: skip
-    out = two_case_method(data)
-    p = exact_case_probability(settings["two_cases"]["spec_changes"], params["mechanism"],
-                               params["effect"])  # fmt: skip
-    assert p == pytest.approx(params["p_exact"], rel=1e-14)
-    both = out[(out["estimand"] == "all_positive") & (out["status"] == "converged")]["estimate"]
-    z_both = (both.mean() - p**2) / (both.std(ddof=1) / math.sqrt(len(both)))
+    data = onset_cohorts(params, replicates=400, seed=20261124, scenario=scenario,
+                         first_replicate=0)  # fmt: skip
+    out = ana_high_at_onset(data, n_cases=2)
+    mech = with_mechanism(pd.DataFrame([params])).iloc[0]
+    p = exact_case_probability(changes, mech["mechanism"], mech["effect"])
+    truth = study.estimand("case_ana_high").true_value(params, None)
+    assert p == pytest.approx(truth, rel=1e-12)
+    assert study.estimand("cases_all_ana_high").true_value(params, None) == pytest.approx(p**2)
+    both = out[(out["estimand"] == "cases_all_ana_high") & (out["status"] == "converged")]
+    z_both = (both["estimate"].mean() - p**2) / (both["estimate"].std(ddof=1) / math.sqrt(len(both)))
     assert abs(z_both) < 3.5
-    share = out[(out["estimand"] == "case_positive_share") & (out["status"] == "converged")][
-        "estimate"
-    ]
+    share = out[(out["estimand"] == "case_ana_high") & (out["status"] == "converged")]["estimate"]
     z = (share.mean() - p) / (share.std(ddof=1) / math.sqrt(len(share)))
     assert abs(z) < 3.5
     assert (out[out["estimand"] == "n_cases"]["estimate"] >= 2).mean() > 0.95
 
 
-def test_section_scenarios_and_tables() -> None:
-    """Scenarios are labelled by mechanism and effect; the exact table labels the shortcut."""
-    settings, _ = _section_spec()
-    study = build_study(settings)
-    labels = [(s.params["mechanism"], s.params["effect"]) for s in study.scenarios]
-    assert labels == [("none", 1.0), ("hazard", 2.0), ("hazard", 10.0),
-                      ("susceptibility", 2.0), ("susceptibility", 10.0)]  # fmt: skip
+def test_method_counts_by_hand() -> None:
+    """Three cohorts with known cases: shares of ANA-high cases and of all-high pairs."""
+
+    class Chunk:
+        breaks = np.array([[[1.0, np.inf]] * 4] * 3)
+        segments = {"ana_high": np.array([[[0.0, 1.0, 0.0]] * 4] * 3)}
+        time = np.array([[2.0, 0.5, 3.0, 4.0], [2.0, 2.0, 2.0, 2.0], [0.5, 9.0, 9.0, 9.0]])
+        event = np.array([[1, 1, 1, 0], [1, 1, 1, 1], [1, 0, 0, 0]])
+
+    out = ana_high_at_onset(Chunk(), n_cases=2)
+    share = out[out["estimand"] == "case_ana_high"]["estimate"].to_numpy()
+    pairs = out[out["estimand"] == "cases_all_ana_high"]["estimate"].to_numpy()
+    np.testing.assert_allclose(share[:2], [2 / 3, 1.0])
+    np.testing.assert_allclose(pairs[:2], [0.0, 1.0])  # pair (high, low); pairs (h, h), (h, h)
+    assert out[out["estimand"] == "case_ana_high"]["status"].iloc[2] == "no_events"
+
+
+def test_section_is_an_ordinary_study_file() -> None:
+    """The shipped file loads and runs like any study; scenarios get mechanism and effect."""
+    plain = load_study(data_path("studies", "claims", "two_cases.toml"))
+    assert plain.generator == "onset"
+    settings, study, changes = _section()
+    labels = with_mechanism(pd.DataFrame([s.params for s in study.scenarios]))
+    assert list(zip(labels["mechanism"], labels["effect"])) == [
+        ("none", 1.0), ("hazard", 2.0), ("hazard", 10.0), ("susceptibility", 2.0),
+        ("susceptibility", 10.0)]  # fmt: skip
     res = run(study, backend="serial", progress=False)
-    tabs = summarize(res.replicates, settings)
+    perf = res.performance()
+    scored = perf[perf["estimand"] != "n_cases"]
+    assert np.all(np.abs(scored["bias"] / scored["bias_mcse"]) < 3.5)
+    tabs = summarize(res.replicates, settings, changes)
     check = tabs["two_cases_check"]
     assert set(check["mechanism"]) == {"none", "hazard", "susceptibility"}
-    assert np.all(np.abs(check["z"]) < 3.5)
+    np.testing.assert_allclose(np.sort(check["z"]),
+                               np.sort((scored["bias"] / scored["bias_mcse"]).to_numpy()),
+                               rtol=1e-9)  # fmt: skip
     exact = tabs["two_cases_exact"]
-    null = (check["mechanism"] == "none") & (check["estimand"] == "case_positive_share")
+    null = (check["mechanism"] == "none") & (check["estimand"] == "case_ana_high")
     p = float(check.loc[null, "exact"].iloc[0])
     short = exact[(exact["mechanism"] == "shortcut") & (exact["effect"] == 2.0)].iloc[0]
     assert short["likelihood_ratio"] == pytest.approx(likelihood_ratio(p, 2.0), rel=1e-12)
@@ -132,4 +160,4 @@ def test_exact_probability_refuses_a_mixed_agent_spec() -> None:
     with pytest.raises(SpecError, match="one agent"):
         exact_case_probability({})
     with pytest.raises(SpecError, match="unknown mechanism"):
-        exact_case_probability(_section_spec()[0]["two_cases"]["spec_changes"], "both", 2.0)
+        exact_case_probability(_section()[2], "both", 2.0)

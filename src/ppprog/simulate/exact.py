@@ -40,7 +40,10 @@ on being a case; :func:`shortcut_case_probability` gives it for comparison only.
 from __future__ import annotations
 
 import functools
+import json
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -57,6 +60,8 @@ __all__ = [
     "case_ana_high_probability",
     "shortcut_case_probability",
     "two_case_likelihood_ratio",
+    "case_ana_high_from_params",
+    "cases_all_ana_high_from_params",
 ]
 
 
@@ -299,3 +304,49 @@ def two_case_likelihood_ratio(
         raise SpecError(f"n_positive must be in 0..n_cases, got {n_positive} of {n_cases}")
     num = stats.binom.pmf(n_positive, n_cases, np.asarray(q, dtype=float))
     return np.asarray(num / stats.binom.pmf(n_positive, n_cases, p), dtype=float)
+
+
+def _spec_from_params(params: Mapping[str, Any]) -> CohortSpec:
+    changes = {k: v for k, v in params.items() if "." in k}
+    base = CohortSpec.load(params["spec"]) if params.get("spec") else CohortSpec.default("onset")
+    return base.replace(changes) if changes else base
+
+
+def case_ana_high_from_params(params: Mapping[str, Any]) -> float:
+    """:func:`case_ana_high_probability` of a study scenario (an exact estimand truth).
+
+    Parameters
+    ----------
+    params : mapping
+        Scenario parameters of the ``"onset"`` generator: the dotted spec paths
+        (other keys such as ``n`` are ignored) and an optional ``spec`` file.
+
+    Returns
+    -------
+    float
+    """
+    key = json.dumps({k: v for k, v in params.items() if "." in k or k == "spec"},
+                     sort_keys=True, default=repr)  # fmt: skip
+    return _cached_case_probability(key)
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_case_probability(key: str) -> float:
+    # the runner asks for the truth of every chunk: compute each scenario's once per process
+    return case_ana_high_probability(_spec_from_params(json.loads(key)))
+
+
+def cases_all_ana_high_from_params(params: Mapping[str, Any]) -> float:
+    """Probability that all ``n_cases`` (default 2) independent cases are ANA-high at onset.
+
+    Parameters
+    ----------
+    params : mapping
+        As for :func:`case_ana_high_from_params`, with optional ``n_cases``.
+
+    Returns
+    -------
+    float
+        ``p ** n_cases``.
+    """
+    return case_ana_high_from_params(params) ** int(params.get("n_cases", 2))

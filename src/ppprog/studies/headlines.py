@@ -112,7 +112,7 @@ def headlines_json(items: Iterable[Headline]) -> str:
 
 def _two_cases(tables: Mapping[str, pd.DataFrame], mode: str) -> list[Headline]:
     check, exact = tables["two_cases_check"], tables["two_cases_exact"]
-    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_positive_share")]
+    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_ana_high")]
     row = null.iloc[0]
     out = [
         Headline("two_cases.p_null", float(row["exact"]), "exact", 0, mode,

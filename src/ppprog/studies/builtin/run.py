@@ -46,8 +46,7 @@ REPLICATE_COLUMNS = (
     "upper", "p", "status", "n_events", "truth",
 )  # fmt: skip
 _PARAMS = (
-    "n", "hr", "switch_rate", "model_key", "landmark", "p_exact", "all_positive_exact",
-    "mechanism", "effect",
+    "n", "hr", "switch_rate", "model_key", "landmark", "mechanism", "effect",
 )  # fmt: skip
 
 
@@ -151,6 +150,8 @@ def _backend(workers: int | None, scheduler: Any) -> Iterator[tuple[Any, dict[st
 
 def _tidy(section: str, result: StudyResult) -> pd.DataFrame:
     tab = result.replicates
+    if section == "two_cases":
+        tab = two_cases_study.with_mechanism(tab)
     cols = [c for c in REPLICATE_COLUMNS if c != "section"]
     cols += [c for c in _PARAMS if c in tab.columns]
     out = tab[cols].copy()
@@ -163,7 +164,9 @@ def _summaries(
 ) -> dict[str, pd.DataFrame]:
     alpha = float(settings["study"]["alpha"])
     target = float(settings["requirements"]["power"])
-    tables = dict(two_cases_study.summarize(results["two_cases"].replicates, settings))
+    two = results["two_cases"]
+    tables = dict(two_cases_study.summarize(two.replicates, settings,
+                                            two_cases_study.spec_changes(two.study)))  # fmt: skip
     for side in ("resolution", "onset"):
         tables[f"publication_{side}"] = publication.summarize(
             results[f"publication_{side}"], settings, side=side
