@@ -18,7 +18,7 @@ from matplotlib.container import ErrorbarContainer
 from ppprog import Estimand, Method, Study, kaplan_meier, run_study
 from ppprog.plotting.km import plot_km
 from ppprog.plotting.study import plot_likelihood_ratio, plot_performance
-from ppprog.studies.builtin.two_cases import likelihood_ratio
+from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood_ratio
 
 matplotlib.use("Agg")
 Z = 1.959963984540054  # the 97.5% normal quantile
@@ -165,7 +165,7 @@ def test_likelihood_ratio_lines_are_the_closed_form() -> None:
     hrs = np.geomspace(1.0, 50.0, 40)
     rows = []
     for p in (0.2, 0.35):
-        lr = likelihood_ratio(p, hrs, n_positive=2, n_cases=2)
+        lr = two_case_likelihood_ratio(shortcut_case_probability(p, hrs), p)
         rows.append(pd.DataFrame({"hr": hrs, "likelihood_ratio": lr, "curve": f"p={p}",
                                   "bound": p**-2}))  # fmt: skip
     fig = plot_likelihood_ratio(pd.concat(rows, ignore_index=True))

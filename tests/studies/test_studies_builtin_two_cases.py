@@ -11,14 +11,8 @@ from scipy import stats
 
 from ppprog._core.errors import SpecError
 from ppprog._core.resources import data_path
+from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood_ratio
 from ppprog.studies.builtin.settings import load_settings
-from ppprog.studies.builtin.two_cases import (
-    all_positive_probability,
-    case_positive_probability,
-    estimate_pairs,
-    likelihood_ratio,
-    two_case_table,
-)
 from ppprog.studies.builtin.two_cases_study import (
     build_study,
     exact_case_probability,
@@ -32,13 +26,19 @@ from ppprog.studies.execute import run
 from ppprog.studies.studyfile import load_study
 
 
+def likelihood_ratio(p: float, h: float, *, n_positive: int = 2, n_cases: int = 2) -> float:
+    """The binomial shortcut's likelihood ratio (comparison only), through the public API."""
+    q = shortcut_case_probability(p, h)
+    return float(two_case_likelihood_ratio(q, p, n_positive=n_positive, n_cases=n_cases))
+
+
 def test_null_case_probability_is_the_population_share() -> None:
-    assert case_positive_probability(0.37, 1.0) == pytest.approx(0.37, abs=1e-15)
+    assert shortcut_case_probability(0.37, 1.0) == pytest.approx(0.37, abs=1e-15)
 
 
 def test_case_probability_is_the_odds_shift_by_hand() -> None:
     # odds 0.25/0.75 = 1/3, times 3 -> odds 1 -> probability 1/2
-    assert case_positive_probability(0.25, 3.0) == pytest.approx(0.5, abs=1e-15)
+    assert shortcut_case_probability(0.25, 3.0) == pytest.approx(0.5, abs=1e-15)
 
 
 def test_likelihood_ratio_two_of_two_is_squared_ratio() -> None:
@@ -58,28 +58,14 @@ def test_likelihood_ratio_general_counts_match_binomial_ratio() -> None:
 def test_likelihood_ratio_approaches_its_bound() -> None:
     p = 0.38
     assert likelihood_ratio(p, 1e9) == pytest.approx(p**-2, rel=1e-6)
-    tab = two_case_table(p, [1.0, 2.0, 10.0])
-    assert math.isinf(tab["hr"].iloc[-1])
-    assert tab["likelihood_ratio"].iloc[-1] == pytest.approx(p**-2, rel=1e-12)
-    assert np.all(np.diff(tab["likelihood_ratio"].to_numpy()) > 0)
-
-
-def test_all_positive_probability_is_binomial() -> None:
-    assert all_positive_probability(0.6) == pytest.approx(0.36, rel=1e-13)
-    assert all_positive_probability(0.6, 1.0, n_cases=3) == pytest.approx(0.216, rel=1e-13)
+    lrs = [likelihood_ratio(p, h) for h in (1.0, 2.0, 10.0)]
+    assert np.all(np.diff(lrs) > 0)
 
 
 @pytest.mark.parametrize(("p", "h"), [(0.0, 2.0), (1.0, 2.0), (0.5, 0.0), (0.5, -1.0)])
 def test_invalid_inputs_raise(p: float, h: float) -> None:
     with pytest.raises(SpecError):
-        case_positive_probability(p, h)
-
-
-def test_estimate_pairs_mean_and_mcse() -> None:
-    est = estimate_pairs(np.array([1, 0, 0, 1, 1, 0, 0, 0]))
-    assert est.estimate == 0.375
-    assert est.mcse == pytest.approx(math.sqrt(0.375 * 0.625 / 8), rel=1e-14)
-    assert est.z_against(0.375) == 0.0
+        shortcut_case_probability(p, h)
 
 
 def _section():  # noqa: ANN202

@@ -278,6 +278,8 @@ def shortcut_case_probability(p: float, hr: float | FloatArray) -> FloatArray:
     if not 0.0 < p < 1.0:
         raise SpecError(f"p must be in (0, 1), got {p!r}")
     h = np.asarray(hr, dtype=float)
+    if np.any(~(h > 0)):
+        raise SpecError(f"effects must be positive, got {hr!r}")
     return np.asarray(h * p / (h * p + 1.0 - p), dtype=float)
 
 
