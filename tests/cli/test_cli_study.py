@@ -206,3 +206,24 @@ def test_builtin_quick_run_summarize_and_rebuild(tmp_path, capsys):
     assert main(["study", "report", str(out)]) == EXIT_OK
     # rebuilt from the saved tables and replicates, without rerunning the simulation
     assert (out / "report.md").read_text() == first
+
+
+@pytest.mark.parametrize("name", ["two_cases", "refractory"])
+def test_claims_sections_run_as_ordinary_study_files(tmp_path, name):
+    """The claims study's sections are study files any user can run with `ppprog study run`."""
+    from ppprog._core.resources import data_path
+
+    path = data_path("studies", "claims", f"{name}.toml")
+    out = tmp_path / name
+    args = ["study", "run", str(path), "--replicates", "6", "--out", str(out), "--no-progress"]
+    assert main(args) == EXIT_OK
+    perf = pd.read_csv(out / "performance.csv")
+    assert (perf["n_total"] == 6).all()
+    if name == "two_cases":
+        # exact truths from the scenario parameters: the null's P(case ANA-high at onset)
+        from ppprog.simulate.exact import case_ana_high_from_params
+        from ppprog.studies.studyfile import load_study
+
+        params = load_study(path).scenarios[0].params
+        row = perf[(perf["scenario"] == 0) & (perf["estimand"] == "case_ana_high")].iloc[0]
+        assert row["truth"] == pytest.approx(case_ana_high_from_params(params), rel=1e-12)
