@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import ppprog.report.build as report_build
+import ppprog.cli.study as cli_study
 from ppprog.cli.main import EXIT_INPUT, EXIT_MISSING, EXIT_OK, main
 from ppprog.studies.result import StudyResult
 from ppprog.studies.studyfile import run_study_file
@@ -124,7 +124,7 @@ def claims_calls(monkeypatch, tmp_path):
         calls.append({"out": Path(out), **options})
         return Path(out)
 
-    monkeypatch.setattr(report_build, "run_claims_report", fake)
+    monkeypatch.setattr(cli_study, "run_claims", fake)
     monkeypatch.chdir(tmp_path)
     return calls
 

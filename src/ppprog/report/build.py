@@ -27,10 +27,10 @@ from ppprog._core.fmt import fmt_num
 from ppprog.report.claims_figures import claims_figures
 from ppprog.report.claims_text import headline, section_blocks
 from ppprog.report.document import Bullets, Document, FigureRef, Heading, Paragraph
-from ppprog.studies.builtin.run import ClaimsResult, run_claims_study
+from ppprog.studies.builtin.run import ClaimsResult
 from ppprog.studies.headlines import headlines_json
 
-__all__ = ["write_claims_report", "run_claims_report", "REPORT_FILES"]
+__all__ = ["write_claims_report", "REPORT_FILES"]
 
 REPORT_FILES = (
     "report.md", "report.html", "headlines.json", "manifest.json", "replicates.parquet",
@@ -130,22 +130,3 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
     if source and Path(source).is_file():
         shutil.copyfile(source, folder / "study.toml")
     return folder
-
-
-def run_claims_report(*, out: str | Path = "ppprog-report", **options: Any) -> Path:
-    """Run the built-in study and write its report folder (what ``ppprog study`` does).
-
-    Parameters
-    ----------
-    out : str or pathlib.Path, optional
-        Report folder.
-    **options
-        Passed to :func:`ppprog.studies.builtin.run.run_claims_study`
-        (``quick``, ``replicates``, ``workers``, ``scheduler``, ``seed``, ``spec``, ...).
-
-    Returns
-    -------
-    pathlib.Path
-        The folder.
-    """
-    return write_claims_report(run_claims_study(**options), out)
