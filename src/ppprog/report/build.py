@@ -25,7 +25,8 @@ from typing import Any
 
 from ppprog._core.fmt import fmt_num
 from ppprog.report.claims_figures import claims_figures
-from ppprog.report.claims_text import headline, section_blocks
+from ppprog.report.claims_summary import QUICK_LABEL, headline
+from ppprog.report.claims_text import section_blocks
 from ppprog.report.document import Bullets, Document, FigureRef, Heading, Paragraph
 from ppprog.studies.builtin.run import ClaimsResult
 from ppprog.studies.headlines import headlines_json
@@ -110,7 +111,7 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
         )
     title = "What two cases can and cannot show: ppprog's study of the report's claims"
     if result.settings["study"].get("quick"):
-        title = "[QUICK MODE: small numbers, not results] " + title
+        title = f"{QUICK_LABEL} {title}"
     doc = Document(title)
     doc.add(*_intro(result), *headline(result))
     for key, blocks in section_blocks(result).items():
