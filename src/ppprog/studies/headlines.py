@@ -238,23 +238,27 @@ def _requirement(end: str, r: Any, target: float, reps: int, mode: str) -> list[
     )
     se_ci = (r.n_simulated_upper - r.n_simulated_lower) / (2 * 1.959963984540054)
     grid = int(reps)
+    nan = float("nan")
+    per = " (divided by the simulated events per patient: no MC SE computed)"
     return [
-        Headline(f"{tag}.n_formula.{h}", float(r.n_formula), "exact", 0, mode,
+        Headline(f"{tag}.n_formula.{h}", float(r.n_formula), nan, grid, mode,
                  f"patients for {target:.0%} power, Schoenfeld's formula at the generator's HR "
-                 f"{r.hr:g} (among susceptible / non-cured patients)"),
-        Headline(f"{tag}.events.{h}", float(r.events_needed), "exact", 0, mode,
+                 f"{r.hr:g} (among susceptible / non-cured patients){per}"),
+        Headline(f"{tag}.events.{h}", float(r.events_needed),
+                 "exact" if end == "resolution" else nan, 0 if end == "resolution" else grid, mode,
                  f"events for {target:.0%} power at HR {r.hr:g}, Schoenfeld's formula"),
         Headline(f"{tag}.hr_estimand.{h}", float(r.hr_estimand),
                  "exact" if r.hr_estimand_mcse == 0 else float(r.hr_estimand * r.hr_estimand_mcse),
                  0 if r.hr_estimand_mcse == 0 else 1, mode,
                  f"true value of the estimand ({est}) at generator HR {r.hr:g}"),
-        Headline(f"{tag}.n_formula_estimand.{h}", float(r.n_formula_estimand), "exact", 0, mode,
+        Headline(f"{tag}.n_formula_estimand.{h}", float(r.n_formula_estimand), nan, grid, mode,
                  f"patients for {target:.0%} power, Schoenfeld's formula at the estimand's true "
-                 "value"),
-        Headline(f"{tag}.n_information.{h}", float(r.n_information), "exact", 0, mode,
+                 f"value{per}"),
+        Headline(f"{tag}.n_information.{h}", float(r.n_information), nan, 1, mode,
                  f"patients for {target:.0%} power, asymptotic size (z_a + z_b)^2 / (log HR^2 "
                  "x Cox information per patient) at the estimand's true value, information "
-                 "from the same large cohort"),
+                 "from the same large cohort (a formula on one large simulated cohort: no MC "
+                 "SE computed)"),
         Headline(f"{tag}.n_simulated.{h}", float(r.n_simulated), float(se_ci), grid, mode,
                  f"patients for {target:.0%} power of the Cox test, fitted probit power curve "
                  f"in sqrt(n) over the simulated sizes ({r.n_simulated_note}); MC SE from its "
