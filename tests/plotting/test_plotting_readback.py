@@ -185,3 +185,21 @@ def test_likelihood_ratio_lines_are_the_closed_form() -> None:
     assert {1.0, 3.2, 10.0} <= horizontal  # no effect and the Kass-Raftery levels
     assert ax.get_xscale() == "log"
     assert ax.get_yscale() == "log"
+
+
+def test_rejection_by_scenario_draws_the_table() -> None:
+    from ppprog.plotting.study import plot_rejection_by_scenario
+
+    frame = pd.DataFrame({
+        "label": ["a", "a", "b", "b"], "series": ["Cox", "cure", "Cox", "cure"],
+        "power": [0.8, 0.9, 0.05, 0.3], "power_mcse": [0.01, 0.02, 0.005, 0.01],
+    })  # fmt: skip
+    fig = plot_rejection_by_scenario(frame)
+    ax = fig.axes[0]
+    conts = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert [c.get_label() for c in conts] == ["Cox", "cure"]
+    np.testing.assert_array_equal(conts[0].lines[0].get_xdata(), [0.8, 0.05])
+    (bars,) = conts[1].lines[2]
+    np.testing.assert_allclose([s[0][0] for s in bars.get_segments()],
+                               [0.9 - 1.96 * 0.02, 0.3 - 1.96 * 0.01])  # fmt: skip
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]

@@ -27,7 +27,7 @@ def test_folder_structure(quick_run) -> None:  # noqa: ANN001
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
     assert pngs == sorted([
         "two_cases_likelihood_ratio", "publication_resolution", "publication_onset",
-        "immortal_time", "power_onset", "power_resolution", "report_cases_km",
+        "immortal_time", "power_onset", "power_resolution", "refractory_power", "report_cases_km",
     ])  # fmt: skip
     md = (folder / "report.md").read_text()
     for heading in ("## Summary", "## 1. What two cases can tell", "## 2. Publication",

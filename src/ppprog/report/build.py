@@ -45,6 +45,7 @@ _FIGURE_SECTION = {
     "immortal_time": "immortal_time",
     "power_onset": "requirements",
     "power_resolution": "requirements",
+    "refractory_power": "refractory",
     "report_cases_km": "report_cases",
 }
 

@@ -17,6 +17,7 @@ from ppprog.plotting.study import (
     plot_performance,
     plot_power,
     plot_published_vs_true,
+    plot_rejection_by_scenario,
 )
 from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood_ratio
 
@@ -129,6 +130,25 @@ def _cases_figure(result: ClaimsResult) -> FigureItem | None:
     return "report_cases_km", fig, cap
 
 
+def _refractory_figure(result: ClaimsResult) -> FigureItem | None:
+    tab = result.tables.get("refractory")
+    if tab is None or not len(tab):
+        return None
+    part = tab["estimand"].str.split(":").str[0]
+    frame = tab.assign(series=np.where(tab["estimand"].str.contains(":"),
+                                       tab["method"] + ", " + part, tab["method"]))  # fmt: skip
+    alpha = float(result.settings["study"]["alpha"])
+    fig = plot_rejection_by_scenario(frame, alpha=alpha,
+                                     title="Protracted or refractory: what each method detects")  # fmt: skip
+    cap = (
+        "Share of simulated registries in which each method rejects 'no effect of generalized "
+        "extent' (failed fits, including 'not identified', count as not rejecting), by "
+        "scenario: a latency hazard ratio among cases that resolve, an odds ratio of never "
+        "resolving, and the follow-up. Bars: Monte-Carlo 95% intervals."
+    )
+    return "refractory_power", fig, cap
+
+
 def claims_figures(result: ClaimsResult) -> list[FigureItem]:
     """Every figure of the claims report.
 
@@ -149,6 +169,7 @@ def claims_figures(result: ClaimsResult) -> list[FigureItem]:
         _immortal_figure(result),
         _power_figure(result, "onset"),
         _power_figure(result, "resolution"),
+        _refractory_figure(result),
         _cases_figure(result),
     ]
     return [i for i in items if i is not None]
