@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import ppprog.report.build as report_build
+import ppprog.cli.study as cli_study
 from ppprog._core.fmt import fmt_num
 from ppprog.cli.main import EXIT_INPUT, EXIT_MISSING, EXIT_OK, main
 from ppprog.studies.result import StudyResult
@@ -139,7 +139,7 @@ def claims_calls(monkeypatch, tmp_path):
         calls.append({"out": Path(out), **options})
         return Path(out)
 
-    monkeypatch.setattr(report_build, "run_claims_report", fake)
+    monkeypatch.setattr(cli_study, "run_claims", fake)
     monkeypatch.chdir(tmp_path)
     return calls
 
@@ -228,3 +228,24 @@ def test_study_help_shows_the_action_as_optional(capsys):
     out = capsys.readouterr().out
     assert out.startswith("usage: ppprog study [options] [ACTION ...]")
     assert "actions (optional: without one, the built-in study runs)" in out
+
+
+@pytest.mark.parametrize("name", ["two_cases", "refractory"])
+def test_claims_sections_run_as_ordinary_study_files(tmp_path, name):
+    """The claims study's sections are study files any user can run with `ppprog study run`."""
+    from ppprog._core.resources import data_path
+
+    path = data_path("studies", "claims", f"{name}.toml")
+    out = tmp_path / name
+    args = ["study", "run", str(path), "--replicates", "6", "--out", str(out), "--no-progress"]
+    assert main(args) == EXIT_OK
+    perf = pd.read_csv(out / "performance.csv")
+    assert (perf["n_total"] == 6).all()
+    if name == "two_cases":
+        # exact truths from the scenario parameters: the null's P(case ANA-high at onset)
+        from ppprog.simulate.exact import case_ana_high_from_params
+        from ppprog.studies.studyfile import load_study
+
+        params = load_study(path).scenarios[0].params
+        row = perf[(perf["scenario"] == 0) & (perf["estimand"] == "case_ana_high")].iloc[0]
+        assert row["truth"] == pytest.approx(case_ana_high_from_params(params), rel=1e-12)

@@ -18,7 +18,7 @@ from matplotlib.container import ErrorbarContainer
 from ppprog import Estimand, Method, Study, kaplan_meier, run_study
 from ppprog.plotting.km import plot_km
 from ppprog.plotting.study import plot_likelihood_ratio, plot_performance
-from ppprog.studies.builtin.two_cases import likelihood_ratio
+from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood_ratio
 
 matplotlib.use("Agg")
 Z = 1.959963984540054  # the 97.5% normal quantile
@@ -165,7 +165,7 @@ def test_likelihood_ratio_lines_are_the_closed_form() -> None:
     hrs = np.geomspace(1.0, 50.0, 40)
     rows = []
     for p in (0.2, 0.35):
-        lr = likelihood_ratio(p, hrs, n_positive=2, n_cases=2)
+        lr = two_case_likelihood_ratio(shortcut_case_probability(p, hrs), p)
         rows.append(pd.DataFrame({"hr": hrs, "likelihood_ratio": lr, "curve": f"p={p}",
                                   "bound": p**-2}))  # fmt: skip
     fig = plot_likelihood_ratio(pd.concat(rows, ignore_index=True))
@@ -185,3 +185,21 @@ def test_likelihood_ratio_lines_are_the_closed_form() -> None:
     assert {1.0, 3.2, 10.0} <= horizontal  # no effect and the Kass-Raftery levels
     assert ax.get_xscale() == "log"
     assert ax.get_yscale() == "log"
+
+
+def test_rejection_by_scenario_draws_the_table() -> None:
+    from ppprog.plotting.study import plot_rejection_by_scenario
+
+    frame = pd.DataFrame({
+        "label": ["a", "a", "b", "b"], "series": ["Cox", "cure", "Cox", "cure"],
+        "power": [0.8, 0.9, 0.05, 0.3], "power_mcse": [0.01, 0.02, 0.005, 0.01],
+    })  # fmt: skip
+    fig = plot_rejection_by_scenario(frame)
+    ax = fig.axes[0]
+    conts = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert [c.get_label() for c in conts] == ["Cox", "cure"]
+    np.testing.assert_array_equal(conts[0].lines[0].get_xdata(), [0.8, 0.05])
+    (bars,) = conts[1].lines[2]
+    np.testing.assert_allclose([s[0][0] for s in bars.get_segments()],
+                               [0.9 - 1.96 * 0.02, 0.3 - 1.96 * 0.01])  # fmt: skip
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]

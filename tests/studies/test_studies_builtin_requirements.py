@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,6 +18,7 @@ from ppprog.studies.builtin.requirements import (
 )
 from ppprog.studies.builtin.settings import default_spec_path, load_settings
 from ppprog.studies.power import schoenfeld_events, schoenfeld_power
+from ppprog.studies.power_curve import fit_power_curve
 
 
 def _fake_rows(power_by_n: dict[int, float], hr: float = 0.5, reps: int = 20) -> pd.DataFrame:
@@ -43,18 +43,25 @@ def test_power_table_counts_and_formula() -> None:
     assert pw["formula_power"].iloc[1] == pytest.approx(schoenfeld_power(0.5, 200.0, allocation=a))
 
 
-def test_requirement_interpolates_on_log_n() -> None:
+def test_requirement_uses_the_fitted_power_curve() -> None:
+    """The simulated size is the probit power curve's (no interpolation without an error)."""
     table = _fake_rows({100: 0.25, 400: 0.6, 1600: 0.95})
     req = requirement_table(power_table(table, "resolution", alpha=0.05), target=0.8, alpha=0.05)
-    expect = math.exp(math.log(400) + (0.8 - 0.6) * (math.log(1600) - math.log(400)) / (0.95 - 0.6))
-    assert req["n_simulated"].iloc[0] == pytest.approx(expect)
+    curve = fit_power_curve([100, 400, 1600], [5, 12, 19], [20, 20, 20], target=0.8)
+    assert req["n_simulated"].iloc[0] == pytest.approx(curve.n_target, rel=1e-12)
+    assert req["n_simulated_lower"].iloc[0] == pytest.approx(curve.lower, rel=1e-12)
+    assert req["n_simulated_upper"].iloc[0] == pytest.approx(curve.upper, rel=1e-12)
+    assert req["n_simulated_lower"].iloc[0] < 400 * 2 < req["n_simulated_upper"].iloc[0]
     a = float(req["allocation"].iloc[0])
     assert req["events_needed"].iloc[0] == pytest.approx(schoenfeld_events(0.5, allocation=a))
     assert req["n_formula"].iloc[0] == pytest.approx(req["events_needed"].iloc[0] / 0.5)
+    # without a truth the estimand is the generator's HR
+    assert req["hr_estimand"].iloc[0] == 0.5
+    assert req["n_formula_estimand"].iloc[0] == pytest.approx(req["n_formula"].iloc[0])
     low = requirement_table(power_table(_fake_rows({100: 0.1, 400: 0.3}), "resolution", alpha=0.05),
                             target=0.8, alpha=0.05)  # fmt: skip
-    assert np.isnan(low["n_simulated"].iloc[0])
-    assert low["n_simulated_note"].iloc[0] == "more than 400"
+    assert low["n_simulated"].iloc[0] > 400
+    assert low["n_simulated_note"].iloc[0] == "extrapolated"
 
 
 def test_resolution_power_methods_run_and_failures_are_kept() -> None:

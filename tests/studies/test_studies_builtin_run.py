@@ -27,11 +27,12 @@ def test_folder_structure(quick_run) -> None:  # noqa: ANN001
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
     assert pngs == sorted([
         "two_cases_likelihood_ratio", "publication_resolution", "publication_onset",
-        "immortal_time", "power_onset", "power_resolution", "report_cases_km",
+        "immortal_time", "power_onset", "power_resolution", "refractory_power", "report_cases_km",
     ])  # fmt: skip
     md = (folder / "report.md").read_text()
     for heading in ("## Summary", "## 1. What two cases can tell", "## 2. Publication",
-                    "## 3. Drug switches", "## 4. What it would take", "## 5. The report's own"):  # fmt: skip
+                    "## 3. Drug switches", "## 4. What it would take",
+                    "## 5. Protracted or refractory", "## 6. The report's own"):  # fmt: skip
         assert heading in md
     for png in pngs:
         assert f"](figures/{png}.png)" in md
@@ -43,8 +44,10 @@ def test_folder_structure(quick_run) -> None:  # noqa: ANN001
     assert manifest["seed"] == result.settings["study"]["seed"]
     assert set(manifest["sections"]) == {
         "two_cases", "publication_resolution", "publication_onset", "immortal_time",
-        "requirements_onset", "requirements_resolution",
+        "requirements_onset", "requirements_resolution", "refractory",
     }  # fmt: skip
+    headlines = json.loads((folder / "headlines.json").read_text())
+    assert [h["id"] for h in headlines] == [h.id for h in result.headlines]
 
 
 def test_replicate_table_round_trips(quick_run) -> None:  # noqa: ANN001
@@ -63,13 +66,18 @@ def test_numbers_recompute_from_the_replicates(quick_run) -> None:  # noqa: ANN0
     table = pd.read_parquet(folder / "replicates.parquet")
     md = (folder / "report.md").read_text()
     # section 1: simulated P(both ANA-high) is the mean of the per-replicate indicators
-    s1 = table[(table["section"] == "two_cases") & (table["estimand"] == "all_positive")]
+    # (every scenario: the null and each mechanism and effect)
+    s1 = table[(table["section"] == "two_cases") & (table["estimand"] == "cases_all_ana_high")]
     s1 = s1[s1["status"] == "converged"]
-    check = pd.read_csv(folder / "tables" / "two_cases_check.csv").set_index("estimand")
-    assert check.loc["all_positive", "simulated"] == pytest.approx(s1["estimate"].mean(), rel=1e-12)
-    assert check.loc["all_positive", "replicates"] == len(s1)
-    p = check.loc["case_positive_share", "exact"]
-    assert check.loc["all_positive", "exact"] == pytest.approx(p**2, rel=1e-12)
+    checks = pd.read_csv(folder / "tables" / "two_cases_check.csv")
+    for (mech, eff), grp in checks.groupby(["mechanism", "effect"]):
+        check = grp.set_index("estimand")
+        g = s1[(s1["mechanism"] == mech) & (s1["effect"] == eff)]
+        assert check.loc["cases_all_ana_high", "simulated"] == pytest.approx(g["estimate"].mean(), rel=1e-12)
+        assert check.loc["cases_all_ana_high", "replicates"] == len(g)
+        p = check.loc["case_ana_high", "exact"]
+        assert check.loc["cases_all_ana_high", "exact"] == pytest.approx(p**2, rel=1e-12)
+    check = checks[checks["mechanism"] == "none"].set_index("estimand")
     # section 3: bias per encoding is mean(estimate) - truth over converged fits
     imm = pd.read_csv(folder / "tables" / "immortal_time.csv")
     s3 = table[(table["section"] == "immortal_time") & (table["estimand"] == "switches")]
@@ -90,10 +98,9 @@ def test_numbers_recompute_from_the_replicates(quick_run) -> None:  # noqa: ANN0
         hit = (g["status"] == "converged") & (g["p"] <= alpha)
         assert row.power == pytest.approx(hit.mean(), abs=1e-12)
     # the report prints these numbers
-    both = check.loc["all_positive"]
-    assert f"{both['exact']:.3g}" in md
+    assert f"p = {check.loc['case_ana_high', 'exact']:.3g} (exact)" in md
     naive = imm[imm["method"].str.contains("naive")].iloc[-1]
-    assert f"HR {naive['hr']:.3g} per switch" in md
+    assert f"per switch by {naive['bias']:.3g} (MC SE" in md
 
 
 def test_report_cases_section(quick_run) -> None:  # noqa: ANN001
@@ -110,7 +117,11 @@ def test_report_cases_section(quick_run) -> None:  # noqa: ANN001
 def test_summary_and_text(quick_run) -> None:  # noqa: ANN001
     result, _ = quick_run
     summary = result.summary
-    assert set(summary["section"]) >= {"two cases", "publication", "switches"}
+    assert set(summary["section"]) >= {"two_cases", "publication", "switches", "requirements"}
     check = result.tables["two_cases_check"]
-    assert summary["value"].iloc[0] == check["simulated"].iloc[0]
+    null = check[(check["mechanism"] == "none") & (check["estimand"] == "case_ana_high")]
+    assert summary["value"].iloc[0] == null["exact"].iloc[0]
+    assert summary["value"].iloc[1] == null["simulated"].iloc[0]
+    assert summary["mcse"].iloc[1] == null["mcse"].iloc[0]
+    assert list(summary["item"]) == [h.id for h in result.headlines]
     assert "Built-in study of the report's claims" in str(result)

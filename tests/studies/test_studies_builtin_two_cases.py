@@ -5,35 +5,40 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from ppprog._core.errors import SpecError
-from ppprog.studies.builtin.ana_exact import ana_high_probability, case_ana_high_probability
-from ppprog.studies.builtin.common import cohort_spec
+from ppprog._core.resources import data_path
+from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood_ratio
 from ppprog.studies.builtin.settings import load_settings
-from ppprog.studies.builtin.two_cases import (
-    all_positive_probability,
-    case_positive_probability,
-    estimate_pairs,
-    likelihood_ratio,
-    two_case_table,
-)
 from ppprog.studies.builtin.two_cases_study import (
     build_study,
     exact_case_probability,
-    two_case_generator,
-    two_case_method,
+    spec_changes,
+    summarize,
+    with_mechanism,
 )
+from ppprog.studies.case_methods import ana_high_at_onset
+from ppprog.studies.cohorts import onset_cohorts
+from ppprog.studies.execute import run
+from ppprog.studies.studyfile import load_study
+
+
+def likelihood_ratio(p: float, h: float, *, n_positive: int = 2, n_cases: int = 2) -> float:
+    """The binomial shortcut's likelihood ratio (comparison only), through the public API."""
+    q = shortcut_case_probability(p, h)
+    return float(two_case_likelihood_ratio(q, p, n_positive=n_positive, n_cases=n_cases))
 
 
 def test_null_case_probability_is_the_population_share() -> None:
-    assert case_positive_probability(0.37, 1.0) == pytest.approx(0.37, abs=1e-15)
+    assert shortcut_case_probability(0.37, 1.0) == pytest.approx(0.37, abs=1e-15)
 
 
 def test_case_probability_is_the_odds_shift_by_hand() -> None:
     # odds 0.25/0.75 = 1/3, times 3 -> odds 1 -> probability 1/2
-    assert case_positive_probability(0.25, 3.0) == pytest.approx(0.5, abs=1e-15)
+    assert shortcut_case_probability(0.25, 3.0) == pytest.approx(0.5, abs=1e-15)
 
 
 def test_likelihood_ratio_two_of_two_is_squared_ratio() -> None:
@@ -53,89 +58,92 @@ def test_likelihood_ratio_general_counts_match_binomial_ratio() -> None:
 def test_likelihood_ratio_approaches_its_bound() -> None:
     p = 0.38
     assert likelihood_ratio(p, 1e9) == pytest.approx(p**-2, rel=1e-6)
-    tab = two_case_table(p, [1.0, 2.0, 10.0])
-    assert math.isinf(tab["hr"].iloc[-1])
-    assert tab["likelihood_ratio"].iloc[-1] == pytest.approx(p**-2, rel=1e-12)
-    assert np.all(np.diff(tab["likelihood_ratio"].to_numpy()) > 0)
-
-
-def test_all_positive_probability_is_binomial() -> None:
-    assert all_positive_probability(0.6) == pytest.approx(0.36, rel=1e-13)
-    assert all_positive_probability(0.6, 1.0, n_cases=3) == pytest.approx(0.216, rel=1e-13)
+    lrs = [likelihood_ratio(p, h) for h in (1.0, 2.0, 10.0)]
+    assert np.all(np.diff(lrs) > 0)
 
 
 @pytest.mark.parametrize(("p", "h"), [(0.0, 2.0), (1.0, 2.0), (0.5, 0.0), (0.5, -1.0)])
 def test_invalid_inputs_raise(p: float, h: float) -> None:
     with pytest.raises(SpecError):
-        case_positive_probability(p, h)
+        shortcut_case_probability(p, h)
 
 
-def test_estimate_pairs_mean_and_mcse() -> None:
-    est = estimate_pairs(np.array([1, 0, 0, 1, 1, 0, 0, 0]))
-    assert est.estimate == 0.375
-    assert est.mcse == pytest.approx(math.sqrt(0.375 * 0.625 / 8), rel=1e-14)
-    assert est.z_against(0.375) == 0.0
-
-
-def _section_spec():  # noqa: ANN202
+def _section():  # noqa: ANN202
     settings = load_settings(quick=True)
-    return settings, cohort_spec("onset", settings["two_cases"]["spec_changes"])
-
-
-def test_exact_ana_probability_matches_brute_force_draws() -> None:
-    """The quadrature against direct draws of the same process, written independently."""
-    _, spec = _section_spec()
-    a, base = spec.onset.ana, spec.onset.baseline
-    rng = np.random.default_rng(np.random.SeedSequence(7101))
-    n = 400_000
-    f60 = 1.0 - float(base.survival(np.array([60.0]))[0])
-    t = base.inverse(-np.log1p(-rng.random(n) * f60))
-    keys = sorted(a.baseline)
-    t0 = np.asarray(keys, float)[rng.choice(len(keys), n, p=[a.baseline[k] for k in keys])]
-    conv = rng.random(n) < a.convert["infliximab"]
-    tc = np.where(
-        conv,
-        a.convert_median["infliximab"] * np.exp(a.convert_sigma * rng.standard_normal(n)),
-        np.inf,
-    )
-    k = np.clip(
-        np.rint(a.titer_log2_mean["infliximab"] + a.titer_log2_sd * rng.standard_normal(n)),
-        1,
-        len(a.ladder) - 1,
-    )
-    high_c = np.maximum(t0, np.asarray(a.ladder, float)[k.astype(int)]) >= a.threshold
-    rev = conv & (rng.random(n) < a.revert)
-    tr = np.where(rev, tc + rng.exponential(a.revert_median / math.log(2), n), np.inf)
-    high = np.where((t >= tc) & (t < tr), high_c, t0 >= a.threshold)
-    p_exact = case_ana_high_probability(a, "infliximab", base, 60.0)
-    se = math.sqrt(p_exact * (1 - p_exact) / n)
-    assert abs(high.mean() - p_exact) < 4 * se
-    # at time 0 only the start titer counts
-    start_high = sum(v for key, v in a.baseline.items() if key >= a.threshold)
-    assert float(ana_high_probability(a, "infliximab", np.array([0.0]))[0]) == pytest.approx(
-        start_high
-    )
-
-
-def test_exact_binomial_agrees_with_the_onset_generator() -> None:
-    """Known answer for section 1: simulated P(both ANA-high) and P(case ANA-high) within MC error."""
-    settings, _ = _section_spec()
     study = build_study(settings)
-    params = dict(study.scenarios[0].params)
-    data = two_case_generator(params, replicates=400, seed=20261124, scenario=0, first_replicate=0)
-    out = two_case_method(data)
-    p = exact_case_probability(settings["two_cases"]["spec_changes"])
-    both = out[(out["estimand"] == "all_positive") & (out["status"] == "converged")]["estimate"]
-    z_both = (both.mean() - p**2) / (both.std(ddof=1) / math.sqrt(len(both)))
+    return settings, study, spec_changes(study)
+
+
+@pytest.mark.parametrize("scenario", [0, 1, 3])
+def test_exact_binomial_agrees_with_the_onset_generator(scenario: int) -> None:
+    """Known answer for section 1 (null, hazard HR 2, susceptibility OR 2): within MC error."""
+    _, study, changes = _section()
+    params = dict(study.scenarios[scenario].params)
+    data = onset_cohorts(params, replicates=400, seed=20261124, scenario=scenario,
+                         first_replicate=0)  # fmt: skip
+    out = ana_high_at_onset(data, n_cases=2)
+    mech = with_mechanism(pd.DataFrame([params])).iloc[0]
+    p = exact_case_probability(changes, mech["mechanism"], mech["effect"])
+    truth = study.estimand("case_ana_high").true_value(params, None)
+    assert p == pytest.approx(truth, rel=1e-12)
+    assert study.estimand("cases_all_ana_high").true_value(params, None) == pytest.approx(p**2)
+    both = out[(out["estimand"] == "cases_all_ana_high") & (out["status"] == "converged")]
+    z_both = (both["estimate"].mean() - p**2) / (both["estimate"].std(ddof=1) / math.sqrt(len(both)))
     assert abs(z_both) < 3.5
-    share = out[(out["estimand"] == "case_positive_share") & (out["status"] == "converged")][
-        "estimate"
-    ]
+    share = out[(out["estimand"] == "case_ana_high") & (out["status"] == "converged")]["estimate"]
     z = (share.mean() - p) / (share.std(ddof=1) / math.sqrt(len(share)))
     assert abs(z) < 3.5
     assert (out[out["estimand"] == "n_cases"]["estimate"] >= 2).mean() > 0.95
 
 
+def test_method_counts_by_hand() -> None:
+    """Three cohorts with known cases: shares of ANA-high cases and of all-high pairs."""
+
+    class Chunk:
+        breaks = np.array([[[1.0, np.inf]] * 4] * 3)
+        segments = {"ana_high": np.array([[[0.0, 1.0, 0.0]] * 4] * 3)}
+        time = np.array([[2.0, 0.5, 3.0, 4.0], [2.0, 2.0, 2.0, 2.0], [0.5, 9.0, 9.0, 9.0]])
+        event = np.array([[1, 1, 1, 0], [1, 1, 1, 1], [1, 0, 0, 0]])
+
+    out = ana_high_at_onset(Chunk(), n_cases=2)
+    share = out[out["estimand"] == "case_ana_high"]["estimate"].to_numpy()
+    pairs = out[out["estimand"] == "cases_all_ana_high"]["estimate"].to_numpy()
+    np.testing.assert_allclose(share[:2], [2 / 3, 1.0])
+    np.testing.assert_allclose(pairs[:2], [0.0, 1.0])  # pair (high, low); pairs (h, h), (h, h)
+    assert out[out["estimand"] == "case_ana_high"]["status"].iloc[2] == "no_events"
+
+
+def test_section_is_an_ordinary_study_file() -> None:
+    """The shipped file loads and runs like any study; scenarios get mechanism and effect."""
+    plain = load_study(data_path("studies", "claims", "two_cases.toml"))
+    assert plain.generator == "onset"
+    settings, study, changes = _section()
+    labels = with_mechanism(pd.DataFrame([s.params for s in study.scenarios]))
+    assert list(zip(labels["mechanism"], labels["effect"])) == [
+        ("none", 1.0), ("hazard", 2.0), ("hazard", 10.0), ("susceptibility", 2.0),
+        ("susceptibility", 10.0)]  # fmt: skip
+    res = run(study, backend="serial", progress=False)
+    perf = res.performance()
+    scored = perf[perf["estimand"] != "n_cases"]
+    assert np.all(np.abs(scored["bias"] / scored["bias_mcse"]) < 3.5)
+    tabs = summarize(res.replicates, settings, changes)
+    check = tabs["two_cases_check"]
+    assert set(check["mechanism"]) == {"none", "hazard", "susceptibility"}
+    np.testing.assert_allclose(np.sort(check["z"]),
+                               np.sort((scored["bias"] / scored["bias_mcse"]).to_numpy()),
+                               rtol=1e-9)  # fmt: skip
+    exact = tabs["two_cases_exact"]
+    null = (check["mechanism"] == "none") & (check["estimand"] == "case_ana_high")
+    p = float(check.loc[null, "exact"].iloc[0])
+    short = exact[(exact["mechanism"] == "shortcut") & (exact["effect"] == 2.0)].iloc[0]
+    assert short["likelihood_ratio"] == pytest.approx(likelihood_ratio(p, 2.0), rel=1e-12)
+    hz = exact[(exact["mechanism"] == "hazard") & (exact["effect"] == 2.0)].iloc[0]
+    assert hz["likelihood_ratio"] == pytest.approx((hz["p_case_positive"] / p) ** 2, rel=1e-12)
+    assert hz["likelihood_ratio"] < short["likelihood_ratio"]
+
+
 def test_exact_probability_refuses_a_mixed_agent_spec() -> None:
     with pytest.raises(SpecError, match="one agent"):
         exact_case_probability({})
+    with pytest.raises(SpecError, match="unknown mechanism"):
+        exact_case_probability(_section()[2], "both", 2.0)

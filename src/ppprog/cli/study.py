@@ -22,7 +22,7 @@ from typing import Any
 from ppprog._core.errors import PpprogError
 from ppprog._core.specfile import SpecFile, load_spec_file
 
-__all__ = ["register"]
+__all__ = ["register", "run_claims"]
 
 _DEFAULT_OUT = "ppprog-report"
 _EPILOG = """\
@@ -128,16 +128,35 @@ def _run(args: argparse.Namespace) -> int:
         doc = load_spec_file(path)
         if not _is_claims_file(doc):
             return _run_file(doc, args)
-    from ppprog.report.build import run_claims_report
-
     out = Path(args.out or _DEFAULT_OUT)
-    folder = run_claims_report(
+    folder = run_claims(
         out=out, spec=args.file, quick=args.quick, replicates=args.replicates,
         workers=args.workers, scheduler=args.scheduler, seed=args.seed,
         chunk_size=args.chunk_size, progress=not args.no_progress,
     )  # fmt: skip
     print(f"report written to {folder}/ (report.md, report.html, figures/, tables/)")
     return 0
+
+
+def run_claims(*, out: Path, **options: Any) -> Path:
+    """Run the claims study (studies layer), then write its report (report layer).
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        Report folder.
+    **options
+        Passed to :func:`ppprog.studies.builtin.run.run_claims_study`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    from ppprog.report.build import write_claims_report
+    from ppprog.studies.builtin.run import run_claims_study
+
+    return write_claims_report(run_claims_study(**options), out)
 
 
 def _backend(args: argparse.Namespace) -> dict[str, Any]:

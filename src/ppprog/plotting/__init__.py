@@ -14,6 +14,7 @@ from ppprog.plotting.study import (
     plot_performance,
     plot_power,
     plot_published_vs_true,
+    plot_rejection_by_scenario,
 )
 from ppprog.plotting.timeline import plot_timeline
 
@@ -26,6 +27,7 @@ __all__ = [
     "plot_forest",
     "plot_km",
     "plot_likelihood_ratio",
+    "plot_rejection_by_scenario",
     "plot_performance",
     "plot_power",
     "plot_published_vs_true",

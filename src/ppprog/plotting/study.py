@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_power", "plot_performance", "plot_published_vs_true", "plot_likelihood_ratio"]
+__all__ = [
+    "plot_power", "plot_performance", "plot_published_vs_true", "plot_likelihood_ratio",
+    "plot_rejection_by_scenario",
+]  # fmt: skip
 
 _Z = 1.959963984540054
 _COLORS = ("#1b6ca8", "#d1495b", "#2e933c", "#8e6c8a", "#edae49", "#00798c")
@@ -299,3 +302,56 @@ def _plain_log_ticks(ax: Axes) -> None:
             axis.set_major_locator(FixedLocator(ticks))
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         axis.set_minor_formatter(NullFormatter())
+
+
+def plot_rejection_by_scenario(
+    frame: pd.DataFrame,
+    *,
+    label: str = "label",
+    series: str = "series",
+    power: str = "power",
+    mcse: str = "power_mcse",
+    alpha: float = 0.05,
+    title: str = "",
+) -> Figure:
+    """Rejection rate (power, or type-I error) per scenario and series, with MC error bars.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per scenario and series; columns ``label`` (the scenario,
+        labelled by its parameters), ``series`` (method and estimand),
+        ``power`` and ``mcse``.
+    label, series, power, mcse : str, optional
+        Column names.
+    alpha : float, optional
+        Significance level, drawn as a reference line.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _require(frame, [label, series, power, mcse], "plot_rejection_by_scenario")
+    labels = list(dict.fromkeys(frame[label]))
+    kinds = list(dict.fromkeys(frame[series]))
+    fig = _figure(7.6, 0.75 * len(labels) + 1.9)
+    ax = fig.subplots()
+    base = np.arange(len(labels))[::-1].astype(float)
+    offsets = np.linspace(0.24, -0.24, len(kinds)) if len(kinds) > 1 else np.zeros(1)
+    for k, kind in enumerate(kinds):
+        sub = frame[frame[series] == kind].set_index(label).reindex(labels)
+        ax.errorbar(
+            sub[power].to_numpy(float), base + offsets[k], xerr=1.96 * sub[mcse].to_numpy(float),
+            fmt=_MARKERS[k % 6], color=_COLORS[k % 6], ms=5, capsize=3, lw=1.4, label=str(kind),
+        )  # fmt: skip
+    ax.axvline(alpha, color="k", ls=":", lw=0.9, label=f"alpha = {alpha:g}")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_yticks(base, labels, fontsize=8)
+    ax.set_xlabel("share of replicates with p <= alpha (MC 95% interval)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig

@@ -8,6 +8,8 @@ Layout of the folder (default ``ppprog-report/``)::
     tables/*.csv         every summary table, full precision
     replicates.parquet   per-replicate results of every simulated section
     replicates.csv       the same as CSV
+    headlines.json       every number of the summary: id, estimate, MC SE (or "exact"),
+                         replicates, mode, definition (the summary is rendered from it)
     manifest.json        seeds, options, versions, timings, section manifests
     study.toml           copy of the study file that was run
 
@@ -23,13 +25,18 @@ from typing import Any
 
 from ppprog._core.fmt import fmt_num
 from ppprog.report.claims_figures import claims_figures
-from ppprog.report.claims_text import headline, section_blocks
+from ppprog.report.claims_summary import QUICK_LABEL, headline
+from ppprog.report.claims_text import section_blocks
 from ppprog.report.document import Bullets, Document, FigureRef, Heading, Paragraph
-from ppprog.studies.builtin.run import ClaimsResult, run_claims_study
+from ppprog.studies.builtin.run import ClaimsResult
+from ppprog.studies.headlines import headlines_json
 
-__all__ = ["write_claims_report", "run_claims_report", "REPORT_FILES"]
+__all__ = ["write_claims_report", "REPORT_FILES"]
 
-REPORT_FILES = ("report.md", "report.html", "manifest.json", "replicates.parquet", "replicates.csv")
+REPORT_FILES = (
+    "report.md", "report.html", "headlines.json", "manifest.json", "replicates.parquet",
+    "replicates.csv",
+)  # fmt: skip
 
 _FIGURE_SECTION = {
     "two_cases_likelihood_ratio": "two_cases",
@@ -38,6 +45,7 @@ _FIGURE_SECTION = {
     "immortal_time": "immortal_time",
     "power_onset": "requirements",
     "power_resolution": "requirements",
+    "refractory_power": "refractory",
     "report_cases_km": "report_cases",
 }
 
@@ -102,7 +110,10 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
         by_section.setdefault(_FIGURE_SECTION.get(name, "other"), []).append(
             FigureRef(name, caption)
         )
-    doc = Document("What two cases can and cannot show: ppprog's study of the report's claims")
+    title = "What two cases can and cannot show: ppprog's study of the report's claims"
+    if result.settings["study"].get("quick"):
+        title = f"{QUICK_LABEL} {title}"
+    doc = Document(title)
     doc.add(*_intro(result), *headline(result))
     for key, blocks in section_blocks(result).items():
         doc.add(*blocks, *by_section.get(key, []))
@@ -113,6 +124,7 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
         table.to_csv(tabdir / f"{name}.csv", index=False, float_format="%.17g")
     result.replicates.to_parquet(folder / "replicates.parquet", index=False)
     result.replicates.to_csv(folder / "replicates.csv", index=False, float_format="%.17g")
+    (folder / "headlines.json").write_text(headlines_json(result.headlines), encoding="utf-8")
     (folder / "manifest.json").write_text(
         json.dumps(result.manifest, indent=2, default=str), encoding="utf-8"
     )
@@ -120,22 +132,3 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
     if source and Path(source).is_file():
         shutil.copyfile(source, folder / "study.toml")
     return folder
-
-
-def run_claims_report(*, out: str | Path = "ppprog-report", **options: Any) -> Path:
-    """Run the built-in study and write its report folder (what ``ppprog study`` does).
-
-    Parameters
-    ----------
-    out : str or pathlib.Path, optional
-        Report folder.
-    **options
-        Passed to :func:`ppprog.studies.builtin.run.run_claims_study`
-        (``quick``, ``replicates``, ``workers``, ``scheduler``, ``seed``, ``spec``, ...).
-
-    Returns
-    -------
-    pathlib.Path
-        The folder.
-    """
-    return write_claims_report(run_claims_study(**options), out)

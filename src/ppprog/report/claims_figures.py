@@ -17,8 +17,9 @@ from ppprog.plotting.study import (
     plot_performance,
     plot_power,
     plot_published_vs_true,
+    plot_rejection_by_scenario,
 )
-from ppprog.studies.builtin.two_cases import likelihood_ratio
+from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood_ratio
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,26 +34,30 @@ FigureItem = tuple[str, "Figure", str]
 def _lr_figure(result: ClaimsResult) -> FigureItem:
     sec = result.settings["two_cases"]
     k, kpos = int(sec["n_cases"]), int(sec["n_positive"])
-    check = result.tables["two_cases_check"].set_index("estimand")
-    p_model = float(check.loc["case_positive_share", "exact"])
-    hrs = np.geomspace(1.0, 50.0, 40)
+    exact = result.tables["two_cases_exact"]
+    p_model = float(exact["p_case_positive"].iloc[0])
+    bound = p_model ** (-kpos) if kpos == k else np.nan
     rows = []
-    for p, label in [(p_model, f"p = {p_model:.2f} (this study's onset model)")] + [
-        (float(q), f"p = {q:.2f} (published share)") for q in sec["sensitivity_p"]
-    ]:
-        lr = likelihood_ratio(p, hrs, n_positive=kpos, n_cases=k)
-        bound = p ** (-kpos) if kpos == k else np.nan
-        rows.append(
-            pd.DataFrame({"hr": hrs, "likelihood_ratio": lr, "curve": label, "bound": bound})
-        )
+    for mech, label in (("hazard", "exact, hazard mechanism (HR)"),
+                        ("susceptibility", "exact, susceptibility mechanism (OR)")):  # fmt: skip
+        sub = exact[exact["mechanism"] == mech]
+        rows.append(pd.DataFrame({"hr": sub["effect"], "likelihood_ratio": sub["likelihood_ratio"],
+                                  "curve": label, "bound": bound}))  # fmt: skip
+    hrs = np.geomspace(1.0, 50.0, 40)
+    lr = two_case_likelihood_ratio(shortcut_case_probability(p_model, hrs), p_model,
+                                   n_positive=kpos, n_cases=k)  # fmt: skip
+    rows.append(pd.DataFrame({"hr": hrs, "likelihood_ratio": lr,
+                              "curve": "binomial shortcut (comparison only)", "bound": bound}))  # fmt: skip
     fig = plot_likelihood_ratio(
         pd.concat(rows, ignore_index=True),
         title=f"What {kpos} ANA-high cases out of {k} say about ANA as a risk factor",
     )
     cap = (
-        f"Likelihood ratio (Bayes factor) of {kpos} ANA-high cases out of {k} for 'ANA-high "
-        "multiplies the onset hazard by HR' against 'no effect', by the share p of treated "
-        "patients who are ANA-high; dotted lines are the limits 1/p^2 as HR grows."
+        f"Likelihood ratio (Bayes factor) of {kpos} ANA-high cases out of {k} against 'no "
+        f"effect', exact under the simulated onset model (p = {p_model:.3f} under the null), for "
+        "an ANA effect on the onset hazard of susceptible patients (HR) or on susceptibility "
+        "(OR); the binomial shortcut hr p / (hr p + 1 - p) for comparison only; the dotted line "
+        "is the limit 1/p^2."
     )
     return "two_cases_likelihood_ratio", fig, cap
 
@@ -125,6 +130,25 @@ def _cases_figure(result: ClaimsResult) -> FigureItem | None:
     return "report_cases_km", fig, cap
 
 
+def _refractory_figure(result: ClaimsResult) -> FigureItem | None:
+    tab = result.tables.get("refractory")
+    if tab is None or not len(tab):
+        return None
+    part = tab["estimand"].str.split(":").str[0]
+    frame = tab.assign(series=np.where(tab["estimand"].str.contains(":"),
+                                       tab["method"] + ", " + part, tab["method"]))  # fmt: skip
+    alpha = float(result.settings["study"]["alpha"])
+    fig = plot_rejection_by_scenario(frame, alpha=alpha,
+                                     title="Protracted or refractory: what each method detects")  # fmt: skip
+    cap = (
+        "Share of simulated registries in which each method rejects 'no effect of generalized "
+        "extent' (failed fits, including 'not identified', count as not rejecting), by "
+        "scenario: a latency hazard ratio among cases that resolve, an odds ratio of never "
+        "resolving, and the follow-up. Bars: Monte-Carlo 95% intervals."
+    )
+    return "refractory_power", fig, cap
+
+
 def claims_figures(result: ClaimsResult) -> list[FigureItem]:
     """Every figure of the claims report.
 
@@ -145,6 +169,7 @@ def claims_figures(result: ClaimsResult) -> list[FigureItem]:
         _immortal_figure(result),
         _power_figure(result, "onset"),
         _power_figure(result, "resolution"),
+        _refractory_figure(result),
         _cases_figure(result),
     ]
     return [i for i in items if i is not None]

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from ppprog._core.fmt import fmt_num
-from ppprog.report.document import Block, Bullets, Heading, Paragraph, Table
+from ppprog.report.document import Block, Heading, Paragraph, Table
 from ppprog.report.tables import Column, format_table
 
 if TYPE_CHECKING:
     from ppprog.studies.builtin.run import ClaimsResult
 
-__all__ = ["headline", "section_blocks", "fmt_hr_interval"]
+__all__ = ["section_blocks", "fmt_hr_interval"]
 
 
 def _f(x: float, d: int = 3) -> str:
@@ -39,94 +39,6 @@ def _row(frame: pd.DataFrame, **match: Any) -> pd.Series:
     return frame[sel].iloc[0]
 
 
-def _two_cases_facts(res: ClaimsResult) -> dict[str, Any]:
-    check = res.tables["two_cases_check"].set_index("estimand")
-    exact = res.tables["two_cases_exact"]
-    finite = exact[np.isfinite(exact["hr"])]
-    return {
-        "p": float(check.loc["case_positive_share", "exact"]),
-        "p_sim": check.loc["case_positive_share"],
-        "both": check.loc["all_positive"],
-        "lr2": float(_row(finite, hr=2.0)["likelihood_ratio"])
-        if (finite["hr"] == 2.0).any()
-        else np.nan,
-        "lr_max_finite": finite.iloc[-1],
-        "bound": float(exact["likelihood_ratio"].iloc[-1]),
-    }
-
-
-def headline(res: ClaimsResult) -> list[Block]:
-    """The summary bullets at the top of the report.
-
-    Parameters
-    ----------
-    res : ClaimsResult
-        A finished run.
-
-    Returns
-    -------
-    list of Block
-    """
-    t = _two_cases_facts(res)
-    both = t["both"]
-    last = t["lr_max_finite"]
-    pub = res.tables["publication_resolution"]
-    key = str(res.settings["publication"].get("headline_model", pub["model_key"].iloc[-1]))
-    worst = pub[(pub["model_key"] == key) & (pub["series"] == "published (Cox)")].iloc[0]
-    rnd = pub[
-        (pub["model_key"] == pub["model_key"].iloc[0]) & (pub["series"] == worst["series"])
-    ].iloc[0]
-    imm = res.tables["immortal_time"]
-    naive = imm[imm["method"].str.contains("naive")].iloc[-1]
-    tvc = imm[imm["method"].str.contains("time-varying")].iloc[-1]
-    thr = int(res.tables["two_cases_inputs"]["threshold"].iloc[0])
-    items = [
-        f"**Two cases.** Under the null, a case is ANA-high (at least 1:{thr}) at onset with "
-        f"probability p = {_f(t['p'])}, so both of two cases are with probability "
-        f"{_f(both['exact'])} (simulated {_f(both['simulated'])} +/- {_f(both['mcse'], 2)} MC SE). "
-        f"Two positive cases give a likelihood ratio of {_f(t['lr2'])} for an ANA hazard ratio "
-        f"of 2 and {_f(last['likelihood_ratio'])} for {_f(last['hr'])}; no effect size can push "
-        f"it past {_f(t['bound'])}.",
-        f"**Publication.** When cases are written up by the reporting model '{worst['label']}', "
-        f"published series show {fmt_hr_interval(worst)} for generalized pustular extent "
-        f"({worst['series']}; {worst['rejection']:.0%} of them 'significant') although the true "
-        f"HR is 1; with reporting '{rnd['label']}' they show {fmt_hr_interval(rnd)}.",
-        f"**Drug switches.** Counting switches as a baseline covariate gives "
-        f"HR {_f(naive['hr'])} per switch (bias {_f(naive['bias'])} +/- {_f(naive['bias_mcse'], 2)}; "
-        f"coverage {naive['coverage']:.0%}) when switching has no effect; the time-varying count "
-        f"gives bias {_f(tvc['bias'])} +/- {_f(tvc['bias_mcse'], 2)} and coverage {tvc['coverage']:.0%}.",
-    ]
-    items += _requirement_bullets(res)
-    rc = res.report_cases
-    if rc is not None:
-        items.append(f"**The report's cases.** {rc.verdict}")
-    return [Heading("Summary", 2), Bullets(tuple(items))]
-
-
-def _requirement_bullets(res: ClaimsResult) -> list[str]:
-    target = float(res.settings["requirements"]["power"])
-    out = []
-    for endpoint, what, who in (
-        ("onset", "ANA-high on onset", "infliximab starters"),
-        ("resolution", "generalized pustular extent on resolution", "cases in a registry"),
-    ):
-        req = res.tables[f"requirements_{endpoint}"]
-        if not len(req):
-            continue
-        r = req.iloc[len(req) // 2]
-        out.append(
-            f"**What it would take ({what}).** For {target:.0%} power at HR {_f(r['hr'])}, "
-            f"Schoenfeld's formula needs about {r['events_needed']:.0f} events, i.e. about "
-            f"{r['n_formula']:.0f} {who} (simulation: {_sim_n(r)})."
-        )
-    return out
-
-
-def _sim_n(r: Any) -> str:
-    n = r["n_simulated"]
-    return f"about {n:.0f}" if np.isfinite(n) else str(r["n_simulated_note"])
-
-
 def _agreement(z: np.ndarray) -> str:
     zs = " and ".join(_f(v, 2) for v in z)
     if np.all(np.abs(z) < 3.0):
@@ -135,28 +47,33 @@ def _agreement(z: np.ndarray) -> str:
 
 
 def _two_cases_blocks(res: ClaimsResult) -> list[Block]:
-    t = _two_cases_facts(res)
     check = res.tables["two_cases_check"]
     sec = res.settings["two_cases"]
     inp = res.tables["two_cases_inputs"].iloc[0]
+    p = float(check.loc[check["mechanism"] == "none", "exact"].iloc[-1])
     text = (
         f"Each replicate is a cohort of {sec['cohort_size']} {inp['agent']} starters from the "
-        f"onset generator under the null (ANA-high, a titer of at least 1:{inp['threshold']:g}, "
-        f"does not change the onset hazard), followed for {inp['horizon_months']:g} months; its "
-        f"cases, taken {sec['n_cases']} at a time, form independent simulated reports. The exact probability that a "
-        "case is ANA-high at onset integrates the generator's ANA process (seroconversion "
-        f"probability {inp['seroconversion']:g}; median time to seroconversion "
+        f"onset generator, followed for {inp['horizon_months']:g} months, under the null "
+        f"(ANA-high, a titer of at least 1:{inp['threshold']:g}, changes nothing) or under one "
+        "of two mechanisms: ANA-high multiplies the onset hazard of susceptible patients while "
+        "it lasts (hazard), or an ANA-prone patient (one whose titer is ever at least the "
+        "threshold) has higher odds of being susceptible (susceptibility). A cohort's cases, "
+        f"taken {sec['n_cases']} at a time, form independent simulated reports. The exact "
+        "probability that a case is ANA-high at onset integrates the generator's ANA process "
+        f"(seroconversion probability {inp['seroconversion']:g}; median time to seroconversion "
         f"{inp['convert_median_months']:g} months; titer ladder; reversion probability "
-        f"{inp['reversion']:g}) over the onset times of cases: p = {_f(t['p'], 4)}. "
+        f"{inp['reversion']:g}) and onset process by quadrature: under the null p = {_f(p, 4)}. "
         + _agreement(check["z"].to_numpy(float))
     )
     check_tab = format_table(check, [
+        Column("mechanism", "mechanism"), Column("effect", "effect"),
         Column("quantity", "quantity"), Column("exact", "exact", digits=4),
         Column("simulated (MC SE)", "simulated", mcse="mcse", digits=4), Column("z", "z", digits=2),
-        Column("replicates", "replicates"), Column("cases per cohort", "mean_cases_per_cohort"),
+        Column("replicates", "replicates"),
     ])  # fmt: skip
     exact_tab = format_table(res.tables["two_cases_exact"], [
-        Column("ANA hazard ratio", "hr"), Column("P(case ANA-high)", "p_case_positive"),
+        Column("mechanism", "mechanism"), Column("effect (HR or OR)", "effect"),
+        Column("P(case ANA-high)", "p_case_positive"),
         Column("P(both ANA-high)", "p_all_positive"), Column("likelihood ratio", "likelihood_ratio"),
         Column("posterior, prior 1:1", "posterior_even_prior"),
     ])  # fmt: skip
@@ -167,10 +84,15 @@ def _two_cases_blocks(res: ClaimsResult) -> list[Block]:
     ])  # fmt: skip
     return [
         Heading("1. What two cases can tell", 2), Paragraph(text),
-        Table(check_tab, "Exact binomial vs simulation (mean of per-replicate shares; MC SE in brackets)."),
-        Table(exact_tab, f"Likelihood ratio of {sec['n_positive']} ANA-high cases out of {sec['n_cases']} "
-              "against no effect, with p from this study's onset model (last row: the limit)."),
-        Table(sens_tab, "The same with other published ANA-positive shares."),
+        Table(check_tab, "Exact vs simulated, by mechanism and effect (mean of per-replicate "
+              "shares; MC SE in brackets)."),
+        Table(exact_tab, f"Likelihood ratio of {sec['n_positive']} ANA-high cases out of "
+              f"{sec['n_cases']} against no effect, exact under the simulated model, by mechanism "
+              "(hazard: HR of ANA-high on onset among susceptible patients; susceptibility: odds "
+              "ratio of being susceptible for ANA-prone patients); 'shortcut' is the binomial "
+              "hr p / (hr p + 1 - p), for comparison only."),
+        Table(sens_tab, "The binomial shortcut with other published ANA-positive shares "
+              "(comparison only)."),
     ]  # fmt: skip
 
 
@@ -209,6 +131,21 @@ def _publication_blocks(res: ClaimsResult) -> list[Block]:
     ]  # fmt: skip
 
 
+def _residual_bias(imm: pd.DataFrame) -> str:
+    """Name every encoding other than the naive one whose bias is distinguishable from 0."""
+    z = imm["bias"] / imm["bias_mcse"]
+    odd = imm[(np.abs(z) > 3) & ~imm["method"].str.contains("naive")]
+    if not len(odd):
+        return "Apart from the naive count, no encoding's bias is distinguishable from 0 (|z| <= 3)."
+    parts = [f"{r.label}: bias {_f(r.bias)} (MC SE {_f(r.bias_mcse, 2)}, z = "
+             f"{_f(r.bias / r.bias_mcse, 2)})" for r in odd.itertuples()]  # fmt: skip
+    return (
+        "Besides the naive count, these biases are distinguishable from 0 at this cohort size "
+        "(small against the naive bias; this study does not test whether they shrink with "
+        "cohort size, so they are reported, not interpreted): " + "; ".join(parts) + "."
+    )
+
+
 def _immortal_blocks(res: ClaimsResult) -> list[Block]:
     sec = res.settings["immortal_time"]
     text = (
@@ -217,7 +154,7 @@ def _immortal_blocks(res: ClaimsResult) -> list[Block]:
         "switched three times had to stay unresolved long enough to switch three times: the "
         "naive encoding credits that time to 'switchers'. The time-varying count uses "
         f"(start, stop] rows; the landmark analysis starts at {sec['landmark_months']:g} months "
-        "among cases still unresolved then."
+        "among cases still unresolved then. " + _residual_bias(res.tables["immortal_time"])
     )
     tab = format_table(res.tables["immortal_time"], [
         Column("encoding", "method"), Column("switch rate /month", "switch_rate"),
@@ -246,17 +183,49 @@ def _requirement_blocks(res: ClaimsResult) -> list[Block]:
             Column("exposed share", "allocation"), Column("fits used", "n_used"),
         ])  # fmt: skip
         req = format_table(res.tables[f"requirements_{endpoint}"], [
-            Column("HR", "hr"), Column("exposed share", "allocation"),
-            Column(f"events for {target:.0%} power", "events_needed"),
-            Column("events per patient", "events_per_patient"), Column("patients (formula)", "n_formula"),
-            Column("patients (simulated Cox)", "n_simulated"), Column("", "n_simulated_note"),
+            Column("generator HR", "hr"), Column("estimand's true HR", "hr_estimand"),
+            Column("exposed share", "allocation"),
+            Column("events per patient", "events_per_patient"),
+            Column("patients (formula, generator HR)", "n_formula"),
+            Column("patients (formula, estimand)", "n_formula_estimand"),
+            Column("patients (information, estimand)", "n_information"),
+            Column("patients (simulated Cox, fitted curve)", "n_simulated"),
+            Column("95% CI low", "n_simulated_lower"), Column("95% CI high", "n_simulated_upper"),
+            Column("fit", "n_simulated_note"),
         ])  # fmt: skip
         blocks += [
             Heading(title, 3),
-            Table(req, "Requirement per hazard ratio."),
+            Table(req, "Requirement per hazard ratio. The estimand is the hazard ratio the Cox "
+                  "model estimates; its true value comes from a Cox fit to one very large cohort "
+                  "from the generator (onset: the generator's HR, exact). The simulated size is "
+                  "where the probit power curve in sqrt(n), fitted to every simulated size, "
+                  f"reaches {target:.0%}; its 95% interval is Monte-Carlo uncertainty."),
             Table(tab, "Power by scenario."),
         ]
     return blocks
+
+
+def _refractory_blocks(res: ClaimsResult) -> list[Block]:
+    if "refractory" not in res.tables:
+        return []
+    sec = res.settings["refractory"]
+    text = (
+        f"The study file `{sec['file']}` (an ordinary study file: run it with `ppprog study run`) "
+        "simulates registries of cases with generalized extent either slowing resolution among "
+        "cases that resolve (latency HR), or raising the odds of never resolving (OR), or "
+        "neither, and fits the mixture cure model (Weibull latency) next to Cox and log-rank. "
+        "Power counts failed fits (including 'not identified': no plateau in the follow-up) as "
+        "not significant; bias is over the scored fits."
+    )
+    tab = format_table(res.tables["refractory"], [
+        Column("scenario", "label"), Column("method", "method"), Column("estimand", "estimand"),
+        Column("truth", "truth"), Column("mean estimate", "mean_estimate"),
+        Column("bias (MC SE)", "bias", mcse="bias_mcse"),
+        Column("p <= alpha (MC SE)", "power", mcse="power_mcse", kind="pct"),
+        Column("fits used", "n_used"), Column("failed", "n_nonconverged"),
+    ])  # fmt: skip
+    return [Heading("5. Protracted or refractory", 2), Paragraph(text),
+            Table(tab, "Cure model, Cox and log-rank by scenario (labelled by its parameters).")]  # fmt: skip
 
 
 def section_blocks(res: ClaimsResult) -> dict[str, list[Block]]:
@@ -277,6 +246,7 @@ def section_blocks(res: ClaimsResult) -> dict[str, list[Block]]:
         "publication": _publication_blocks(res),
         "immortal_time": _immortal_blocks(res),
         "requirements": _requirement_blocks(res),
+        "refractory": _refractory_blocks(res),
     }
     rc = res.report_cases
     if rc is not None:
@@ -293,7 +263,7 @@ def section_blocks(res: ClaimsResult) -> dict[str, list[Block]]:
             Column("status", "status"),
         ])  # fmt: skip
         out["report_cases"] = [
-            Heading("5. The report's own two cases", 2), Paragraph(rc.text),
+            Heading("6. The report's own two cases", 2), Paragraph(rc.text),
             Table(cases, "The two cases as survival data (months since onset; low/high: the "
                   "bounds the report's wording allows)."),
             Table(fits, "What the ordinary and Firth-penalized Cox models give on them."),

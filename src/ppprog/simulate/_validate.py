@@ -63,7 +63,7 @@ def check_spec(spec: CohortSpec) -> ProblemReport:
     _hazard(rep, f"{p}.baseline", model.baseline)
     _effects(rep, f"{p}.log_hr", model.log_hr, base + tv)
     if isinstance(model, OnsetSpec):
-        _logistic(rep, f"{p}.susceptible", model.susceptible, base)
+        _logistic(rep, f"{p}.susceptible", model.susceptible, [*base, "ana_prone"])
         _ana(rep, f"{p}.ana", model.ana)
         for name in ("convert", "convert_median", "titer_log2_mean"):
             d = getattr(model.ana, name)

@@ -136,9 +136,13 @@ def _onset(model: OnsetSpec, u: Mapping[str, FloatArray], shape: tuple[int, int]
     cov["ana_titer0"] = path["titer0"]
     names = spec_columns("onset", model.population)[0]
     design = pr.baseline_design(model.population, cov, names)
+    # ``ana_prone`` (susceptibility only): the ANA path is ever at or above the threshold
+    thr = model.ana.threshold
+    prone = (path["titer0"] >= thr) | (np.isfinite(path["t_convert"]) & (path["titer_convert"] >= thr))
     p_sus = pr.logistic_probability(
-        model.susceptible.intercept, model.susceptible.log_or, design, shape
-    )
+        model.susceptible.intercept, model.susceptible.log_or,
+        {**design, "ana_prone": prone.astype(np.float64)}, shape,
+    )  # fmt: skip
     cured = ~(u["latent"] < p_sus)
     breaks, titers = pr.ana_segments(path)
     high = (titers >= model.ana.threshold).astype(np.float64)

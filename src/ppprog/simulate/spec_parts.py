@@ -134,7 +134,9 @@ class OnsetSpec:
     population : Population
         Baseline covariates.
     susceptible : Logistic
-        Probability of being susceptible (ever developing PP).
+        Probability of being susceptible (ever developing PP); besides the
+        baseline columns it may use ``ana_prone`` (the ANA path is ever at or
+        above ``ana.threshold``: the susceptibility mechanism of ANA).
     baseline : BaselineHazard
         Onset hazard among the susceptible at all covariates 0.
     log_hr : dict of str to float

@@ -55,9 +55,14 @@ class Estimand:
     name : str
         Name the methods use for it (for Cox methods: the covariate name).
     truth : float, str or None, optional
-        The true value: a number; the name of a scenario parameter; ``"log(p)"``
-        for the logarithm of scenario parameter ``p`` (a hazard ratio given on
-        its own scale); or None to read it from the generator's truth (the
+        The true value: a number; the name of a scenario parameter; ``"-p"``
+        for minus scenario parameter ``p`` (e.g. an odds ratio of ever having
+        the endpoint, when the generator specifies that of never having it);
+        ``"log(p)"`` for the logarithm of scenario parameter ``p`` (a hazard
+        ratio given on its own scale); ``"exact:module:function"`` for a value
+        computed exactly from the scenario's parameters (the function takes
+        the parameter mapping and returns a float, e.g.
+        :func:`ppprog.simulate.exact.case_ana_high_from_params`); or None to read it from the generator's truth (the
         ``truth`` mapping of the generated data, under ``truth_key``).
     null : float, optional
         Value under the null hypothesis of the methods' tests (0 for a log
@@ -115,7 +120,21 @@ def _resolve_number(value: float | str, params: Mapping[str, Any], what: str) ->
         return float(value)
     if value.startswith("log(") and value.endswith(")"):
         return math.log(float(_param(value[4:-1].strip(), params, what)))
+    if value.startswith("-") and value[1:].strip() in params:
+        return -float(_param(value[1:].strip(), params, what))
+    if value.startswith("exact:"):
+        return _exact(value[6:].strip(), params, what)
     return float(_param(value, params, what))
+
+
+def _exact(ref: str, params: Mapping[str, Any], what: str) -> float:
+    """An exact truth: ``"exact:module:function"`` called with the scenario's parameters."""
+    from ppprog.studies.methods import resolve_ref
+
+    fn = resolve_ref(ref, {})
+    if not callable(fn):
+        raise SpecError(f"{what}: {ref!r} is not callable")
+    return float(fn(dict(params)))
 
 
 def _param(name: str, params: Mapping[str, Any], what: str) -> Any:

@@ -54,6 +54,7 @@ _REGISTRY: dict[str, str | Callable[..., pd.DataFrame]] = {
     "cure_weibull": "ppprog.studies.cure_methods:cure_weibull",
     "cure_lognormal": "ppprog.studies.cure_methods:cure_lognormal",
     "cure_cox": "ppprog.studies.cure_methods:cure_cox",
+    "ana_high_at_onset": "ppprog.studies.case_methods:ana_high_at_onset",
 }
 _STATUS_NAMES = {s.name.lower() for s in FitStatus}
 

@@ -41,6 +41,7 @@ _SECTION_KEYS = {
     "immortal_time": 4,
     "requirements_onset": 5,
     "requirements_resolution": 6,
+    "refractory": 7,
 }
 
 

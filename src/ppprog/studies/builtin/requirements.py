@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ppprog.simulate.cohort import CohortBatch
 from ppprog.simulate.spec import CohortSpec
@@ -44,6 +45,7 @@ from ppprog.studies.builtin.common import (
 from ppprog.studies.design import Estimand, Study
 from ppprog.studies.methods import Method
 from ppprog.studies.power import schoenfeld_events, schoenfeld_power
+from ppprog.studies.power_curve import fit_power_curve
 
 __all__ = [
     "PowerData",
@@ -53,6 +55,7 @@ __all__ = [
     "build_studies",
     "power_table",
     "requirement_table",
+    "estimand_truth",
     "inputs_table",
 ]
 
@@ -230,7 +233,56 @@ def power_table(table: pd.DataFrame, endpoint: str, *, alpha: float) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd.DataFrame:
+def estimand_truth(
+    endpoint: str, changes: Mapping[str, Any], hr: float, *, n: int = 1_000_000, seed: int = 0
+) -> tuple[float, float, float]:
+    """True value of the power analysis's estimand at generator effect ``hr``, from a large cohort.
+
+    The estimand is the hazard ratio the section's Cox model estimates.
+    Onset: time-varying ANA-high in a cohort where everyone is susceptible and
+    hazards are proportional, so it is the generator's ``hr`` exactly.
+    Resolution: the whole-cohort hazard ratio of generalized extent, which the
+    never-resolving fraction pulls towards 1 from the generator's latency ``hr``
+    (among cases that will resolve); its true value is the Cox estimate in one
+    cohort of ``n`` subjects (MC SE: the fit's SE). The same fit gives the Cox
+    information per subject, ``1 / (n SE^2)``, for the asymptotic size
+    ``(z_{1-alpha/2} + z_power)^2 / (log(HR)^2 * information per subject)``.
+
+    Parameters
+    ----------
+    endpoint : {"onset", "resolution"}
+        Which analysis.
+    changes : mapping
+        The section's spec changes.
+    hr : float
+        Generator effect.
+    n : int, optional
+        Size of the large cohort.
+    seed : int, optional
+        Its seed.
+
+    Returns
+    -------
+    (float, float, float)
+        Hazard ratio, MC SE of its log (0 when exact), information per subject.
+    """
+    params = {"endpoint": endpoint, "n": int(n), "hr": float(hr), "spec_changes": dict(changes)}
+    data = power_generator(params, replicates=1, seed=seed, scenario=0, first_replicate=0)
+    fit = onset_power_method if endpoint == "onset" else resolution_power_method
+    row = fit(data).iloc[0]
+    info = 1.0 / (float(n) * float(row["se"]) ** 2)
+    if endpoint == "onset":
+        return float(hr), 0.0, info
+    return float(math.exp(row["estimate"])), float(row["se"]), info
+
+
+def requirement_table(
+    power: pd.DataFrame,
+    *,
+    target: float,
+    alpha: float,
+    truth: Mapping[float, tuple[float, float, float]] | None = None,
+) -> pd.DataFrame:
     """Cohort size and events for the target power, per hazard ratio.
 
     Parameters
@@ -241,15 +293,23 @@ def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd
         Target power (e.g. 0.8).
     alpha : float
         Significance level.
+    truth : mapping of float to (float, float, float), optional
+        The estimand's true hazard ratio, its MC SE (log scale) and the Cox
+        information per subject, per generator ``hr`` (:func:`estimand_truth`);
+        default: the generator's ``hr`` and no information (NaN sizes).
 
     Returns
     -------
     pandas.DataFrame
-        Per hazard ratio: Schoenfeld events for ``target``, events per patient
-        in the simulation, the implied cohort size, and the cohort size at
-        which the simulated Cox power crosses ``target`` (log-linear
-        interpolation; NaN when the grid does not bracket it, with
-        ``n_simulated_note`` saying on which side).
+        Per hazard ratio: Schoenfeld events and cohort size at the generator's
+        ``hr`` (``events_needed``, ``n_formula``) and at the estimand's true
+        value (``hr_estimand``, ``hr_estimand_mcse``, ``events_estimand``,
+        ``n_formula_estimand``), the asymptotic size from the Cox information at
+        the estimand (``n_information``), events per patient in the simulation, and the
+        simulated cohort size for ``target`` from the fitted power curve of the
+        Cox test (:func:`~ppprog.studies.power_curve.fit_power_curve`) with its
+        95% interval (``n_simulated``, ``n_simulated_lower``,
+        ``n_simulated_upper``; ``n_simulated_note`` is the fit's status).
     """
     rows = []
     cox = power[power["method"] == "Cox"]
@@ -258,23 +318,21 @@ def requirement_table(power: pd.DataFrame, *, target: float, alpha: float) -> pd
         a = float(g["allocation"].mean())
         d = schoenfeld_events(float(hr), power=target, alpha=alpha, allocation=a)
         per = float((g["mean_events"] / g["n"]).mean())
-        n_sim, note = _crossing(g["n"].to_numpy(float), g["power"].to_numpy(float), target)
+        h_true, h_se, info = (truth or {}).get(float(hr), (float(hr), 0.0, float("nan")))
+        d_true = schoenfeld_events(h_true, power=target, alpha=alpha, allocation=a)
+        zz = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target))
+        curve = fit_power_curve(g["n"].to_numpy(float),
+                                np.rint(g["power"] * g["n_total"]).to_numpy(float),
+                                g["n_total"].to_numpy(float), target=target)  # fmt: skip
         rows.append({
             "hr": float(hr), "allocation": a, "events_needed": d, "events_per_patient": per,
-            "n_formula": d / per, "n_simulated": n_sim, "n_simulated_note": note,
+            "n_formula": d / per, "hr_estimand": h_true, "hr_estimand_mcse": h_se,
+            "events_estimand": d_true, "n_formula_estimand": d_true / per,
+            "n_information": zz**2 / (math.log(h_true) ** 2 * info),
+            "n_simulated": curve.n_target, "n_simulated_lower": curve.lower,
+            "n_simulated_upper": curve.upper, "n_simulated_note": curve.status,
         })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def _crossing(n: np.ndarray, power: np.ndarray, target: float) -> tuple[float, str]:
-    above = np.flatnonzero(power >= target)
-    if above.size == 0:
-        return float("nan"), f"more than {n[-1]:.0f}"
-    j = int(above[0])
-    if j == 0:
-        return float("nan"), f"{n[0]:.0f} or fewer"
-    x0, x1, y0, y1 = math.log(n[j - 1]), math.log(n[j]), power[j - 1], power[j]
-    return float(math.exp(x0 + (target - y0) * (x1 - x0) / (y1 - y0))), "interpolated"
 
 
 def inputs_table(settings: Mapping[str, Any]) -> pd.DataFrame:

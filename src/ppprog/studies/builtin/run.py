@@ -26,10 +26,17 @@ import pandas as pd
 from ppprog._core.fmt import text_table
 from ppprog._core.specfile import SpecFile
 from ppprog._core.versions import versions
-from ppprog.studies.builtin import immortal_time, publication, requirements, two_cases_study
+from ppprog.studies.builtin import (
+    immortal_time,
+    publication,
+    refractory,
+    requirements,
+    two_cases_study,
+)
 from ppprog.studies.builtin.settings import load_settings
 from ppprog.studies.design import Study
 from ppprog.studies.execute import run
+from ppprog.studies.headlines import Headline, claims_headlines
 from ppprog.studies.result import StudyResult
 
 __all__ = ["ClaimsResult", "run_claims_study", "build_section_studies", "REPLICATE_COLUMNS"]
@@ -39,7 +46,9 @@ REPLICATE_COLUMNS = (
     "section", "scenario", "method", "replicate", "estimand", "estimate", "se", "lower",
     "upper", "p", "status", "n_events", "truth",
 )  # fmt: skip
-_PARAMS = ("n", "hr", "switch_rate", "model_key", "landmark", "p_exact", "all_positive_exact")
+_PARAMS = (
+    "n", "hr", "switch_rate", "model_key", "landmark", "mechanism", "effect",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,23 +78,15 @@ class ClaimsResult:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def headlines(self) -> list[Headline]:
+        """The summary's numbers (:func:`ppprog.studies.headlines.claims_headlines`)."""
+        return claims_headlines(self.tables, self.settings)
+
+    @property
     def summary(self) -> pd.DataFrame:
         """Headline numbers: ``section, item, value, mcse`` (MC SE where simulated)."""
-        rows: list[dict[str, Any]] = []
-        for r in self.tables["two_cases_check"].itertuples():
-            rows.append({"section": "two cases", "item": f"{r.quantity} (exact {r.exact:.4g})",
-                         "value": r.simulated, "mcse": r.mcse})  # fmt: skip
-        for r in self.tables["publication_resolution"].itertuples():
-            rows.append({"section": "publication", "item": f"HR {r.series}, {r.label}",
-                         "value": r.hr, "mcse": r.hr * r.bias_mcse})  # fmt: skip
-        for r in self.tables["immortal_time"].itertuples():
-            rows.append({"section": "switches", "item": f"bias {r.label}", "value": r.bias,
-                         "mcse": r.bias_mcse})  # fmt: skip
-        for end in ("onset", "resolution"):
-            for r in self.tables[f"requirements_{end}"].itertuples():
-                rows.append({"section": f"requirements {end}",
-                             "item": f"patients for power at HR {r.hr:g} (formula)",
-                             "value": r.n_formula, "mcse": float("nan")})  # fmt: skip
+        rows = [{"section": h.id.split(".")[0], "item": h.id, "value": h.estimate,
+                 "mcse": float("nan") if h.mcse == "exact" else h.mcse} for h in self.headlines]  # fmt: skip
         return pd.DataFrame(rows)
 
     def __str__(self) -> str:
@@ -116,6 +117,7 @@ def build_section_studies(settings: Mapping[str, Any]) -> dict[str, Study]:
         "immortal_time": immortal_time.build_study(settings),
         "requirements_onset": req_on,
         "requirements_resolution": req_res,
+        "refractory": refractory.build_study(settings),
     }
 
 
@@ -149,6 +151,8 @@ def _backend(workers: int | None, scheduler: Any) -> Iterator[tuple[Any, dict[st
 
 def _tidy(section: str, result: StudyResult) -> pd.DataFrame:
     tab = result.replicates
+    if section == "two_cases":
+        tab = two_cases_study.with_mechanism(tab)
     cols = [c for c in REPLICATE_COLUMNS if c != "section"]
     cols += [c for c in _PARAMS if c in tab.columns]
     out = tab[cols].copy()
@@ -161,20 +165,32 @@ def _summaries(
 ) -> dict[str, pd.DataFrame]:
     alpha = float(settings["study"]["alpha"])
     target = float(settings["requirements"]["power"])
-    tables = dict(two_cases_study.summarize(results["two_cases"].replicates, settings))
+    two = results["two_cases"]
+    tables = dict(two_cases_study.summarize(two.replicates, settings,
+                                            two_cases_study.spec_changes(two.study)))  # fmt: skip
     for side in ("resolution", "onset"):
         tables[f"publication_{side}"] = publication.summarize(
             results[f"publication_{side}"], settings, side=side
         )
     tables["immortal_time"] = immortal_time.summarize(results["immortal_time"])
     tables["requirements_inputs"] = requirements.inputs_table(settings)
+    tables["refractory"] = refractory.summarize(results["refractory"])
     for endpoint in ("onset", "resolution"):
         pw = requirements.power_table(
             results[f"requirements_{endpoint}"].replicates, endpoint, alpha=alpha
         )
         tables[f"power_{endpoint}"] = pw
+        sec = settings["requirements"][endpoint]
+        truth = {
+            float(h): requirements.estimand_truth(
+                endpoint, sec.get("spec_changes", {}), float(h),
+                n=int(sec.get("estimand_cohort_size", 200_000)),
+                seed=int(settings["study"]["seed"]),
+            )
+            for h in sec["hazard_ratios"]
+        }  # fmt: skip
         tables[f"requirements_{endpoint}"] = requirements.requirement_table(
-            pw, target=target, alpha=alpha
+            pw, target=target, alpha=alpha, truth=truth
         )
     return tables
 

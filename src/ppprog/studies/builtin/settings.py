@@ -19,13 +19,16 @@ from ppprog._core.specfile import SpecFile, load_spec_file
 
 __all__ = ["load_settings", "default_spec_path", "SECTIONS"]
 
-SECTIONS = ("two_cases", "publication", "immortal_time", "requirements", "report_cases")
+SECTIONS = (
+    "two_cases", "publication", "immortal_time", "requirements", "refractory", "report_cases",
+)  # fmt: skip
 _REPLICATED = (
     ("two_cases",),
     ("publication",),
     ("immortal_time",),
     ("requirements", "onset"),
     ("requirements", "resolution"),
+    ("refractory",),
 )
 
 
