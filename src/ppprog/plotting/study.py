@@ -149,7 +149,10 @@ def plot_performance(
     matplotlib.figure.Figure
     """
     _require(frame, [label, bias, bias_mcse, coverage, coverage_mcse], "plot_performance")
-    fig = _figure(8.4, 0.55 * len(frame) + 1.8)
+    longest = max((len(line) for t in frame[label] for line in str(t).splitlines()), default=0)
+    lines = sum(max(1, len(str(t).splitlines())) for t in frame[label])
+    # room for the labels: about 0.065 inch per character, 0.2 inch per extra line
+    fig = _figure(max(8.4, 4.2 + 0.065 * longest), 0.55 * len(frame) + 0.2 * (lines - len(frame)) + 1.8)
     ax_b, ax_c = fig.subplots(1, 2, sharey=True)
     _dot_panel(ax_b, frame, bias, bias_mcse, label, 0.0, bias_label)
     _dot_panel(ax_c, frame, coverage, coverage_mcse, label, level, f"coverage of {level:.0%} CI")

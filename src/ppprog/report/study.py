@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from ppprog.plotting.study import plot_performance
@@ -58,8 +59,10 @@ def write_study_report(result: StudyResult, folder: str | Path) -> Path:
     figdir.mkdir(parents=True, exist_ok=True)
     frame = perf.dropna(subset=["bias", "coverage"])
     if len(frame):
-        frame = frame.assign(label=[f"{lab} | {m}: {e}" for lab, m, e in
-                                    zip(frame["scenario_label"], frame["method"], frame["estimand"])])  # fmt: skip
+        frame = frame.assign(label=[
+            "\n".join(textwrap.wrap(lab, 60)) + f"\n{m}: {e}"
+            for lab, m, e in zip(frame["scenario_label"], frame["method"], frame["estimand"])
+        ])  # fmt: skip
         fig = plot_performance(frame, level=study.level, title=study.name)
         fig.savefig(figdir / "performance.png", dpi=110)
         doc.add(FigureRef("performance", "Bias and coverage with 95% Monte-Carlo error bars."))
