@@ -23,6 +23,7 @@ from ppprog.tables.data import SurvivalData
 from ppprog.tables.frame import as_survival_data
 
 __all__ = [
+    "as_1d",
     "as_float",
     "as_event",
     "as_labels",
@@ -34,6 +35,34 @@ __all__ = [
 
 
 _E = TypeVar("_E", bound=np.generic)
+
+
+def as_1d(x: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Coerce a 1-D numeric input (NaN and infinities allowed; not copied).
+
+    Parameters
+    ----------
+    x : array_like
+        Input (list, numpy array or pandas Series).
+    name : str
+        Parameter name used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray of float
+
+    Raises
+    ------
+    ModelError
+        Non-numeric or not one-dimensional.
+    """
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{name} must be numeric: {exc}") from exc
+    if arr.ndim != 1:
+        raise ModelError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    return arr
 
 
 def as_float(x: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -55,12 +84,7 @@ def as_float(x: ArrayLike, name: str) -> NDArray[np.float64]:
     ModelError
         Non-numeric, not one-dimensional, or holding NaN / infinite values.
     """
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ModelError(f"{name} must be numeric: {exc}") from exc
-    if arr.ndim != 1:
-        raise ModelError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    arr = as_1d(x, name)
     bad = ~np.isfinite(arr)
     if bad.any():
         raise ModelError(
