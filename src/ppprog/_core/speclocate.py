@@ -65,6 +65,31 @@ class _Scanner:
         except ValueError:  # a TOML-only escape (\e, \U...): the raw text is close enough
             return raw[1:-1]
 
+    def value(self, path: str) -> None:
+        """Skip the value at ``self.i`` (recording the paths inside it)."""
+        raise NotImplementedError
+
+    def mark(self, path: str) -> None:
+        """Record that ``path`` starts at ``self.i``."""
+        self.out[path] = self.pos(self.i)
+
+    def array(self, path: str) -> None:
+        """Skip an array, marking each item ``path[k]``."""
+        self.i += 1
+        k = 0
+        while True:
+            self.skip_blank(newlines=True)
+            if self.peek() in ("]", ""):
+                self.i += 1
+                return
+            item = f"{path}[{k}]"
+            self.mark(item)
+            self.value(item)
+            k += 1
+            self.skip_blank(newlines=True)
+            if self.peek() == ",":
+                self.i += 1
+
     def multiline(self, quote: str) -> None:
         """Skip a TOML multi-line string (closing delimiter may be followed by 1-2 quotes)."""
         delim = quote * 3
@@ -164,21 +189,9 @@ class _Toml(_Scanner):
             while self.i < self.n and self.s[self.i] not in ",]}\n#":
                 self.i += 1
 
-    def array(self, path: str) -> None:
-        self.i += 1
-        k = 0
-        while True:
-            self.skip_blank(newlines=True)
-            if self.peek() in ("]", ""):
-                self.i += 1
-                return
-            item = f"{path}[{k}]"
-            self.out.setdefault(item, self.pos(self.i))
-            self.value(item)
-            k += 1
-            self.skip_blank(newlines=True)
-            if self.peek() == ",":
-                self.i += 1
+    def mark(self, path: str) -> None:
+        """Record that ``path`` starts here (TOML: the first definition wins)."""
+        self.out.setdefault(path, self.pos(self.i))
 
 
 class _Json(_Scanner):
@@ -219,22 +232,6 @@ class _Json(_Scanner):
             self.skip_blank(newlines=True)
             self.i += 1  # ":"
             self.value(sub)
-            self.skip_blank(newlines=True)
-            if self.peek() == ",":
-                self.i += 1
-
-    def array(self, path: str) -> None:
-        self.i += 1
-        k = 0
-        while True:
-            self.skip_blank(newlines=True)
-            if self.peek() in ("]", ""):
-                self.i += 1
-                return
-            item = f"{path}[{k}]"
-            self.out[item] = self.pos(self.i)
-            self.value(item)
-            k += 1
             self.skip_blank(newlines=True)
             if self.peek() == ",":
                 self.i += 1

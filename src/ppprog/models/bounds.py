@@ -21,22 +21,13 @@ from numpy.typing import ArrayLike
 
 from ppprog._core.errors import ModelError
 from ppprog._core.typing import FloatArray
+from ppprog.models.survival_input import as_1d
 from ppprog.tables.data import EVENT_OF_INTEREST, SurvivalData
 
 __all__ = ["as_bounds", "bound_kinds", "bounds_of", "EXACT", "RIGHT", "LEFT", "INTERVAL"]
 
 #: Kind codes returned by :func:`bound_kinds`.
 EXACT, RIGHT, LEFT, INTERVAL = 0, 1, 2, 3
-
-
-def _as_1d(x: ArrayLike, name: str) -> FloatArray:
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ModelError(f"{name} must be numeric: {exc}") from exc
-    if arr.ndim != 1:
-        raise ModelError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    return arr.copy()
 
 
 def as_bounds(left: ArrayLike, right: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -59,7 +50,7 @@ def as_bounds(left: ArrayLike, right: ArrayLike) -> tuple[FloatArray, FloatArray
         bound is infinite, a right bound is zero, or ``left > right``; the
         message names the first offending row.
     """
-    lo, hi = _as_1d(left, "left"), _as_1d(right, "right")
+    lo, hi = as_1d(left, "left").copy(), as_1d(right, "right").copy()
     if lo.size != hi.size:
         raise ModelError(f"left has {lo.size} rows but right has {hi.size}")
     if lo.size == 0:

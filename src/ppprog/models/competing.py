@@ -20,8 +20,7 @@ from scipy.stats import chi2
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
 from ppprog.models._kernels.competing import aalen_johansen_curve, gray_scores, pstate_limits
-from ppprog.models._kernels.km import merge_near_ties
-from ppprog.models.survival_input import as_float, as_labels, check_length
+from ppprog.models.survival_input import as_float, as_labels, check_length, check_times
 
 __all__ = ["AJResult", "aalen_johansen", "GrayResult", "gray_test", "as_codes"]
 
@@ -54,30 +53,6 @@ def as_codes(x: ArrayLike, n: int, name: str = "event") -> NDArray[np.int64]:
             f"row {i} has {arr[i]!r}"
         )
     return arr.astype(np.int64)
-
-
-def _check_inputs(
-    time: ArrayLike, event: ArrayLike, entry: ArrayLike | None, timefix: bool
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64] | None]:
-    t = as_float(time, "time")
-    if t.size == 0:
-        raise ModelError("time is empty")
-    if (t < 0).any():
-        raise ModelError(f"time must be >= 0; row {int(np.argmax(t < 0))} has {t[t < 0][0]!r}")
-    e = as_codes(event, t.size)
-    en = None
-    if entry is not None:
-        en = as_float(entry, "entry")
-        check_length(en, t.size, "entry")
-        if (en >= t).any():
-            i = int(np.argmax(en >= t))
-            raise ModelError(f"entry must be < time; row {i} has entry {en[i]!r} >= time {t[i]!r}")
-    if timefix:
-        try:
-            t, en = merge_near_ties(t, en)
-        except ValueError as exc:
-            raise ModelError(f"entry/time: {exc}; pass timefix=False") from exc
-    return t, e, en
 
 
 @dataclass(frozen=True)
@@ -273,7 +248,7 @@ def aalen_johansen(
         raise ModelError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     if not 0.0 < float(conf_int) < 1.0:
         raise ModelError(f"conf_int must lie in (0, 1), got {conf_int!r}")
-    t, e, en = _check_inputs(time, event, entry, timefix)
+    t, e, en = check_times(time, event, entry, timefix, as_codes)
     causes = tuple(int(c) for c in np.unique(e[e > 0]))
     if not causes:
         raise ModelError("event has no causes (all rows censored)")

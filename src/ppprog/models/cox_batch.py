@@ -19,12 +19,19 @@ import numpy as np
 import pandas as pd
 
 from ppprog._core.errors import ModelError
+from ppprog.models._kernels.design import CoxDesign
 from ppprog.models._kernels.newton import newton_fit
 from ppprog.models.batch_result import BatchFitResult, wald_bounds
 from ppprog.models.frontend import batch_data, check_ties, cox_design, event_of_interest, model_data
 from ppprog.tables.data import SurvivalData
 
-__all__ = ["CoxBatchResult", "cox_ph_batch", "cox_ph_batch_frame", "replicate_data"]
+__all__ = [
+    "CoxBatchResult",
+    "cox_ph_batch",
+    "cox_ph_batch_frame",
+    "replicate_data",
+    "replicate_design",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,39 @@ def replicate_data(
     if cause is not None:
         raise ModelError("cause applies to SurvivalData input (array events are 0/1)")
     return batch_data(X, time, event, start=start, mask=mask, strata=strata, names=names)
+
+
+def replicate_design(
+    X: Any,
+    time: Any = None,
+    event: Any = None,
+    *,
+    start: Any = None,
+    mask: Any = None,
+    strata: Any = None,
+    names: Sequence[str] | None = None,
+    cause: int | None = None,
+) -> tuple[SurvivalData, np.ndarray, CoxDesign]:
+    """The data, events of interest and Cox design of a batched call.
+
+    Parameters
+    ----------
+    X, time, event, start, mask, strata, names, cause
+        As :func:`replicate_data`.
+
+    Returns
+    -------
+    sd : SurvivalData
+        The replicates.
+    event : numpy.ndarray of bool, shape (R, n)
+        Events of interest (:func:`~ppprog.models.frontend.event_of_interest`).
+    design : CoxDesign
+        The design both Cox kernels fit.
+    """
+    sd = replicate_data(X, time, event, start=start, mask=mask, strata=strata, names=names,
+                        cause=cause)  # fmt: skip
+    ev = event_of_interest(sd, cause)
+    return sd, ev, cox_design(sd, ev)
 
 
 def cox_ph_batch(
@@ -148,10 +188,9 @@ def cox_ph_batch(
     ((4, 2), True)
     """
     check_ties(ties)
-    sd = replicate_data(X, time, event, start=start, mask=mask, strata=strata, names=names,
-                        cause=cause)  # fmt: skip
-    ev = event_of_interest(sd, cause)
-    out = newton_fit(cox_design(sd, ev), ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3,
+    sd, _, design = replicate_design(X, time, event, start=start, mask=mask, strata=strata,
+                                     names=names, cause=cause)  # fmt: skip
+    out = newton_fit(design, ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3,
                      tol_beta=tol, parallel=parallel)  # fmt: skip
     se = np.sqrt(np.diagonal(out.vcov, axis1=1, axis2=2))
     lower, upper = wald_bounds(out.beta, se, alpha)

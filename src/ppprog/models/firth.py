@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ppprog._core.errors import FitWarning, ModelError
+from ppprog._core.errors import FitWarning
 from ppprog._core.typing import FloatArray
 from ppprog.models.firth_batch import cox_firth_batch
 from ppprog.models.firth_profile import (
@@ -45,6 +45,7 @@ from ppprog.models.firth_profile import (
 )
 from ppprog.models.firth_result import FirthResult, ProfileTable
 from ppprog.models.frontend import (
+    check_alpha,
     check_ties,
     cox_design,
     event_of_interest,
@@ -148,8 +149,7 @@ def cox_firth(
     1.098612
     """
     efron = check_ties(ties)
-    if not 0.0 < alpha < 1.0:
-        raise ModelError(f"alpha must be in (0, 1), got {alpha}")
+    check_alpha(alpha)
     d = model_data(data, duration=duration, event=event, covariates=covariates, start=start,
                    strata=strata, cause=cause, formula=formula, missing=missing,
                    id=id)  # fmt: skip

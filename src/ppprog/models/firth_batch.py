@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ppprog._core.errors import ModelError
 from ppprog.models.batch_result import wald_bounds
-from ppprog.models.cox_batch import replicate_data
+from ppprog.models.cox_batch import replicate_design
 from ppprog.models.firth_profile import (
     FirthOptions,
     FirthReplicate,
@@ -24,7 +23,7 @@ from ppprog.models.firth_profile import (
     profile_cis,
 )
 from ppprog.models.firth_result import FirthBatchResult
-from ppprog.models.frontend import check_ties, cox_design, event_of_interest
+from ppprog.models.frontend import check_alpha, check_ties
 from ppprog.models.status import FitStatus
 
 __all__ = ["cox_firth_batch"]
@@ -107,12 +106,9 @@ def cox_firth_batch(
     [1.098612, 1.098612, 1.098612]
     """
     efron = check_ties(ties)
-    if not 0.0 < alpha < 1.0:
-        raise ModelError(f"alpha must be in (0, 1), got {alpha}")
-    sd = replicate_data(X, time, event, start=start, mask=mask, strata=strata, names=names,
-                        cause=cause)  # fmt: skip
-    ev = event_of_interest(sd, cause)
-    design = cox_design(sd, ev)
+    check_alpha(alpha)
+    sd, ev, design = replicate_design(X, time, event, start=start, mask=mask, strata=strata,
+                                      names=names, cause=cause)  # fmt: skip
     options = FirthOptions(max_iter=max_iter, tol=tol)
     beta, lpen, lnull, info, n_iter, status = fit_design(design, efron, options)
     R, p = beta.shape

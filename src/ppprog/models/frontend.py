@@ -27,6 +27,7 @@ from ppprog.tables.frame import as_survival_data, column_list, rows_text
 
 __all__ = [
     "check_ties",
+    "check_alpha",
     "check_data",
     "cox_design",
     "model_data",
@@ -53,6 +54,18 @@ def check_ties(ties: str) -> bool:
     if ties not in ("efron", "breslow"):
         raise ModelError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     return ties == "efron"
+
+
+def check_alpha(alpha: float) -> None:
+    """Raise unless ``0 < alpha < 1``.
+
+    Parameters
+    ----------
+    alpha : float
+        1 - confidence level.
+    """
+    if not 0.0 < alpha < 1.0:
+        raise ModelError(f"alpha must be in (0, 1), got {alpha}")
 
 
 def check_data(sd: SurvivalData) -> None:

@@ -9,8 +9,8 @@ and simulated cases reach the estimators by the same path.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,47 @@ from ppprog.models.frontend import event_of_interest, one_replicate
 from ppprog.tables.data import SurvivalData
 from ppprog.tables.frame import as_survival_data
 
-__all__ = ["as_float", "as_event", "as_labels", "check_length", "check_survival", "survival_input"]
+__all__ = [
+    "as_1d",
+    "as_float",
+    "as_event",
+    "as_labels",
+    "check_length",
+    "check_survival",
+    "check_times",
+    "survival_input",
+]
+
+
+_E = TypeVar("_E", bound=np.generic)
+
+
+def as_1d(x: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Coerce a 1-D numeric input (NaN and infinities allowed; not copied).
+
+    Parameters
+    ----------
+    x : array_like
+        Input (list, numpy array or pandas Series).
+    name : str
+        Parameter name used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray of float
+
+    Raises
+    ------
+    ModelError
+        Non-numeric or not one-dimensional.
+    """
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{name} must be numeric: {exc}") from exc
+    if arr.ndim != 1:
+        raise ModelError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    return arr
 
 
 def as_float(x: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -44,12 +84,7 @@ def as_float(x: ArrayLike, name: str) -> NDArray[np.float64]:
     ModelError
         Non-numeric, not one-dimensional, or holding NaN / infinite values.
     """
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ModelError(f"{name} must be numeric: {exc}") from exc
-    if arr.ndim != 1:
-        raise ModelError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    arr = as_1d(x, name)
     bad = ~np.isfinite(arr)
     if bad.any():
         raise ModelError(
@@ -148,12 +183,43 @@ def check_survival(
     time, event, entry : numpy.ndarray
         Coerced arrays (``entry`` None when not given).
     """
+    return check_times(time, event, entry, timefix, as_event)
+
+
+def check_times(
+    time: ArrayLike,
+    event: ArrayLike,
+    entry: ArrayLike | None,
+    timefix: bool,
+    coerce_event: Callable[[ArrayLike, int], NDArray[_E]],
+) -> tuple[NDArray[np.float64], NDArray[_E], NDArray[np.float64] | None]:
+    """Validate ``time``, ``entry`` and events coerced by ``coerce_event``.
+
+    Parameters
+    ----------
+    time : array_like
+        Exit times (finite, >= 0, at least one).
+    event : array_like
+        Events, passed to ``coerce_event`` with the number of rows.
+    entry : array_like or None
+        Entry times, each strictly below its exit time.
+    timefix : bool
+        Merge near-tied times as R's ``timefix = TRUE`` (``aeqSurv``).
+    coerce_event : callable
+        ``coerce_event(event, n)`` returns the checked events
+        (:func:`as_event` for 0/1, ``as_codes`` of competing risks for codes).
+
+    Returns
+    -------
+    time, event, entry : numpy.ndarray
+        Coerced arrays (``entry`` None when not given).
+    """
     t = as_float(time, "time")
     if t.size == 0:
         raise ModelError("time is empty")
     if (t < 0).any():
-        raise ModelError(f"time must be >= 0, found {t[t < 0][0]!r}")
-    e = as_event(event, t.size)
+        raise ModelError(f"time must be >= 0; row {int(np.argmax(t < 0))} has {t[t < 0][0]!r}")
+    e = coerce_event(event, t.size)
     en = None
     if entry is not None:
         en = as_float(entry, "entry")

@@ -102,6 +102,10 @@ class Field:
 
 F = Field
 _DAYS = "days from the index date"
+# Fields several records declare alike (equal values; Field is frozen).
+_QUOTE = F("quote", "quote", "words of the report")
+_NOTES = F("notes", "text", "free-text notes")
+_MEASURED_ON = F("day", "time", "day of the measurement", _DAYS, required=True)
 
 #: Fields of each record, in file order. ``case`` is the top level of a case.
 RECORDS: dict[str, tuple[Field, ...]] = {
@@ -113,7 +117,7 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         F("last_follow_up", "time", "censoring time of every endpoint that did not occur",
           _DAYS, required=True),
         F("follow_up_status", "text", "state at the last follow-up, as reported"),
-        F("notes", "text", "free-text notes"),
+        _NOTES,
     ),
     "source": (
         F("kind", "enum", "origin of the case", vocab=SourceKind),
@@ -133,32 +137,32 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         F("family_history_psoriasis", "flag", "psoriasis in the family"),
         F("smoking", "enum", "smoking status", vocab=Smoking),
         F("prior_therapies", "texts", "undated therapies before the index date"),
-        F("notes", "text", "free-text notes"),
+        _NOTES,
     ),
     "onset": (
         F("day", "time", "onset of paradoxical psoriasis", _DAYS, required=True),
         F("morphology", "enums", "clinical morphology (several allowed)", vocab=Morphology),
         F("pustular_extent", "enum", "extent of pustules at onset", vocab=PustularExtent),
         F("sites", "texts", "body sites"),
-        F("quote", "quote", "words of the report"),
+        _QUOTE,
     ),
     "ana": (
-        F("day", "time", "day of the measurement", _DAYS, required=True),
+        _MEASURED_ON,
         F("titer", "titer", "ANA titer as printed", "1:N", required=True),
         F("label", "text", "where the source places it ('Baseline')"),
         F("ladder", "text", "the lab's dilution ladder (doubling40, doubling80, halflog100)"),
-        F("quote", "quote", "words of the report"),
+        _QUOTE,
     ),
     "labs": (
         F("name", "text", "short name (nlr, crp, esr, tnf_alpha, il8)", required=True),
-        F("day", "time", "day of the measurement", _DAYS, required=True),
+        _MEASURED_ON,
         F("value", "number", "numeric value (a bound when qualifier is < or >)", "see unit"),
         F("qualifier", "text", "=, < or >"),
         F("unit", "text", "unit of the value ('mg/L')"),
         F("text", "text", "the cell as printed ('< 3.23', 'normal')"),
         F("reference_range", "text", "reference range as printed"),
         F("label", "text", "where the source places it"),
-        F("quote", "quote", "words of the report"),
+        _QUOTE,
     ),
     "treatments": (
         F("agent", "enum", "drug given", vocab=Agent, required=True),
@@ -170,14 +174,14 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         F("dose", "text", "dose as reported ('300 mg')"),
         F("schedule", "text", "schedule as reported"),
         F("route", "text", "route as reported ('sc', 'iv')"),
-        F("quote", "quote", "words of the report"),
-        F("notes", "text", "free-text notes"),
+        _QUOTE,
+        _NOTES,
     ),
     "outcomes": (
         F("endpoint", "enum", "the event", vocab=Endpoint, required=True),
         F("day", "time", "day of the event", _DAYS, required=True),
-        F("quote", "quote", "words of the report"),
-        F("notes", "text", "free-text notes"),
+        _QUOTE,
+        _NOTES,
     ),
 }  # fmt: skip
 

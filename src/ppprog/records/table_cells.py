@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from ppprog.records.table_schema import Column, columns
@@ -132,6 +133,14 @@ _STORE: dict[str, Callable[[Any], Any]] = {"str": _text, "float": _float, "int":
                                            "bool": _bool}  # fmt: skip
 
 
+def _token(vocab: type[Enum], text: Any) -> Any:
+    """One vocabulary token (or synonym) of a cell, as its enum member."""
+    try:
+        return parse_enum(vocab, text)
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
+
+
 def _converter(col: Column) -> Callable[[Any], Any]:
     kind = col.field.kind
     if kind == "date":
@@ -141,10 +150,7 @@ def _converter(col: Column) -> Callable[[Any], Any]:
 
         def tokens(v: Any) -> Any:
             items = _json_list(v)
-            try:
-                return None if items is None else tuple(parse_enum(vocab, x) for x in items)
-            except ValueError as exc:
-                raise _Bad(str(exc)) from None
+            return None if items is None else tuple(_token(vocab, x) for x in items)
 
         return tokens
     if kind == "texts":
@@ -154,12 +160,7 @@ def _converter(col: Column) -> Callable[[Any], Any]:
 
         def enum(v: Any) -> Any:
             text = _text(v)
-            if text is None:
-                return None
-            try:
-                return parse_enum(vocab, text)
-            except ValueError as exc:
-                raise _Bad(str(exc)) from None
+            return None if text is None else _token(vocab, text)
 
         return enum
     return _STORE[col.store]

@@ -22,6 +22,7 @@ Every operation is per replicate (no reduction across the leading axis).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,39 +123,40 @@ def _solve_step(info: FloatArray, score: FloatArray) -> FloatArray:
     return step * np.where(big > 5.0, 5.0 / np.maximum(big, 1e-300), 1.0)
 
 
-def _latency_m(
-    beta: FloatArray, Z: FloatArray, ev: FloatArray, w: FloatArray, first: IntArray
+def _newton(
+    b: FloatArray, score_info: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
 ) -> FloatArray:
-    if Z.shape[-1] == 0:
-        return beta
-    moving = np.ones(len(beta), bool)  # per replicate, so chunking cannot change the bits
+    """Damped Newton steps of each replicate's ``b`` until its step is below 1e-11."""
+    moving = np.ones(len(b), bool)  # per replicate, so chunking cannot change the bits
     for _ in range(_INNER):
-        _, score, info = _cox_step(beta, Z, ev, w, first)
-        step = np.where(moving[:, None], _solve_step(info, score), 0.0)
-        beta = beta + step
-        moving &= np.abs(step).max(axis=1) >= 1e-11
-        if not moving.any():
-            break
-    return beta
-
-
-def _incidence_m(
-    b: FloatArray, Xi: FloatArray, w: FloatArray, mask: FloatArray, link: str
-) -> FloatArray:
-    moving = np.ones(len(b), bool)
-    for _ in range(_INNER):
-        pi, q, d1, _, _ = inverse_link(np.einsum("rmj,rj->rm", Xi, b), link)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            vw = np.where(mask > 0, d1 * d1 / (pi * q), 0.0)
-            res = np.where(mask > 0, (w - pi) * d1 / (pi * q), 0.0)
-        score = np.einsum("rm,rmj->rj", res, Xi)
-        info = np.einsum("rm,rmj,rml->rjl", vw, Xi, Xi)
+        score, info = score_info(b)
         step = np.where(moving[:, None], _solve_step(info, score), 0.0)
         b = b + step
         moving &= np.abs(step).max(axis=1) >= 1e-11
         if not moving.any():
             break
     return b
+
+
+def _latency_m(
+    beta: FloatArray, Z: FloatArray, ev: FloatArray, w: FloatArray, first: IntArray
+) -> FloatArray:
+    if Z.shape[-1] == 0:
+        return beta
+    return _newton(beta, lambda b: _cox_step(b, Z, ev, w, first)[1:])
+
+
+def _incidence_m(
+    b: FloatArray, Xi: FloatArray, w: FloatArray, mask: FloatArray, link: str
+) -> FloatArray:
+    def score_info(b: FloatArray) -> tuple[FloatArray, FloatArray]:
+        pi, q, d1, _, _ = inverse_link(np.einsum("rmj,rj->rm", Xi, b), link)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vw = np.where(mask > 0, d1 * d1 / (pi * q), 0.0)
+            res = np.where(mask > 0, (w - pi) * d1 / (pi * q), 0.0)
+        return np.einsum("rm,rmj->rj", res, Xi), np.einsum("rm,rmj,rml->rjl", vw, Xi, Xi)
+
+    return _newton(b, score_info)
 
 
 def _baseline(
