@@ -19,7 +19,7 @@ import pandas as pd
 
 from ppprog.studies.methods import estimates_frame
 
-__all__ = ["cox_baseline", "cox_tvc", "logrank", "cox_firth"]
+__all__ = ["cox_baseline", "cox_tvc", "logrank", "cox_firth", "count_subjects", "exposed_share"]
 
 
 def _events(event: Any, mask: Any = None) -> np.ndarray:
@@ -29,9 +29,18 @@ def _events(event: Any, mask: Any = None) -> np.ndarray:
     return ev.sum(axis=1).astype(np.float64)
 
 
+def _row_mask(sd: Any, mask: Any) -> Any:
+    """Counting-process rows of the subjects in ``mask`` (shape (R, n)), padding excluded."""
+    if mask is None:
+        return sd.mask
+    subj = np.maximum(sd.subject, 0)
+    return sd.mask & np.take_along_axis(np.asarray(mask, dtype=bool), subj, axis=1)
+
+
 def cox_baseline(
-    data: Any, *, covariates: list[str] | None = None, ties: str = "efron", level: float = 0.95
-) -> pd.DataFrame:
+    data: Any, *, covariates: list[str] | None = None, ties: str = "efron", level: float = 0.95,
+    mask: Any = None,
+) -> pd.DataFrame:  # fmt: skip
     """Cox model on baseline covariates, one estimand per covariate (log HR).
 
     Parameters
@@ -44,6 +53,8 @@ def cox_baseline(
         Tie handling.
     level : float, optional
         Confidence level of the Wald intervals.
+    mask : numpy.ndarray of bool, shape (R, n), optional
+        Subjects in the analysis (a study's selection, ``population = "selected"``).
 
     Returns
     -------
@@ -57,20 +68,21 @@ def cox_baseline(
     from ppprog.models.cox_batch import cox_ph_batch
 
     X, names = data.baseline_arrays(covariates)
-    fit = cox_ph_batch(X, data.time, data.event, ties=ties)
+    fit = cox_ph_batch(X, data.time, data.event, mask=mask, ties=ties)
     return estimates_frame(
         list(names),
         fit.params,
         fit.se,
         level=level,
         status=fit.status,
-        n_events=_events(data.event),
+        n_events=_events(data.event, mask),
     )
 
 
 def cox_tvc(
-    data: Any, *, covariates: list[str] | None = None, ties: str = "efron", level: float = 0.95
-) -> pd.DataFrame:
+    data: Any, *, covariates: list[str] | None = None, ties: str = "efron", level: float = 0.95,
+    mask: Any = None,
+) -> pd.DataFrame:  # fmt: skip
     """Cox model with time-varying covariates on counting-process ``(start, stop]`` rows.
 
     Parameters
@@ -83,6 +95,8 @@ def cox_tvc(
         Tie handling.
     level : float, optional
         Confidence level of the Wald intervals.
+    mask : numpy.ndarray of bool, shape (R, n), optional
+        Subjects in the analysis (every row of a subject outside it is left out).
 
     Returns
     -------
@@ -97,7 +111,7 @@ def cox_tvc(
 
     sd = data.counting(True, covariates)
     fit = cox_ph_batch(
-        sd.X, sd.stop, sd.event_indicator(), start=sd.start, mask=sd.mask, ties=ties,
+        sd.X, sd.stop, sd.event_indicator(), start=sd.start, mask=_row_mask(sd, mask), ties=ties,
         names=list(sd.names),
     )  # fmt: skip
     return estimates_frame(
@@ -113,6 +127,7 @@ def cox_firth(
     ties: str = "breslow",
     profile: bool = False,
     level: float = 0.95,
+    mask: Any = None,
 ) -> pd.DataFrame:
     """Firth-penalized Cox model (baseline or time-varying covariates).
 
@@ -130,6 +145,8 @@ def cox_firth(
         Profile penalized-likelihood intervals (slower) instead of Wald.
     level : float, optional
         Confidence level.
+    mask : numpy.ndarray of bool, shape (R, n), optional
+        Subjects in the analysis.
 
     Returns
     -------
@@ -146,15 +163,17 @@ def cox_firth(
     alpha = 1.0 - level
     if time_varying:
         sd = data.counting(True, covariates)
+        rows = _row_mask(sd, mask)
         fit = cox_firth_batch(
-            sd.X, sd.stop, sd.event_indicator(), start=sd.start, mask=sd.mask, ties=ties,
+            sd.X, sd.stop, sd.event_indicator(), start=sd.start, mask=rows, ties=ties,
             alpha=alpha, profile=profile,
         )  # fmt: skip
-        names, n_ev = list(sd.names), _events(sd.event_indicator())
+        names, n_ev = list(sd.names), _events(sd.event_indicator(), rows)
     else:
         X, names = data.baseline_arrays(covariates)
-        fit = cox_firth_batch(X, data.time, data.event, ties=ties, alpha=alpha, profile=profile)
-        n_ev = _events(data.event)
+        fit = cox_firth_batch(X, data.time, data.event, mask=mask, ties=ties, alpha=alpha,
+                              profile=profile)  # fmt: skip
+        n_ev = _events(data.event, mask)
     return estimates_frame(
         list(names), fit.params, fit.se, level=level, lower=fit.lower, upper=fit.upper,
         status=fit.status, n_events=n_ev,
@@ -199,3 +218,65 @@ def logrank(data: Any, *, covariate: str, level: float = 0.95) -> pd.DataFrame:
         [covariate], est[:, None], se[:, None], level=level, p=res.p[:, None], status=res.status,
         n_events=res.n_events.astype(np.float64),
     )  # fmt: skip
+
+
+def count_subjects(
+    data: Any, *, estimand: str = "n_subjects", covariate: str | None = None,
+    events_only: bool = False, mask: Any = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Per replicate: how many subjects (optionally with an event, or with a covariate) were used.
+
+    Parameters
+    ----------
+    data : CohortBatch
+        A chunk of replicates.
+    estimand : str, optional
+        Estimand name of the count.
+    covariate : str, optional
+        Count only subjects whose baseline column is nonzero.
+    events_only : bool, optional
+        Count only subjects with the event (cases).
+    mask : numpy.ndarray of bool, shape (R, n), optional
+        Subjects in the analysis (``population = "selected"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``estimate`` is the count; no SE, interval or p-value.
+    """
+    keep = np.ones(np.shape(data.time), dtype=bool) if mask is None else np.asarray(mask, bool)
+    if events_only:
+        keep = keep & np.asarray(data.event, dtype=bool)
+    if covariate is not None:
+        X, _ = data.baseline_arrays([covariate])
+        keep = keep & (X[:, :, 0] != 0)
+    v = keep.sum(axis=1).astype(np.float64)[:, None]
+    nan = np.full_like(v, np.nan)
+    return estimates_frame([estimand], v, nan, lower=nan, upper=nan, p=nan)
+
+
+def exposed_share(data: Any, *, covariate: str, estimand: str = "exposed_share") -> pd.DataFrame:
+    """Per replicate: the share of person-time at risk with a time-varying 0/1 covariate at 1.
+
+    Schoenfeld's formula needs the allocation; with a time-varying exposure it
+    is this share (Schoenfeld 1983), computed on the counting-process rows.
+
+    Parameters
+    ----------
+    data : CohortBatch
+        A chunk of replicates.
+    covariate : str
+        A design column (time-varying or baseline).
+    estimand : str, optional
+        Estimand name.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    sd = data.counting(True, [covariate])
+    dur = np.where(sd.mask, sd.stop - sd.start, 0.0)
+    share = (dur * sd.X[..., 0]).sum(axis=1) / dur.sum(axis=1)
+    v = share[:, None]
+    nan = np.full_like(v, np.nan)
+    return estimates_frame([estimand], v, nan, lower=nan, upper=nan, p=nan)

@@ -26,6 +26,7 @@ from ppprog._core.errors import ProblemReport, SpecError
 from ppprog.studies.estimand import Estimand
 from ppprog.studies.methods import Method, callable_ref
 from ppprog.studies.options import option_problems
+from ppprog.studies.selection import POPULATIONS, Selection, generator_params, honours_selection
 
 __all__ = ["Estimand", "Scenario", "Study", "RESERVED_COLUMNS"]  # Estimand: re-exported
 
@@ -103,6 +104,10 @@ class Study:
         Confidence level of the methods' intervals.
     description : str, optional
         Aims of the study, in words.
+    selection : Selection, optional
+        Ascertainment between generation and fitting
+        (:mod:`ppprog.studies.selection`); methods with ``population =
+        "selected"`` fit only the selected subjects.
     validate : bool, optional
         Check the design on construction (raise :class:`SpecError`); the file
         loader turns this off to report located problems instead.
@@ -120,6 +125,7 @@ class Study:
     alpha: float = 0.05
     level: float = 0.95
     description: str = ""
+    selection: Selection | None = None
     validate: InitVar[bool] = True
 
     def __post_init__(self, validate: bool) -> None:
@@ -175,6 +181,7 @@ class Study:
         if not self.methods:
             add("methods", "at least one method is required", file=file)
         self._check_refs(rep, file)
+        self._check_selection(rep, file)
         _check_unique(rep, "methods", [m.label for m in self.methods], file)
         _check_unique(rep, "estimands", [e.name for e in self.estimands], file)
         self._check_grid(rep, file)
@@ -210,6 +217,34 @@ class Study:
             for opt, msg in option_problems(fn, m.options):
                 rep.add(f"methods[{i}].{opt}" if opt else f"methods[{i}]", msg, file=file)
 
+    def _check_selection(self, rep: ProblemReport, file: str | None) -> None:
+        """Each method's population, and each scenario's ``selection.*`` parameters."""
+        for i, m in enumerate(self.methods):
+            if m.population not in POPULATIONS:
+                rep.add(f"methods[{i}].population",
+                        f"must be one of {list(POPULATIONS)}, got {m.population!r}", file=file)  # fmt: skip
+            elif m.population == "selected":
+                if self.selection is None:
+                    rep.add(f"methods[{i}].population",
+                            "'selected' needs a [selection] table in the study", file=file)  # fmt: skip
+                else:
+                    try:
+                        fn = m.resolved().fn
+                    except SpecError:
+                        continue  # reported by _check_refs
+                    if not callable(fn) or not honours_selection(fn):
+                        rep.add(f"methods[{i}].population", f"method {m.fn!r} does not honour "
+                                "selection (it takes no 'mask' argument)", file=file)  # fmt: skip
+        if self.selection is None or any(_bad_values(v) for v in self.grid.values()):
+            return
+        for s, origin in zip(self.scenarios, self._origins()):
+            try:
+                self.selection.for_scenario(s.params)
+            except (SpecError, TypeError, ValueError) as exc:
+                keys = [k for k in s.params if k.startswith("selection.")]
+                rep.add(origin.get(keys[0], "selection") if keys else "selection", str(exc),
+                        file=file)  # fmt: skip
+
     def _check_params(self, rep: ProblemReport, file: str | None) -> None:
         """Each scenario's parameters, as its generator checks them, named where set."""
         from ppprog.studies.generators import generator_param_problems
@@ -218,7 +253,7 @@ class Study:
             return  # reported by problems(); the scenarios cannot be formed
         seen: set[tuple[str, str]] = set()
         for params, origin in zip((s.params for s in self.scenarios), self._origins()):
-            for key, msg in generator_param_problems(self.generator, params):
+            for key, msg in generator_param_problems(self.generator, generator_params(params)):
                 where = origin.get(key, f"base.{key}" if key else _scenario_field(origin))
                 if (where, msg) not in seen:
                     seen.add((where, msg))
@@ -263,6 +298,7 @@ class Study:
             "scenarios": [dict(s) for s in self.scenarios_listed],
             "estimands": [dataclasses.asdict(e) for e in self.estimands],
             "methods": [m.to_dict() for m in self.methods],
+            **({"selection": self.selection.to_dict()} if self.selection else {}),
         }
 
     @classmethod
@@ -281,6 +317,9 @@ class Study:
             scenarios_listed=tuple(dict(s) for s in d.get("scenarios", [])),
             estimands=tuple(Estimand(**e) for e in d.get("estimands", [])),
             methods=tuple(Method.from_dict(m) for m in d["methods"]),
+            selection=(
+                Selection.from_mapping(d["selection"]) if d.get("selection") is not None else None
+            ),
             validate=validate,
         )
 

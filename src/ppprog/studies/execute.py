@@ -30,6 +30,7 @@ from ppprog.studies.guard import GUARD_HINT, check_main_guard
 from ppprog.studies.methods import Method
 from ppprog.studies.result import StudyResult, assemble
 from ppprog.studies.seeding import ChunkKey, plan_chunks
+from ppprog.studies.selection import Selection, generator_params
 
 __all__ = ["run", "run_chunk", "ChunkTask", "ChunkOutput", "DEFAULT_CHUNK_SIZE"]
 
@@ -47,6 +48,7 @@ class ChunkTask:
     methods: tuple[Method, ...]
     estimands: tuple[Estimand, ...]
     level: float
+    selection: Selection | None = None
 
 
 @dataclass(frozen=True)
@@ -104,17 +106,22 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     key = task.key
     t0 = time.perf_counter()
     data = task.generator(
-        dict(task.params),
+        generator_params(task.params),
         replicates=key.count,
         seed=task.seed,
         scenario=key.scenario,
         first_replicate=key.first,
     )
+    mask = None
+    if task.selection is not None:
+        mask = task.selection.for_scenario(task.params).mask(
+            data, seed=task.seed, scenario=key.scenario, first_replicate=key.first
+        )
     t1 = time.perf_counter()
     truth = _Truths(task, data)
     frames = []
     for method in task.methods:
-        est = method.apply(data, level=task.level)
+        est = method.apply(data, level=task.level, mask=mask)
         bad = (est["replicate"] < 0) | (est["replicate"] >= key.count)
         if bad.any():
             raise SpecError(f"method {method.label!r} returned replicate indices outside the chunk")
@@ -253,6 +260,7 @@ def run(
             methods,
             study.estimands,
             study.level,
+            study.selection,
         )
         for k in plan
     ]

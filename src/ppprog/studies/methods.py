@@ -51,6 +51,9 @@ _REGISTRY: dict[str, str | Callable[..., pd.DataFrame]] = {
     "cox_tvc": f"{_BUILTIN}:cox_tvc",
     "logrank": f"{_BUILTIN}:logrank",
     "cox_firth": f"{_BUILTIN}:cox_firth",
+    "count_subjects": f"{_BUILTIN}:count_subjects",
+    "exposed_share": f"{_BUILTIN}:exposed_share",
+    "switch_cox": "ppprog.studies.switch_methods:switch_cox",
     "cure_weibull": "ppprog.studies.cure_methods:cure_weibull",
     "cure_lognormal": "ppprog.studies.cure_methods:cure_lognormal",
     "cure_cox": "ppprog.studies.cure_methods:cure_cox",
@@ -131,11 +134,15 @@ class Method:
         Registered name, ``"module:function"`` or the callable itself.
     options : mapping, optional
         Keyword arguments passed to the callable.
+    population : {"all", "selected"}, optional
+        With a study's selection (:mod:`ppprog.studies.selection`), ``"selected"``
+        passes the mask of selected subjects as ``mask=``; ``"all"`` fits everyone.
     """
 
     label: str
     fn: str | Callable[..., pd.DataFrame]
     options: Mapping[str, Any] = field(default_factory=dict)
+    population: str = "all"
 
     @classmethod
     def coerce(cls, m: Method | str | Callable[..., pd.DataFrame]) -> Method:
@@ -151,20 +158,29 @@ class Method:
         fn = resolve_ref(self.fn)
         if not callable(fn):
             raise SpecError(f"method {self.label!r}: {self.fn!r} is not callable")
-        return Method(self.label, fn, dict(self.options))
+        return Method(self.label, fn, dict(self.options), self.population)
 
-    def apply(self, data: Any, *, level: float) -> pd.DataFrame:
-        """Run the method on a chunk and return its normalized estimates."""
+    def apply(self, data: Any, *, level: float, mask: Any = None) -> pd.DataFrame:
+        """Run the method on a chunk and return its normalized estimates.
+
+        ``mask`` (the selected subjects) is passed on when ``population`` is
+        ``"selected"``.
+        """
         fn = resolve_ref(self.fn)
         kwargs = dict(self.options)
         if _accepts(fn, "level") and "level" not in kwargs:
             kwargs["level"] = level
+        if self.population == "selected" and mask is not None:
+            kwargs["mask"] = mask
         out = fn(data, **kwargs)
         return normalize_estimates(out, where=f"method {self.label!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Return ``{"name": label, "method": ref, **options}``."""
-        return {"name": self.label, "method": callable_ref(self.fn), **dict(self.options)}
+        """Return ``{"name": label, "method": ref, **options}`` (and a non-default population)."""
+        out = {"name": self.label, "method": callable_ref(self.fn), **dict(self.options)}
+        if self.population != "all":
+            out["population"] = self.population
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Method:
@@ -172,9 +188,10 @@ class Method:
         d = dict(d)
         fn = d.pop("method")
         label = d.pop("name", fn if isinstance(fn, str) else callable_ref(fn))
+        population = d.pop("population", "all")
         options = dict(d.pop("options", {}))
         options.update(d)
-        return cls(str(label), fn, options)
+        return cls(str(label), fn, options, population)
 
 
 def _accepts(fn: Callable[..., Any], name: str) -> bool:

@@ -23,6 +23,11 @@ A study file holds the fields of :class:`~ppprog.studies.design.Study`::
     name = "cox"                   # label in the results
     method = "cox_baseline"        # registered name or "module:function"
     ties = "efron"                 # any other key is an option of the method
+    population = "all"             # or "selected": only the subjects [selection] keeps
+
+    [selection]                    # optional: ascertainment (ppprog.studies.selection)
+    intercept = -2.0
+    coefficients = { generalized = 2.0 }
 
 Every problem is collected, with its file, field and line, and raised once as
 a :class:`~ppprog._core.errors.ValidationError`.
@@ -39,6 +44,7 @@ from ppprog._core.errors import Problem, ProblemReport, SpecError
 from ppprog._core.specfile import SpecFile, load_spec_file
 from ppprog.studies.design import Study
 from ppprog.studies.result import StudyResult
+from ppprog.studies.selection import selection_problems
 
 __all__ = ["load_study", "study_from_file", "run_study_file", "RUN_OPTIONS"]
 
@@ -56,6 +62,7 @@ _TOP: dict[str, tuple[type, ...]] = {
     "scenarios": (list,),
     "estimands": (list,),
     "methods": (list,),
+    "selection": (dict,),
 }
 _REQUIRED = ("seed", "replicates", "generator", "methods")
 _PLACEHOLDER = {"seed": 0, "replicates": 2, "generator": "", "methods": []}
@@ -67,7 +74,9 @@ _ESTIMAND: dict[str, tuple[type, ...]] = {
     "truth_key": (str,),
     "description": (str,),
 }
-_METHOD: dict[str, tuple[type, ...]] = {"name": (str,), "method": (str,), "options": (dict,)}
+_METHOD: dict[str, tuple[type, ...]] = {
+    "name": (str,), "method": (str,), "options": (dict,), "population": (str,),
+}  # fmt: skip
 _WHAT = {str: "text", int: "an integer", float: "a number", dict: "a table", list: "a list"}
 RUN_OPTIONS = ("backend", "workers", "chunk_size", "checkpoint_dir", "progress", "on_chunk")
 
@@ -136,6 +145,12 @@ def _check_raw(d: Mapping[str, Any], rep: ProblemReport) -> dict[str, Any]:
         if not isinstance(sc, dict):
             rep.add(f"scenarios[{i}]", f"must be a table of parameters, got {sc!r}")
         scenarios.append(sc if isinstance(sc, dict) else {})
+    if "selection" in clean:
+        bad = selection_problems(clean["selection"])
+        for key, msg in bad:
+            rep.add(f"selection.{key}" if key else "selection", msg)
+        if bad:  # a placeholder, so that the methods' populations are still checked
+            clean["selection"] = {}
     estimands = [_estimand(i, e, rep) for i, e in enumerate(_entries(clean, "estimands"))]
     methods = [_method(i, m, rep) for i, m in enumerate(_entries(clean, "methods"))]
     clean.update(estimands=estimands, methods=methods, grid=grid, scenarios=scenarios)
