@@ -42,12 +42,7 @@ RANK = {
 # helpers in modules of their own) removes them; the list may only shrink:
 # test_no_private_imports_across_modules fails on a new offender AND on an entry
 # here that no longer offends (delete it then).
-KNOWN_OFFENDERS = frozenset(
-    {
-        # the claims study reaches into the batched methods
-        "ppprog.studies.builtin.common -> ppprog.studies.builtin_methods:_events",
-    }
-)
+KNOWN_OFFENDERS: frozenset[str] = frozenset()
 
 # Import cycles (strongly connected groups of modules). None is left: a new
 # group fails test_no_import_cycles (break it, do not list it here).

@@ -99,8 +99,11 @@ _EXPORTS: dict[str, str] = {
     "load_study": "ppprog.studies",
     "run_study": "ppprog.studies",
     "run_study_file": "ppprog.studies",
-    "ClaimsResult": "ppprog.studies.builtin",
-    "run_claims_study": "ppprog.studies.builtin",
+    "ClaimsResult": "ppprog.report.claims_result",
+    "run_claims_study": "ppprog.report.claims_result",
+    "Suite": "ppprog.studies.suite",
+    "load_suite": "ppprog.studies.suite",
+    "run_suite": "ppprog.studies.suite",
     "CheckReport": "ppprog.studies.dgm_check",
     "check": "ppprog.studies.dgm_check",
     "check_counting_process": "ppprog.tables",
@@ -192,6 +195,9 @@ __all__ = [
     "CheckReport",
     "run_claims_study",
     "ClaimsResult",
+    "Suite",
+    "load_suite",
+    "run_suite",
 ]
 
 
@@ -254,6 +260,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from ppprog.records.io import read_cases, write_cases
     from ppprog.records.parse import parse_duration, parse_titer
     from ppprog.records.validate import validate
+    from ppprog.report.claims_result import ClaimsResult, run_claims_study
     from ppprog.simulate import (
         CohortBatch,
         CohortSpec,
@@ -273,8 +280,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         run_study,
         run_study_file,
     )
-    from ppprog.studies.builtin import ClaimsResult, run_claims_study
     from ppprog.studies.dgm_check import CheckReport, check
+    from ppprog.studies.suite import Suite, load_suite, run_suite
     from ppprog.tables import (
         check_counting_process,
         counting_process,

@@ -132,7 +132,7 @@ def test_bad_replicates(tmp_path, capsys):
 
 @pytest.fixture
 def claims_calls(monkeypatch, tmp_path):
-    """Replace the built-in study run by a recorder (the run itself is tested in tests/report)."""
+    """Replace the claims suite run by a recorder (the run itself is tested in tests/report)."""
     calls = []
 
     def fake(*, out, **options):
@@ -144,7 +144,7 @@ def claims_calls(monkeypatch, tmp_path):
     return calls
 
 
-def test_bare_study_runs_builtin(claims_calls, capsys):
+def test_bare_study_runs_the_claims_suite(claims_calls, capsys):
     assert main(["study"]) == EXIT_OK
     (call,) = claims_calls
     assert call["out"] == Path("ppprog-report")
@@ -154,7 +154,7 @@ def test_bare_study_runs_builtin(claims_calls, capsys):
     assert "report written to ppprog-report/" in capsys.readouterr().out
 
 
-def test_study_run_options_reach_builtin(claims_calls):
+def test_study_run_options_reach_the_claims_suite(claims_calls):
     argv = ["study", "run", "--quick", "--replicates", "5", "--workers", "2", "--seed", "3",
             "--scheduler", "tcp://127.0.0.1:8786", "--out", "rep", "--no-progress"]  # fmt: skip
     assert main(argv) == EXIT_OK
@@ -164,12 +164,32 @@ def test_study_run_options_reach_builtin(claims_calls):
                     "progress": False}  # fmt: skip
 
 
-def test_claims_settings_file_goes_to_builtin(claims_calls, tmp_path):
+def test_claims_suite_file_goes_to_the_claims_report(claims_calls, tmp_path):
     from ppprog._core.resources import data_path
 
-    spec = str(data_path("studies", "claims.toml"))
-    assert main(["study", "run", spec, "--quick"]) == EXIT_OK
-    assert claims_calls[0]["spec"] == spec
+    spec = data_path("studies", "claims.toml")
+    assert main(["study", "run", str(spec), "--quick"]) == EXIT_OK
+    assert claims_calls[0]["spec"].path == str(spec)  # read once, handed down
+
+
+def test_a_user_suite_runs_each_section(tmp_path, capsys):
+    """A suite without the claims' [report] tables: one result folder per section."""
+    from ppprog._core.resources import data_path
+
+    suite = tmp_path / "mine.toml"
+    suite.write_text(
+        "[suite]\nname = 'mine'\nseed = 5\n"
+        f"[sections.a]\nfile = '{data_path('studies', 'claims', 'refractory.toml')}'\n"
+        "replicates = 3\nbase = { n = 80 }\n"
+        f"[sections.b]\nfile = '{data_path('studies', 'claims', 'immortal_time.toml')}'\n"
+        "replicates = 2\n"
+    )
+    out = tmp_path / "out"
+    assert main(["study", "run", str(suite), "--out", str(out), "--no-progress"]) == EXIT_OK
+    for key, reps in (("a", 3), ("b", 2)):
+        perf = pd.read_csv(out / key / "performance.csv")
+        assert (perf["n_total"] == reps).all()
+        assert (out / key / "report.md").is_file()
 
 
 def test_summarize_claims_folder(tmp_path, capsys):
@@ -210,7 +230,7 @@ def test_report_of_incomplete_claims_folder(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_builtin_quick_run_summarize_and_rebuild(tmp_path, capsys):
+def test_claims_quick_run_summarize_and_rebuild(tmp_path, capsys):
     out = tmp_path / "claims"
     argv = ["study", "run", "--quick", "--workers", "1", "--out", str(out), "--no-progress"]
     assert main(argv) == EXIT_OK
@@ -227,10 +247,14 @@ def test_study_help_shows_the_action_as_optional(capsys):
     assert main(["study", "--help"]) == EXIT_OK
     out = capsys.readouterr().out
     assert out.startswith("usage: ppprog study [options] [ACTION ...]")
-    assert "actions (optional: without one, the built-in study runs)" in out
+    assert "actions (optional: without one, the claims suite runs)" in out
 
 
-@pytest.mark.parametrize("name", ["two_cases", "refractory"])
+@pytest.mark.parametrize(
+    "name",
+    ["two_cases", "refractory", "publication", "publication_onset", "immortal_time",
+     "requirements_onset", "requirements_resolution"],
+)  # fmt: skip
 def test_claims_sections_run_as_ordinary_study_files(tmp_path, name):
     """The claims study's sections are study files any user can run with `ppprog study run`."""
     from ppprog._core.resources import data_path

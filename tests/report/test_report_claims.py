@@ -1,6 +1,6 @@
 """The claims report says what its numbers say, and the publication-bias claim holds.
 
-One quick run of the built-in study (``ppprog study run --quick``, i.e.
+One quick run of the claims suite (``ppprog study run --quick``, i.e.
 ``run_claims_study(quick=True)``) feeds every test here. The summary bullets of
 ``report.md`` are parsed back: each number must equal, to the digits printed,
 the table entry it comes from, and those table entries are checked against
@@ -25,10 +25,11 @@ from matplotlib.container import ErrorbarContainer
 from scipy import stats
 
 from ppprog import run_study
+from ppprog._core.resources import data_path
 from ppprog.report.build import write_claims_report
 from ppprog.report.claims_figures import claims_figures
-from ppprog.studies.builtin.run import build_section_studies, run_claims_study
-from ppprog.studies.builtin.settings import load_settings
+from ppprog.report.claims_result import run_claims_study
+from ppprog.studies.studyfile import load_study
 
 matplotlib.use("Agg")
 NUM = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
@@ -171,7 +172,7 @@ def test_requirement_bullets(claims, endpoint: str) -> None:  # noqa: ANN001
     req = res.tables[f"requirements_{endpoint}"]
     row = req.iloc[len(req) // 2]
     tag, h = f"requirements.{endpoint}", f"hr{row['hr']:g}"
-    target = res.settings["requirements"]["power"]
+    target = res.settings["report"]["requirements"]["power"]
     printed(m[1], target, percent=True)
     printed(m[2], hd[f"{tag}.n_formula_estimand.{h}"]["estimate"])
     printed(m[2], row["n_formula_estimand"])
@@ -254,7 +255,7 @@ def test_refractory_bullet(claims) -> None:  # noqa: ANN001
     g = reps[(reps["section"] == "refractory") & (reps["scenario"] == row["scenario"])
              & (reps["method"] == row["method"]) & (reps["estimand"] == row["estimand"])]  # fmt: skip
     hit = (g["status"] == "converged") & (g["p"] <= res.settings["study"]["alpha"])
-    assert len(g) == res.settings["refractory"]["replicates"]
+    assert len(g) == res.settings["runs"]["refractory"]["replicates"]
     assert row["power"] == pytest.approx(hit.mean(), abs=1e-12)
     assert "latency HR 1, never-resolving OR 2.72, follow-up 60-120 months" in set(tab["label"])
 
@@ -301,13 +302,15 @@ def test_figures_draw_the_tables(claims) -> None:  # noqa: ANN001
 @pytest.fixture(scope="module")
 def publication() -> pd.DataFrame:
     """Section 2 (resolution side) at its full cohort size, two reporting models, 400 replicates."""
-    settings = load_settings()
-    sec = settings["publication"]
-    sec["models"] = {k: sec["models"][k] for k in ("random", "refractory")}
-    sec["replicates"] = 400
-    study = build_section_studies(settings)["publication_resolution"]
+    path = data_path("studies", "claims", "publication.toml")
+    full = load_study(path)
+    keep = [dict(s) for s in full.scenarios_listed
+            if s["selection.label"] in ("at random", "severe AND refractory")]  # fmt: skip
+    study = load_study(path, replicates=400, scenarios=keep)
     reps = run_study(study, progress=False).replicates
-    reps = reps[reps["estimand"] == "generalized"]
+    reps = reps[reps["estimand"] == "extent[generalized]"]
+    reps = reps.assign(model_key=reps["selection.label"].map(
+        {"at random": "random", "severe AND refractory": "refractory"}))  # fmt: skip
     wide = reps.pivot_table(index=["model_key", "replicate"], columns="method", values="estimate")
     status = reps.pivot_table(index=["model_key", "replicate"], columns="method",
                               values="status", aggfunc="first")  # fmt: skip

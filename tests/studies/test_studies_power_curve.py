@@ -9,14 +9,6 @@ import pytest
 from scipy import optimize, stats
 
 from ppprog._core.errors import SpecError
-from ppprog.studies.builtin.requirements import (
-    build_studies,
-    estimand_truth,
-    power_table,
-    requirement_table,
-)
-from ppprog.studies.builtin.settings import load_settings
-from ppprog.studies.execute import run
 from ppprog.studies.power_curve import fit_power_curve
 
 
@@ -62,30 +54,3 @@ def test_separated_data_are_not_estimable() -> None:
     assert math.isnan(fit.n_target)
     with pytest.raises(SpecError):
         fit_power_curve([100.0, 200.0], [5.0, 30.0], [20.0, 20.0])
-
-
-def test_formula_at_the_estimand_agrees_with_simulation() -> None:
-    """Resolution, generator HR 0.5 among cases that resolve: the asymptotic size at the
-    whole-cohort HR (the estimand) with its Cox information lies within the simulated size's 95%
-    interval; Schoenfeld's formula at the generator's HR (the wrong estimand) is far below it.
-    """
-    settings = load_settings()
-    sec = settings["requirements"]["resolution"]
-    sec.update(hazard_ratios=[0.5], cohort_sizes=[400, 900, 1800], replicates=300,
-               methods=["cox"])  # fmt: skip
-    study = build_studies(settings)[1]
-    reps = run(study, backend="serial", progress=False).replicates
-    pw = power_table(reps, "resolution", alpha=0.05)
-    truth = {0.5: estimand_truth("resolution", {}, 0.5, n=400_000, seed=3)}
-    req = requirement_table(pw, target=0.8, alpha=0.05, truth=truth).iloc[0]
-    assert 0.5 < req["hr_estimand"] < 0.7
-    assert req["n_simulated_note"] == "converged"
-    # the estimand's own MC SE (log scale) widens the formula's value a little
-    rel = 2 * req["hr_estimand_mcse"] / abs(math.log(req["hr_estimand"]))
-    lo, hi = req["n_simulated_lower"], req["n_simulated_upper"]
-    assert lo * (1 - rel) <= req["n_information"] <= hi * (1 + rel), req.to_dict()
-    assert req["n_formula"] < lo
-    # Schoenfeld's formula at the estimand (allocation: the generalized share of cases) is
-    # closer than at the generator's HR but ignores that generalized cases leave the risk sets
-    # less often
-    assert req["n_formula"] < req["n_formula_estimand"] < req["n_information"]

@@ -1,8 +1,11 @@
 """``ppprog study run|summarize|report``: simulation studies from the command line.
 
 ``ppprog study`` (no action) and ``ppprog study run`` (no file) run the
-built-in study of the seed report's claims and write its report folder. With
-a study file, ``run`` runs it with the study runner and writes a result folder:
+suite of the seed report's claims (``data/studies/claims.toml``: ordinary study
+files run together) and write its report folder. A suite file runs every
+section (the claims report when it has the claims' ``[report]`` tables, else
+one result folder per section). With a study file, ``run`` runs it with the
+study runner and writes a result folder:
 
     replicates.parquet   per-replicate estimates (scenario, method, replicate, estimand, ...)
     manifest.json        study, seed, versions, timings
@@ -27,7 +30,7 @@ __all__ = ["register", "run_claims"]
 _DEFAULT_OUT = "ppprog-report"
 _EPILOG = """\
 examples:
-  ppprog study                                  the built-in claims study, report in ppprog-report/
+  ppprog study                                  the claims suite, report in ppprog-report/
   ppprog study run --quick --out /tmp/claims    the same in seconds (small numbers)
   ppprog study run my_study.toml --replicates 200 --workers 2 --out my_study/
   ppprog study run my_study.toml --scheduler tcp://10.0.0.5:8786 --out my_study/
@@ -47,9 +50,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "study",
         help="run, summarize or report simulation studies",
-        description="Run simulation studies (the built-in study of the report's claims, "
-        "or a study file), summarize a saved study, or rebuild its report. "
-        "Without an action, runs the built-in study.",
+        description="Run simulation studies (the suite of the report's claims, a suite "
+        "file or a study file), summarize a saved study, or rebuild its report. "
+        "Without an action, runs the claims suite.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="%(prog)s [options] [ACTION ...]",
@@ -59,14 +62,14 @@ def register(sub: Any) -> None:
     ss = p.add_subparsers(
         dest="study_command",
         metavar="ACTION",
-        title="actions (optional: without one, the built-in study runs)",
+        title="actions (optional: without one, the claims suite runs)",
     )
 
-    r = ss.add_parser("run", help="run a study file, or the built-in study without FILE",
-                      description="Run a study file (TOML/YAML) or, without FILE, the built-in "
-                      "study of the report's claims.")  # fmt: skip
+    r = ss.add_parser("run", help="run a study or suite file, or the claims suite without FILE",
+                      description="Run a study file or a suite file (TOML/YAML) or, without "
+                      "FILE, the suite of the report's claims.")  # fmt: skip
     r.add_argument("file", nargs="?", default=argparse.SUPPRESS, metavar="FILE",
-                   help="study file (.toml, .yaml)")  # fmt: skip
+                   help="study or suite file (.toml, .yaml)")  # fmt: skip
     _run_options(r, inherit=True)
     r.set_defaults(handler=_run)
 
@@ -92,10 +95,10 @@ def _run_options(p: argparse.ArgumentParser, *, inherit: bool = False) -> None:
         return argparse.SUPPRESS if inherit else value
 
     p.add_argument("--quick", action="store_true", default=d(False),
-                   help="built-in study: small numbers for tests and CI (seconds)")  # fmt: skip
+                   help="suites: the [quick] tables, small numbers for tests and CI")  # fmt: skip
     p.add_argument("--replicates", type=int, default=d(None), help="replicates per scenario")
     p.add_argument("--workers", type=int, default=d(None),
-                   help="local worker processes (built-in default: all cores; file default: 1)")  # fmt: skip
+                   help="local worker processes (suite default: all cores; study file: 1)")  # fmt: skip
     p.add_argument("--scheduler", default=d(None), metavar="ADDR",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")  # fmt: skip
     p.add_argument("--seed", type=int, default=d(None), help="root seed (default: the file's)")
@@ -113,24 +116,32 @@ def _check_positive(args: argparse.Namespace) -> None:
             raise PpprogError(f"--{name.replace('_', '-')} must be at least 1, got {v}")
 
 
-def _is_claims_file(doc: SpecFile) -> bool:
-    """True for a built-in-study settings file (a ``[study]`` table, no ``methods``)."""
-    data = doc.data
-    return isinstance(data, dict) and isinstance(data.get("study"), dict) and "methods" not in data
+_CLAIMS_REPORT = ("two_cases", "publication", "requirements", "report_cases")
+
+
+def _is_claims_suite(doc: SpecFile) -> bool:
+    """True for a suite with the claims report's ``[report]`` tables."""
+    report = doc.data.get("report") if isinstance(doc.data, dict) else None
+    return isinstance(report, dict) and all(k in report for k in _CLAIMS_REPORT)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ppprog.studies.suite import is_suite
+
     _check_positive(args)
+    doc = None
     if args.file is not None:  # a study file is read once, then handed down
         path = Path(args.file)
         if not path.exists():
             raise FileNotFoundError(f"no such study file: {path}")
         doc = load_spec_file(path)
-        if not _is_claims_file(doc):
+        if not is_suite(doc):
             return _run_file(doc, args)
+        if not _is_claims_suite(doc):
+            return _run_suite(doc, args)
     out = Path(args.out or _DEFAULT_OUT)
     folder = run_claims(
-        out=out, spec=args.file, quick=args.quick, replicates=args.replicates,
+        out=out, spec=doc, quick=args.quick, replicates=args.replicates,
         workers=args.workers, scheduler=args.scheduler, seed=args.seed,
         chunk_size=args.chunk_size, progress=not args.no_progress,
     )  # fmt: skip
@@ -146,7 +157,7 @@ def run_claims(*, out: Path, **options: Any) -> Path:
     out : pathlib.Path
         Report folder.
     **options
-        Passed to :func:`ppprog.studies.builtin.run.run_claims_study`.
+        Passed to :func:`ppprog.report.claims_result.run_claims_study`.
 
     Returns
     -------
@@ -154,7 +165,7 @@ def run_claims(*, out: Path, **options: Any) -> Path:
         The folder.
     """
     from ppprog.report.build import write_claims_report
-    from ppprog.studies.builtin.run import run_claims_study
+    from ppprog.report.claims_result import run_claims_study
 
     return write_claims_report(run_claims_study(**options), out)
 
@@ -167,11 +178,29 @@ def _backend(args: argparse.Namespace) -> dict[str, Any]:
     return {"backend": "serial"}
 
 
+def _run_suite(doc: SpecFile, args: argparse.Namespace) -> int:
+    """A suite without the claims report: each section's results in ``OUT/KEY/``."""
+    from ppprog.report.study import write_study_report
+    from ppprog.studies.suite import load_suite, run_suite
+
+    suite = load_suite(doc, quick=args.quick, replicates=args.replicates, seed=args.seed)
+    out = Path(args.out or f"ppprog-suite-{suite.name}")
+    res = run_suite(suite, workers=args.workers if args.workers is not None else 1,
+                    scheduler=args.scheduler, chunk_size=args.chunk_size, checkpoint_dir=out,
+                    progress=not args.no_progress)  # fmt: skip
+    for key, result in res.results.items():
+        result.to_parquet(out / key)
+        write_study_report(result, out / key)
+        print(f"[{key}]\n{result}\n")
+    print(f"results written to {out}/ (one folder per section)")
+    return 0
+
+
 def _run_file(doc: SpecFile, args: argparse.Namespace) -> int:
     from ppprog.studies.studyfile import load_study, run_study_file
 
     if args.quick:
-        print("ppprog: note: --quick applies to the built-in study only; use --replicates",
+        print("ppprog: note: --quick applies to suite files only; use --replicates",
               file=sys.stderr)  # fmt: skip
     fields = {"replicates": args.replicates, "seed": args.seed}
     study = load_study(doc, **{k: v for k, v in fields.items() if v is not None})
@@ -237,7 +266,7 @@ def _summarize_claims(folder: Path, args: argparse.Namespace) -> int:
         blocks.append(text_table([str(c) for c in frame.columns], rows, title=path.stem))
     print("\n\n".join(blocks))
     if args.out:
-        print("ppprog: note: --out is for study-file results; the built-in study's "
+        print("ppprog: note: --out is for study-file results; the claims study's "
               f"tables are in {folder / 'tables'}", file=sys.stderr)  # fmt: skip
     return 0
 
@@ -270,16 +299,17 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _load_claims(folder: Path, manifest: dict[str, Any]) -> Any:
-    """Rebuild the built-in study's result from its report folder (no simulation rerun)."""
+    """Rebuild the claims study's result from its report folder (no simulation rerun)."""
     import pandas as pd
 
-    from ppprog.studies.builtin.report_cases import analyse_report_cases
-    from ppprog.studies.builtin.run import ClaimsResult
+    from ppprog.report.claims_cases import analyse_report_cases
+    from ppprog.report.claims_result import ClaimsResult
 
     settings = manifest["settings"]
     tables = {p.stem: pd.read_csv(p) for p in sorted((folder / "tables").glob("*.csv"))}
     replicates = pd.read_parquet(folder / "replicates.parquet")
-    # section 5 is a deterministic analysis of the shipped cases: recomputed, not stored
-    return ClaimsResult(settings, tables, replicates, analyse_report_cases(settings), manifest)
+    # section 6 is a deterministic analysis of the shipped cases: recomputed, not stored
+    cases = analyse_report_cases(settings["report"]["report_cases"])
+    return ClaimsResult(settings, tables, replicates, cases, manifest)
 
 

@@ -11,7 +11,7 @@ Layout of the folder (default ``ppprog-report/``)::
     headlines.json       every number of the summary: id, estimate, MC SE (or "exact"),
                          replicates, mode, definition (the summary is rendered from it)
     manifest.json        seeds, options, versions, timings, section manifests
-    study.toml           copy of the study file that was run
+    study.toml           copy of the suite file that was run
 
 Every number in the text and tables is read from the run's result.
 """
@@ -25,10 +25,10 @@ from typing import Any
 
 from ppprog._core.fmt import fmt_num
 from ppprog.report.claims_figures import claims_figures
+from ppprog.report.claims_result import ClaimsResult
 from ppprog.report.claims_summary import QUICK_LABEL, headline
 from ppprog.report.claims_text import section_blocks
 from ppprog.report.document import Bullets, Document, FigureRef, Heading, Paragraph
-from ppprog.studies.builtin.run import ClaimsResult
 from ppprog.studies.headlines import headlines_json
 
 __all__ = ["write_claims_report", "REPORT_FILES"]
@@ -53,7 +53,7 @@ _FIGURE_SECTION = {
 def _intro(result: ClaimsResult) -> list[Any]:
     m = result.manifest
     mode = "quick (tests/CI numbers)" if m.get("quick") else "default"
-    reps = {k: v.get("replicates") for k, v in result.settings.items() if isinstance(v, dict)}
+    reps = {k: v["replicates"] for k, v in result.settings["runs"].items()}
     text = (
         "The seed report describes two infliximab-induced cases and concludes that a "
         "moderate-to-high ANA titer seems to be a risk factor for paradoxical psoriasis and that "
@@ -65,9 +65,9 @@ def _intro(result: ClaimsResult) -> list[Any]:
     run_info = (
         f"Run: {mode} mode, seed {m.get('seed')}, {m['execution'].get('backend')} backend, "
         f"{fmt_num(m['timings_s']['total'], 3)} s. Replicates per scenario: "
-        + ", ".join(f"{k} {v}" for k, v in reps.items() if v is not None)
-        + f"; requirements: onset {result.settings['requirements']['onset']['replicates']}, "
-        f"resolution {result.settings['requirements']['resolution']['replicates']}."
+        + ", ".join(f"{k} {v}" for k, v in reps.items())
+        + ". Each section is a study file in `data/studies/claims/` run by the ordinary study "
+        "runner, with a seed derived from the suite seed and its key."
     )
     return [Paragraph(text), Paragraph(run_info)]
 
@@ -89,7 +89,7 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
     Parameters
     ----------
     result : ClaimsResult
-        Output of :func:`ppprog.studies.builtin.run.run_claims_study`.
+        Output of :func:`ppprog.report.claims_result.run_claims_study`.
     out : str or pathlib.Path, optional
         Folder to create (existing files in it are overwritten).
 

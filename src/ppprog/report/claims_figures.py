@@ -24,7 +24,7 @@ from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ppprog.studies.builtin.run import ClaimsResult
+    from ppprog.report.claims_result import ClaimsResult
 
 __all__ = ["claims_figures"]
 
@@ -32,7 +32,7 @@ FigureItem = tuple[str, "Figure", str]
 
 
 def _lr_figure(result: ClaimsResult) -> FigureItem:
-    sec = result.settings["two_cases"]
+    sec = result.settings["report"]["two_cases"]
     k, kpos = int(sec["n_cases"]), int(sec["n_positive"])
     exact = result.tables["two_cases_exact"]
     p_model = float(exact["p_case_positive"].iloc[0])

@@ -17,7 +17,7 @@ from ppprog.report.document import Block, Bullets, Heading
 from ppprog.studies.headlines import Headline
 
 if TYPE_CHECKING:
-    from ppprog.studies.builtin.run import ClaimsResult
+    from ppprog.report.claims_result import ClaimsResult
 
 __all__ = ["headline", "fmt_headline", "QUICK_LABEL"]
 
@@ -152,7 +152,7 @@ def _refractory_bullets(hd: dict[str, Headline]) -> list[str]:
 
 
 def _requirement_bullets(res: ClaimsResult, hd: dict[str, Headline]) -> list[str]:
-    target = float(res.settings["requirements"]["power"])
+    target = float(res.settings["report"]["requirements"]["power"])
     out = []
     for endpoint, what, who in (
         ("onset", "ANA-high on onset", "infliximab starters"),

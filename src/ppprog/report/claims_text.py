@@ -16,7 +16,7 @@ from ppprog.report.document import Block, Heading, Paragraph, Table
 from ppprog.report.tables import Column, format_table
 
 if TYPE_CHECKING:
-    from ppprog.studies.builtin.run import ClaimsResult
+    from ppprog.report.claims_result import ClaimsResult
 
 __all__ = ["section_blocks", "fmt_hr_interval"]
 
@@ -48,11 +48,11 @@ def _agreement(z: np.ndarray) -> str:
 
 def _two_cases_blocks(res: ClaimsResult) -> list[Block]:
     check = res.tables["two_cases_check"]
-    sec = res.settings["two_cases"]
+    sec = {**res.settings["report"]["two_cases"], **res.settings["runs"]["two_cases"]}
     inp = res.tables["two_cases_inputs"].iloc[0]
     p = float(check.loc[check["mechanism"] == "none", "exact"].iloc[-1])
     text = (
-        f"Each replicate is a cohort of {sec['cohort_size']} {inp['agent']} starters from the "
+        f"Each replicate is a cohort of {sec['n']} {inp['agent']} starters from the "
         f"onset generator, followed for {inp['horizon_months']:g} months, under the null "
         f"(ANA-high, a titer of at least 1:{inp['threshold']:g}, changes nothing) or under one "
         "of two mechanisms: ANA-high multiplies the onset hazard of susceptible patients while "
@@ -104,7 +104,9 @@ def _publication_blocks(res: ClaimsResult) -> list[Block]:
         Column("coverage", "coverage", kind="pct"), Column("fits used", "n_used"),
         Column("failed", "n_nonconverged"), Column("mean cases", "mean_n_cases"),
     ]  # fmt: skip
-    sec = res.settings["publication"]
+    runs = res.settings["runs"]
+    sec = {"cohort_size": runs["publication"]["n"], "onset_cohort_size": runs["publication_onset"]["n"],
+           "protracted_months": runs["publication"]["protracted_months"]}  # fmt: skip
     text = (
         f"Each replicate is a world of {sec['cohort_size']} paradoxical-psoriasis cases under the "
         "null (pustular extent does not change resolution). A case is published with probability "
@@ -147,7 +149,8 @@ def _residual_bias(imm: pd.DataFrame) -> str:
 
 
 def _immortal_blocks(res: ClaimsResult) -> list[Block]:
-    sec = res.settings["immortal_time"]
+    run = res.settings["runs"]["immortal_time"]
+    sec = {"cohort_size": run["n"], "landmark_months": run.get("landmark_months", float("nan"))}
     text = (
         f"Cohorts of {sec['cohort_size']} cases from the resolution generator with every strategy "
         "hazard ratio set to 1, so drug switches have no effect on resolution. A case that "
@@ -170,7 +173,7 @@ def _immortal_blocks(res: ClaimsResult) -> list[Block]:
 
 def _requirement_blocks(res: ClaimsResult) -> list[Block]:
     blocks: list[Block] = [Heading("4. What it would take", 2)]
-    target = float(res.settings["requirements"]["power"])
+    target = float(res.settings["report"]["requirements"]["power"])
     for endpoint, title in (
         ("onset", "ANA-high on onset"),
         ("resolution", "Generalized extent on resolution"),
@@ -208,7 +211,7 @@ def _requirement_blocks(res: ClaimsResult) -> list[Block]:
 def _refractory_blocks(res: ClaimsResult) -> list[Block]:
     if "refractory" not in res.tables:
         return []
-    sec = res.settings["refractory"]
+    sec = res.settings["runs"]["refractory"]
     text = (
         f"The study file `{sec['file']}` (an ordinary study file: run it with `ppprog study run`) "
         "simulates registries of cases with generalized extent either slowing resolution among "

@@ -18,13 +18,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["Headline", "estimable", "headlines_json", "claims_headlines"]
+__all__ = ["Headline", "estimable", "headlines_json", "claims_headlines", "slug"]
+
+
+def slug(text: str) -> str:
+    """A label as an id part: lower case, runs of other characters as ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
 
 
 @dataclass(frozen=True)
@@ -276,19 +282,21 @@ def claims_headlines(
     tables : mapping of str to pandas.DataFrame
         The claims study's summary tables.
     settings : mapping
-        Its settings (``study.quick``, ``publication.headline_model``).
+        Its settings (``study.quick``; the suite's ``report.publication.headline_model``
+        and ``report.requirements.power``).
 
     Returns
     -------
     list of Headline
     """
     mode = "quick" if settings["study"].get("quick") else "default"
-    key = str(settings["publication"].get("headline_model", ""))
+    report = settings.get("report", {})
+    key = slug(report.get("publication", {}).get("headline_model", ""))
     out = _two_cases(tables, mode) + _publication(tables, key, mode) + _switches(tables, mode)
     out += _refractory(tables, mode)
-    target = float(settings["requirements"]["power"])
+    target = float(report["requirements"]["power"])
     for end in ("onset", "resolution"):
-        reps = int(settings["requirements"][end]["replicates"])
+        reps = int(tables[f"power_{end}"]["n_total"].max())
         for r in tables[f"requirements_{end}"].itertuples():
             out += _requirement(end, r, target, reps, mode)
     return out

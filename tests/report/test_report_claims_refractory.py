@@ -6,16 +6,16 @@ import math
 
 import pytest
 
-from ppprog.studies.builtin.refractory import build_study, scenario_label, summarize
-from ppprog.studies.builtin.settings import load_settings
+from ppprog._core.resources import data_path
+from ppprog.report.claims_tables import refractory_table, scenario_label
 from ppprog.studies.execute import run
+from ppprog.studies.studyfile import load_study
 
 
 @pytest.fixture(scope="module")
 def table():  # noqa: ANN201
-    settings = load_settings(quick=True)
-    settings["refractory"]["replicates"] = 120
-    return summarize(run(build_study(settings), backend="serial", progress=False))
+    study = load_study(data_path("studies", "claims", "refractory.toml"), replicates=120)
+    return refractory_table(run(study, backend="serial", progress=False))
 
 
 def _row(table, label: str, method: str, estimand: str):  # noqa: ANN001, ANN202

@@ -1,4 +1,4 @@
-"""Section 1 of the built-in study: closed forms, and exact binomial vs simulation."""
+"""Section 1 of the claims study: closed forms, and exact probabilities vs simulation."""
 
 from __future__ import annotations
 
@@ -10,20 +10,16 @@ import pytest
 from scipy import stats
 
 from ppprog._core.errors import SpecError
-from ppprog._core.resources import data_path
-from ppprog.simulate.exact import shortcut_case_probability, two_case_likelihood_ratio
-from ppprog.studies.builtin.settings import load_settings
-from ppprog.studies.builtin.two_cases_study import (
-    build_study,
-    exact_case_probability,
-    spec_changes,
-    summarize,
-    with_mechanism,
+from ppprog.report.claims_two_cases import mechanism_params, two_cases_tables, with_mechanism
+from ppprog.simulate.exact import (
+    case_ana_high_from_params,
+    shortcut_case_probability,
+    two_case_likelihood_ratio,
 )
 from ppprog.studies.case_methods import ana_high_at_onset
 from ppprog.studies.cohorts import onset_cohorts
 from ppprog.studies.execute import run
-from ppprog.studies.studyfile import load_study
+from ppprog.studies.suite import load_suite
 
 
 def likelihood_ratio(p: float, h: float, *, n_positive: int = 2, n_cases: int = 2) -> float:
@@ -69,26 +65,28 @@ def test_invalid_inputs_raise(p: float, h: float) -> None:
 
 
 def _section():  # noqa: ANN202
-    settings = load_settings(quick=True)
-    study = build_study(settings)
-    return settings, study, spec_changes(study)
+    suite = load_suite(quick=True)
+    study = suite.sections["two_cases"]
+    return suite.settings["report"]["two_cases"], study, dict(study.scenarios[0].params)
 
 
 @pytest.mark.parametrize("scenario", [0, 1, 3])
-def test_exact_binomial_agrees_with_the_onset_generator(scenario: int) -> None:
-    """Known answer for section 1 (null, hazard HR 2, susceptibility OR 2): within MC error."""
-    _, study, changes = _section()
+def test_exact_probability_agrees_with_the_onset_generator(scenario: int) -> None:
+    """Null, hazard HR 2, susceptibility OR 2: exact vs 400 simulated cohorts, within MC error."""
+    _, study, base = _section()
     params = dict(study.scenarios[scenario].params)
     data = onset_cohorts(params, replicates=400, seed=20261124, scenario=scenario,
                          first_replicate=0)  # fmt: skip
     out = ana_high_at_onset(data, n_cases=2)
     mech = with_mechanism(pd.DataFrame([params])).iloc[0]
-    p = exact_case_probability(changes, mech["mechanism"], mech["effect"])
+    p = case_ana_high_from_params(mechanism_params(base, mech["mechanism"], mech["effect"]))
     truth = study.estimand("case_ana_high").true_value(params, None)
     assert p == pytest.approx(truth, rel=1e-12)
     assert study.estimand("cases_all_ana_high").true_value(params, None) == pytest.approx(p**2)
     both = out[(out["estimand"] == "cases_all_ana_high") & (out["status"] == "converged")]
-    z_both = (both["estimate"].mean() - p**2) / (both["estimate"].std(ddof=1) / math.sqrt(len(both)))
+    z_both = (both["estimate"].mean() - p**2) / (
+        both["estimate"].std(ddof=1) / math.sqrt(len(both))
+    )
     assert abs(z_both) < 3.5
     share = out[(out["estimand"] == "case_ana_high") & (out["status"] == "converged")]["estimate"]
     z = (share.mean() - p) / (share.std(ddof=1) / math.sqrt(len(share)))
@@ -114,10 +112,9 @@ def test_method_counts_by_hand() -> None:
 
 
 def test_section_is_an_ordinary_study_file() -> None:
-    """The shipped file loads and runs like any study; scenarios get mechanism and effect."""
-    plain = load_study(data_path("studies", "claims", "two_cases.toml"))
-    assert plain.generator == "onset"
-    settings, study, changes = _section()
+    """The section runs like any study; scenarios get mechanism and effect; tables check out."""
+    settings, study, _ = _section()
+    assert study.generator == "onset"
     labels = with_mechanism(pd.DataFrame([s.params for s in study.scenarios]))
     assert list(zip(labels["mechanism"], labels["effect"])) == [
         ("none", 1.0), ("hazard", 2.0), ("hazard", 10.0), ("susceptibility", 2.0),
@@ -126,7 +123,7 @@ def test_section_is_an_ordinary_study_file() -> None:
     perf = res.performance()
     scored = perf[perf["estimand"] != "n_cases"]
     assert np.all(np.abs(scored["bias"] / scored["bias_mcse"]) < 3.5)
-    tabs = summarize(res.replicates, settings, changes)
+    tabs = two_cases_tables(res, settings)
     check = tabs["two_cases_check"]
     assert set(check["mechanism"]) == {"none", "hazard", "susceptibility"}
     np.testing.assert_allclose(np.sort(check["z"]),
@@ -140,10 +137,16 @@ def test_section_is_an_ordinary_study_file() -> None:
     hz = exact[(exact["mechanism"] == "hazard") & (exact["effect"] == 2.0)].iloc[0]
     assert hz["likelihood_ratio"] == pytest.approx((hz["p_case_positive"] / p) ** 2, rel=1e-12)
     assert hz["likelihood_ratio"] < short["likelihood_ratio"]
+    # the exact table's probabilities are the study's own exact truths at the simulated effects
+    for mech, eff in (("hazard", 2.0), ("susceptibility", 10.0)):
+        row = exact[(exact["mechanism"] == mech) & (exact["effect"] == eff)].iloc[0]
+        sim = check[(check["mechanism"] == mech) & (check["effect"] == eff)
+                    & (check["estimand"] == "case_ana_high")].iloc[0]  # fmt: skip
+        assert row["p_case_positive"] == pytest.approx(sim["exact"], rel=1e-12)
 
 
 def test_exact_probability_refuses_a_mixed_agent_spec() -> None:
     with pytest.raises(SpecError, match="one agent"):
-        exact_case_probability({})
+        case_ana_high_from_params({"n": 10})
     with pytest.raises(SpecError, match="unknown mechanism"):
-        exact_case_probability(_section()[2], "both", 2.0)
+        mechanism_params(_section()[2], "both", 2.0)

@@ -1,4 +1,4 @@
-"""Section 5: the report's own two cases, analysed as they are.
+"""Section 6 of the claims report: the report's own two cases, analysed as they are.
 
 The two cases (``data/cases/seed_report.yaml``) are tabulated from onset for
 each endpoint, their Kaplan-Meier curves estimated, and the ordinary and
@@ -24,10 +24,10 @@ from ppprog.models.km import KMResult, kaplan_meier
 from ppprog.models.status import FitStatus
 from ppprog.records.io import read_cases
 from ppprog.tables.resolution import resolution_table
+from ppprog.tables.schema import DAYS_PER_MONTH
 
-__all__ = ["ReportCasesResult", "analyse_report_cases", "DAYS_PER_MONTH"]
+__all__ = ["ReportCasesResult", "analyse_report_cases"]
 
-DAYS_PER_MONTH = 30.4375
 _HIGH = ("moderate", "high")
 
 
@@ -137,19 +137,18 @@ def _texts(table: pd.DataFrame, fits: pd.DataFrame) -> tuple[str, str]:
 
 
 def analyse_report_cases(settings: Mapping[str, Any]) -> ReportCasesResult:
-    """Analyse the report's cases named in ``[report_cases]``.
+    """Analyse the report's cases named in the suite's ``[report.report_cases]`` table.
 
     Parameters
     ----------
     settings : mapping
-        Loaded settings (``report_cases.file`` in ``data/cases/``,
-        ``report_cases.endpoints``).
+        That table: ``file`` (in ``data/cases/``) and ``endpoints``.
 
     Returns
     -------
     ReportCasesResult
     """
-    sec = settings["report_cases"]
+    sec = settings
     cases = read_cases(data_path("cases", str(sec["file"])))
     frames = [_case_rows(cases, str(e)) for e in sec["endpoints"]]
     table = pd.concat(frames, ignore_index=True)

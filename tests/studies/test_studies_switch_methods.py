@@ -1,4 +1,4 @@
-"""Drug-switch encodings of the built-in study (section 3)."""
+"""Study method ``switch_cox``: drug-switch counts in three encodings through tables.encode."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ppprog._core.errors import SpecError
-from ppprog.studies.builtin.immortal_time import (
-    build_study,
+from ppprog._core.resources import data_path
+from ppprog.studies.cohorts import resolution_cohorts
+from ppprog.studies.studyfile import load_study
+from ppprog.studies.switch_methods import (
     switch_counts,
+    switch_cox,
     switch_data,
-    switch_generator,
     switch_histories,
-    switch_method,
+    switch_times,
 )
-from ppprog.studies.builtin.settings import load_settings
 
 NAN = np.nan
 
@@ -80,19 +81,26 @@ def test_bad_inputs_raise() -> None:
         landmark_design(time, event, sw, landmark=0.0)
     with pytest.raises(SpecError, match="encoding"):
         switch_data(switch_histories(time, event, sw), "future", 1.0)
+    b = resolution_cohorts({"n": 5}, replicates=1, seed=1, scenario=0, first_replicate=0)
+    with pytest.raises(SpecError, match="unknown strategies"):
+        switch_times(b, ["switch_drug"])
+    with pytest.raises(SpecError, match="encoding must be"):
+        switch_cox(b, encoding="future")
 
 
 def test_naive_encoding_is_biased_toward_protracted_and_time_varying_is_not() -> None:
-    """Known answer for section 3: under no effect, naive log HR < 0; time-varying within MC error of 0."""
-    settings = load_settings(quick=True)
-    study = build_study(settings)
+    """Under no effect of switching, naive log HR < 0; time-varying and landmark within MC error."""
+    study = load_study(data_path("studies", "claims", "immortal_time.toml"))
     params = dict(study.scenarios[-1].params, n=150)
-    data = switch_generator(params, replicates=80, seed=20261124, scenario=1, first_replicate=0)
+    data = resolution_cohorts(params, replicates=80, seed=20261124, scenario=1, first_replicate=0)
     res = {}
     for enc in ("naive", "time-varying", "landmark"):
-        out = switch_method(data, encoding=enc)
+        out = switch_cox(data, encoding=enc)
         est = out[(out["estimand"] == "switches") & (out["status"] == "converged")]["estimate"]
         res[enc] = (est.mean(), est.std(ddof=1) / np.sqrt(len(est)))
+        per_case = out[out["estimand"] == "switches_per_case"]["estimate"].to_numpy()
+        expect = switch_counts(switch_times(data, ["switch_tnf", "switch_class"])).mean(axis=1)
+        np.testing.assert_allclose(per_case, expect, rtol=1e-12)
     mean, mcse = res["naive"]
     assert mean < -5 * mcse  # HR < 1 for resolution: switchers look protracted
     for enc in ("time-varying", "landmark"):

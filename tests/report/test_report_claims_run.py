@@ -1,4 +1,4 @@
-"""End to end: the quick claims study writes a consistent report folder."""
+"""End to end: the quick claims suite writes a consistent report folder."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ppprog.report.build import REPORT_FILES, write_claims_report
-from ppprog.studies.builtin.run import REPLICATE_COLUMNS, run_claims_study
+from ppprog.report.claims_result import REPLICATE_COLUMNS, run_claims_study
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +43,10 @@ def test_folder_structure(quick_run) -> None:  # noqa: ANN001
     assert manifest["quick"] is True
     assert manifest["seed"] == result.settings["study"]["seed"]
     assert set(manifest["sections"]) == {
-        "two_cases", "publication_resolution", "publication_onset", "immortal_time",
+        "two_cases", "publication", "publication_onset", "immortal_time",
         "requirements_onset", "requirements_resolution", "refractory",
     }  # fmt: skip
+    assert manifest["section_seeds"]["two_cases"] != manifest["section_seeds"]["publication"]
     headlines = json.loads((folder / "headlines.json").read_text())
     assert [h["id"] for h in headlines] == [h.id for h in result.headlines]
 
@@ -54,9 +55,9 @@ def test_replicate_table_round_trips(quick_run) -> None:  # noqa: ANN001
     result, folder = quick_run
     table = pd.read_parquet(folder / "replicates.parquet")
     assert list(table.columns[: len(REPLICATE_COLUMNS)]) == list(REPLICATE_COLUMNS)
-    cols = list(REPLICATE_COLUMNS) + ["n", "hr", "switch_rate"]
+    cols = list(REPLICATE_COLUMNS) + ["scenario_label", "n", "hr", "switch_rate"]
     pd.testing.assert_frame_equal(table[cols], result.replicates[cols].reset_index(drop=True))
-    reps = result.settings["immortal_time"]["replicates"]
+    reps = result.settings["runs"]["immortal_time"]["replicates"]
     sub = table[(table["section"] == "immortal_time") & (table["estimand"] == "switches")]
     assert (sub.groupby(["scenario", "method"]).size() == reps).all()
 
@@ -91,7 +92,8 @@ def test_numbers_recompute_from_the_replicates(quick_run) -> None:  # noqa: ANN0
     alpha = result.settings["study"]["alpha"]
     pw = pd.read_csv(folder / "tables" / "power_resolution.csv")
     s4 = table[
-        (table["section"] == "requirements_resolution") & (table["estimand"] == "generalized")
+        (table["section"] == "requirements_resolution")
+        & (table["estimand"] == "extent[generalized]")
     ]
     for row in pw.itertuples():
         g = s4[(s4["scenario"] == row.scenario) & (s4["method"] == row.method)]
@@ -124,4 +126,4 @@ def test_summary_and_text(quick_run) -> None:  # noqa: ANN001
     assert summary["value"].iloc[1] == null["simulated"].iloc[0]
     assert summary["mcse"].iloc[1] == null["mcse"].iloc[0]
     assert list(summary["item"]) == [h.id for h in result.headlines]
-    assert "Built-in study of the report's claims" in str(result)
+    assert "The study of the report's claims" in str(result)
