@@ -141,3 +141,19 @@ def test_a_selected_population_needs_a_selection() -> None:
     with pytest.raises(SpecError, match="needs a \\[selection\\] table"):
         Study(name="x", generator="resolution", seed=1, replicates=2, base={"n": 10},
               methods=(Method("m", "cox_baseline", population="selected"),), estimands=())  # fmt: skip
+
+
+def test_among_events_keeps_the_cohort_and_selects_cases() -> None:
+    """Onset side: only cases are published or not; the published fit's events are the
+    published cases, and the rest of the treated cohort stays in its risk sets."""
+    study = load_study(data_path("studies", "claims", "publication_onset.toml"), replicates=4,
+                       base={"n": 800})  # fmt: skip
+    t = run(study, progress=False).replicates
+    for s in range(len(study.scenarios)):
+        sub = t[t["scenario"] == s]
+        pub = sub[(sub["method"] == "published (Cox)") & (sub["estimand"] == "ana_high")]
+        n_pub = sub[sub["estimand"] == "n_cases"]["estimate"].to_numpy()
+        np.testing.assert_array_equal(pub["n_events"].to_numpy(), n_pub)
+        everyone = sub[(sub["method"] == "all cases (Cox)") & (sub["estimand"] == "ana_high")]
+        assert (everyone["n_events"].to_numpy() >= n_pub).all()
+        assert (n_pub < everyone["n_events"].to_numpy()).any()

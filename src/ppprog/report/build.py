@@ -12,6 +12,7 @@ Layout of the folder (default ``ppprog-report/``)::
                          replicates, mode, definition (the summary is rendered from it)
     manifest.json        seeds, options, versions, timings, section manifests
     study.toml           copy of the suite file that was run
+    studies/*.toml       copies of its section study files
 
 Every number in the text and tables is read from the run's result.
 """
@@ -59,7 +60,7 @@ def _intro(result: ClaimsResult) -> list[Any]:
         "moderate-to-high ANA titer seems to be a risk factor for paradoxical psoriasis and that "
         "extensive pustular presentation portends a protracted course refractory to therapy. "
         "This report puts numbers on what such claims are worth and on what data would settle "
-        "them. Everything below was computed by this run; the study file is copied as "
+        "them. Everything below was computed by this run; the suite file is copied as "
         "`study.toml` and every per-replicate result is in `replicates.parquet`."
     )
     run_info = (
@@ -78,7 +79,8 @@ def _files_blocks() -> list[Any]:
         "replicate and estimand (estimate, se, lower, upper, p, status, n_events, truth).",
         "`tables/*.csv`: every table above at full precision.",
         "`manifest.json`: seed, execution backend, timings, package versions and each "
-        "section study's manifest; `study.toml`: the study file that was run.",
+        "section study's manifest; `study.toml`: the suite file that was run (its sections "
+        "are the study files in `data/studies/claims/`).",
     )
     return [Heading("Files", 2), Bullets(items)]
 
@@ -131,4 +133,9 @@ def write_claims_report(result: ClaimsResult, out: str | Path = "ppprog-report")
     source = result.settings["study"].get("source", "")
     if source and Path(source).is_file():
         shutil.copyfile(source, folder / "study.toml")
+        for run in result.settings.get("runs", {}).values():
+            section = Path(source).parent / str(run["file"])
+            if section.is_file():
+                (folder / "studies").mkdir(exist_ok=True)
+                shutil.copyfile(section, folder / "studies" / section.name)
     return folder
