@@ -127,3 +127,43 @@ def test_summary_and_text(quick_run) -> None:  # noqa: ANN001
     assert summary["mcse"].iloc[1] == null["mcse"].iloc[0]
     assert list(summary["item"]) == [h.id for h in result.headlines]
     assert "The study of the report's claims" in str(result)
+
+
+def test_headlines_json_content_recomputes_from_the_replicates(quick_run) -> None:  # noqa: ANN001
+    """Every headline: id, estimate, MC SE or "exact", replicates, mode, definition; the
+    simulated ones equal their recomputation from the per-replicate table."""
+    result, folder = quick_run
+    heads = json.loads((folder / "headlines.json").read_text())
+    assert {tuple(sorted(h)) for h in heads} == {
+        ("definition", "estimable", "estimate", "failed", "id", "mcse", "mode", "replicates")
+    }
+    assert all(h["mode"] == "quick" and h["definition"] for h in heads)
+    for h in heads:
+        if h["mcse"] == "exact":
+            assert h["replicates"] in (0, 1) or h["id"].startswith("requirements")
+    by_id = {h["id"]: h for h in heads}
+    table = pd.read_parquet(folder / "replicates.parquet")
+    # publication: mean log HR of the converged published Cox fits, MC SE sd / sqrt(n)
+    h = by_id["publication.log_hr.severe_and_refractory"]
+    g = table[(table["section"] == "publication") & (table["method"] == "published (Cox)")
+              & (table["estimand"] == "extent[generalized]")
+              & (table["selection.label"] == "severe AND refractory")]  # fmt: skip
+    ok = g[g["status"] == "converged"]["estimate"]
+    assert h["estimate"] == pytest.approx(ok.mean(), rel=1e-12)
+    assert h["mcse"] == pytest.approx(ok.std(ddof=1) / math.sqrt(len(ok)), rel=1e-12)
+    assert h["replicates"] == len(g)
+    # refractory: power over all replicates, failed fits not significant
+    h = by_id["refractory.power.cox.refractory_only"]
+    g = table[(table["section"] == "refractory") & (table["method"] == "Cox")
+              & table["scenario_label"].str.contains("cure.log_or.extent[generalized]=1", regex=False)
+              & table["scenario_label"].str.contains("administrative=120", regex=False)]  # fmt: skip
+    assert len(g) == result.settings["runs"]["refractory"]["replicates"]
+    hit = (g["status"] == "converged") & (g["p"] <= 0.05)
+    assert h["estimate"] == pytest.approx(hit.mean(), abs=1e-12)
+    assert h["mcse"] == pytest.approx(math.sqrt(hit.mean() * (1 - hit.mean()) / len(g)), rel=1e-9)
+    # switches: bias of the naive count at the highest switch rate
+    h = by_id["switches.bias.naive"]
+    g = table[(table["section"] == "immortal_time") & (table["estimand"] == "switches")
+              & (table["method"] == "baseline count (naive)")]  # fmt: skip
+    g = g[(g["switch_rate"] == g["switch_rate"].max()) & (g["status"] == "converged")]
+    assert h["estimate"] == pytest.approx((g["estimate"] - g["truth"]).mean(), rel=1e-9)

@@ -24,6 +24,7 @@ from ppprog._core.fmt import text_table
 from ppprog._core.specfile import SpecFile
 from ppprog._core.versions import versions
 from ppprog.report.claims_cases import analyse_report_cases
+from ppprog.report.claims_headlines import claims_headlines
 from ppprog.report.claims_tables import (
     immortal_table,
     inputs_table,
@@ -32,7 +33,7 @@ from ppprog.report.claims_tables import (
     requirement_tables,
 )
 from ppprog.report.claims_two_cases import two_cases_tables, with_mechanism
-from ppprog.studies.headlines import Headline, claims_headlines
+from ppprog.studies.headlines import Headline
 from ppprog.studies.result import StudyResult, scenario_labels
 from ppprog.studies.suite import SuiteResult, load_suite, run_suite
 
@@ -75,7 +76,7 @@ class ClaimsResult:
 
     @property
     def headlines(self) -> list[Headline]:
-        """The summary's numbers (:func:`ppprog.studies.headlines.claims_headlines`)."""
+        """The summary's numbers (:func:`ppprog.report.claims_headlines.claims_headlines`)."""
         return claims_headlines(self.tables, self.settings)
 
     @property
