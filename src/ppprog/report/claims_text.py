@@ -105,16 +105,18 @@ def _publication_blocks(res: ClaimsResult) -> list[Block]:
         Column("failed", "n_nonconverged"), Column("mean cases", "mean_n_cases"),
     ]  # fmt: skip
     runs = res.settings["runs"]
-    sec = {"cohort_size": runs["publication"]["n"], "onset_cohort_size": runs["publication_onset"]["n"],
+    sec = {"cohort_size": runs["publication"]["n"],
+           "onset_cohort_size": runs["publication_onset"]["n"],
            "protracted_months": runs["publication"]["protracted_months"]}  # fmt: skip
     text = (
         f"Each replicate is a world of {sec['cohort_size']} paradoxical-psoriasis cases under the "
         "null (pustular extent does not change resolution). A case is published with probability "
         "expit(intercept + sum of coefficients x features), the features being generalized "
         f"extent, a protracted course (unresolved, or resolved after {sec['protracted_months']:g} "
-        "months), an unrelated unusual feature and their interactions (edit them in the study "
-        "file). 'p <= alpha' is the share of published series that would report a significant "
-        "association; the null is true throughout."
+        "months), an unrelated unusual feature and their interactions (the [selection] table "
+        "of `studies/publication.toml`, editable). 'p <= alpha' is the share of all published "
+        "series that would report a significant association (failed fits count as not "
+        "significant); the null is true throughout."
     )
     onset_text = (
         f"Onset side: cohorts of {sec['onset_cohort_size']} infliximab starters under the null "
