@@ -168,3 +168,29 @@ def test_time_varying_cox_bit_identical_across_chunks() -> None:
     b = run(study, progress=False, chunk_size=2).replicates
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert a.loc[a.estimand == "strategy[stop]", "truth"].iloc[0] == pytest.approx(0.543918)
+
+
+def test_count_subjects_and_exposed_share_by_hand() -> None:
+    """Counts under a mask, events only, a covariate; person-time share on counting rows."""
+    from types import SimpleNamespace
+
+    from ppprog.studies.builtin_methods import count_subjects, exposed_share
+
+    x = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    data = SimpleNamespace(
+        time=np.ones((2, 4)), event=np.array([[1, 1, 0, 0], [1, 0, 1, 1]], dtype=bool),
+        baseline_arrays=lambda names: (x[:, :, None], names),
+    )  # fmt: skip
+    mask = np.array([[1, 0, 1, 1], [1, 1, 1, 1]], dtype=bool)
+    got = count_subjects(data, estimand="k", mask=mask)["estimate"].tolist()
+    assert got == [3.0, 4.0]
+    got = count_subjects(data, estimand="k", events_only=True, mask=mask)["estimate"].tolist()
+    assert got == [1.0, 3.0]
+    assert count_subjects(data, covariate="x")["estimate"].tolist() == [2.0, 1.0]
+    # rows (0,2] x=0, (2,5] x=1 for subject 0; (0,4] x=1 for subject 1; a padded row
+    rows = SimpleNamespace(
+        start=np.array([[0.0, 2.0, 0.0, 0.0]]), stop=np.array([[2.0, 5.0, 4.0, 9.0]]),
+        X=np.array([[[0.0], [1.0], [1.0], [1.0]]]), mask=np.array([[True, True, True, False]]),
+    )  # fmt: skip
+    chunk = SimpleNamespace(counting=lambda tv, cov: rows)
+    assert exposed_share(chunk, covariate="a")["estimate"].tolist() == [7.0 / 9.0]

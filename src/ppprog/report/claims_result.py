@@ -186,6 +186,7 @@ def run_claims_study(
     scheduler: Any = None,
     seed: int | None = None,
     chunk_size: int | None = None,
+    checkpoint_dir: str | Path | None = None,
     progress: bool = True,
 ) -> ClaimsResult:
     """Run the claims suite (every section) and compute the report's tables.
@@ -207,6 +208,8 @@ def run_claims_study(
         Suite seed (default: the file's); every section seed follows.
     chunk_size : int, optional
         Replicates per chunk (default: the file's).
+    checkpoint_dir : str or pathlib.Path, optional
+        Folder for each section's finished chunks (``KEY/``); a rerun resumes.
     progress : bool, optional
         Show a progress bar per section.
 
@@ -221,5 +224,5 @@ def run_claims_study(
     # before any worker process needs them
     analyse_report_cases(suite.settings["report"]["report_cases"])
     run = run_suite(suite, workers=workers, scheduler=scheduler, chunk_size=chunk_size,
-                    progress=progress)  # fmt: skip
+                    checkpoint_dir=checkpoint_dir, progress=progress)  # fmt: skip
     return claims_result(run, seconds=time.perf_counter() - t0)
