@@ -36,6 +36,7 @@ class Converted:
     n: int = 0
     present: set[str] = field(default_factory=set)
     broken: bool = False  # a required column is missing: no row is assembled
+    derived: dict[str, list[Any]] = field(default_factory=dict)  # set by the column checks
 
 
 class _Bad(ValueError):
