@@ -150,7 +150,7 @@ def _convert(tables: Mapping[str, RawTable | None], where: str,
 
 
 def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str,
-                    rules: str = "cases") -> list[Case]:  # fmt: skip
+                    rules: str = "columns") -> list[Case]:  # fmt: skip
     """Convert, check and validate the five tables; raise once listing every problem.
 
     Parameters
