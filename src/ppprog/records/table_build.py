@@ -60,7 +60,7 @@ def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[An
     compare these records with ones built through the constructors, which
     stay the validating way in for everyone else.
     """
-    objs = list(map(object.__new__, repeat(cls, n)))
+    objs: list[Any] = list(map(object.__new__, repeat(cls, n)))
     dicts = map(dict, map(zip, repeat(keys), zip(*cols) if cols else repeat((), n)))
     deque(map(object.__setattr__, objs, repeat("__dict__"), dicts), maxlen=0)
     return objs

@@ -127,7 +127,9 @@ def join_tables(conv: dict[str, Converted]) -> Join:
     ids = cases.values["case_id"]
     n = len(ids)
     code_of = dict(zip(ids, range(n)))  # the last row of each id
-    code = np.arange(n) if len(code_of) == n else np.array([code_of[c] for c in ids], dtype=np.int64)
+    code = (
+        np.arange(n) if len(code_of) == n else np.array([code_of[c] for c in ids], dtype=np.int64)
+    )
     dirty: set[Any] = set()
     orphans: list[tuple[str, int, Any]] = []
     items: dict[str, ItemJoin] = {}
