@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from collections.abc import Callable
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -50,6 +52,24 @@ _TIME_KEYS = ("day", "low", "high", "approximate", "quote")
 _QUOTE_KEYS = ("text", "where")
 
 
+@cache
+def _dict_maker(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+    """A function of ``len(keys)`` values returning the dict ``{keys[0]: v0, ...}``.
+
+    Generated once per record layout (as :mod:`dataclasses` and
+    :func:`collections.namedtuple` generate theirs): a dict display is about
+    twice as fast as ``dict(zip(keys, row))``, which makes a pair per key.
+    The keys are field names of :mod:`~ppprog.records.schema`.
+    """
+    if not all(k.isidentifier() for k in keys):
+        raise ValueError(f"not field names: {keys!r}")
+    args = [f"v{j}" for j in range(len(keys))]
+    body = ", ".join(f"{k!r}: {a}" for k, a in zip(keys, args))
+    ns: dict[str, Any] = {}
+    exec(f"def make({', '.join(args)}):\n    return {{{body}}}\n", ns)  # noqa: S102
+    return ns["make"]  # type: ignore[no-any-return]
+
+
 def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]], n: int) -> list[Any]:  # fmt: skip
     """Make ``n`` frozen records of ``cls`` whose field ``keys[j]`` of row ``i`` is ``cols[j][i]``.
 
@@ -61,7 +81,7 @@ def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[An
     stay the validating way in for everyone else.
     """
     objs: list[Any] = list(map(object.__new__, repeat(cls, n)))
-    dicts = map(dict, map(zip, repeat(keys), zip(*cols) if cols else repeat((), n)))
+    dicts = map(_dict_maker(tuple(keys)), *cols) if cols else ({} for _ in range(n))
     deque(map(object.__setattr__, objs, repeat("__dict__"), dicts), maxlen=0)
     return objs
 
