@@ -12,10 +12,6 @@ cases from Parquet within the issue's 3 s.
 from __future__ import annotations
 
 import dataclasses
-from collections import deque
-from collections.abc import Callable
-from functools import cache
-from itertools import repeat
 from typing import Any
 
 from ppprog.records.case import (
@@ -29,11 +25,11 @@ from ppprog.records.case import (
 )
 from ppprog.records.quantities import Quote, Source, TimeValue
 from ppprog.records.schema import ITEM_LISTS, RECORDS, Field
-from ppprog.records.table_cells import Converted
+from ppprog.records.table_cells import Converted, new_records
 from ppprog.records.table_join import Join
 from ppprog.records.vocab import AGENT_CLASS, Agent
 
-__all__ = ["build_cases", "new_records"]
+__all__ = ["build_cases"]
 
 _CLASSES: dict[str, type] = {"ana": AnaMeasurement, "labs": LabValue,
                              "treatments": TreatmentEpisode, "outcomes": Outcome}  # fmt: skip
@@ -52,40 +48,6 @@ _TIME_KEYS = ("day", "low", "high", "approximate", "quote")
 _QUOTE_KEYS = ("text", "where")
 
 
-@cache
-def _dict_maker(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
-    """A function of ``len(keys)`` values returning the dict ``{keys[0]: v0, ...}``.
-
-    Generated once per record layout (as :mod:`dataclasses` and
-    :func:`collections.namedtuple` generate theirs): a dict display is about
-    twice as fast as ``dict(zip(keys, row))``, which makes a pair per key.
-    The keys are field names of :mod:`~ppprog.records.schema`.
-    """
-    if not all(k.isidentifier() for k in keys):
-        raise ValueError(f"not field names: {keys!r}")
-    args = [f"v{j}" for j in range(len(keys))]
-    body = ", ".join(f"{k!r}: {a}" for k, a in zip(keys, args))
-    ns: dict[str, Any] = {}
-    exec(f"def make({', '.join(args)}):\n    return {{{body}}}\n", ns)  # noqa: S102
-    return ns["make"]  # type: ignore[no-any-return]
-
-
-def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]], n: int) -> list[Any]:  # fmt: skip
-    """Make ``n`` frozen records of ``cls`` whose field ``keys[j]`` of row ``i`` is ``cols[j][i]``.
-
-    The dataclasses' ``__post_init__`` normalise loose input (numbers to
-    times, tokens to members, lists to tuples, an episode's drug class from
-    its agent); the table reader has done all of it already, so making a
-    record only installs its values (one fresh dict each). Round-trip tests
-    compare these records with ones built through the constructors, which
-    stay the validating way in for everyone else.
-    """
-    objs: list[Any] = list(map(object.__new__, repeat(cls, n)))
-    dicts = map(_dict_maker(tuple(keys)), *cols) if cols else ({} for _ in range(n))
-    deque(map(object.__setattr__, objs, repeat("__dict__"), dicts), maxlen=0)
-    return objs
-
-
 def _scatter(n: int, where: list[int], objs: list[Any]) -> list[Any]:
     out: list[Any] = [None] * n
     for i, o in zip(where, objs):
@@ -95,7 +57,7 @@ def _scatter(n: int, where: list[int], objs: list[Any]) -> list[Any]:
 
 def _quotes(texts: list[Any], wheres: list[Any]) -> list[Quote | None]:
     """Quotes of a quote's two columns (none where the text is empty)."""
-    if all(t is None for t in texts):
+    if texts.count(None) == len(texts):
         return [None] * len(texts)
     at = [i for i, t in enumerate(texts) if t is not None]
     objs = new_records(Quote, _QUOTE_KEYS, [[texts[i] for i in at], [wheres[i] for i in at]], len(at))  # fmt: skip

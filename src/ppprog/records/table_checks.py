@@ -26,10 +26,11 @@ from ppprog._core.errors import ParseError
 from ppprog.records.parse import parse_titer
 from ppprog.records.quantities import Titer
 from ppprog.records.schema import RECORDS
-from ppprog.records.table_cells import Converted
+from ppprog.records.table_cells import Converted, new_records
 
 __all__ = ["check_table", "floats", "time_columns", "TIME_REST"]
 
+_TITER_KEYS = ("status", "reciprocal", "qualifier", "detection_limit", "text")
 #: Columns of a time besides its day.
 TIME_REST = ("low", "high", "approximate", "quote", "quote_where")
 
@@ -87,10 +88,14 @@ def _check_time(col: str, conv: Converted) -> None:
     conv.derived[f"{col}_low"] = lo_list
     conv.derived[f"{col}_high"] = hi_list
     if f"{col}_day" in conv.present and d_empty.any():  # a missing column is reported on its own
-        rest = [v[f"{col}_{p}"] for p in TIME_REST]
-        for i in np.flatnonzero(d_empty).tolist():
-            if any(r[i] is not None for r in rest):
-                conv.bad.setdefault((i, f"{col}_day"), "empty, but other columns of this time are set")  # fmt: skip
+        at = np.flatnonzero(d_empty).tolist()
+        flagged: set[int] = set()
+        for p in TIME_REST:
+            cells = list(map(v[f"{col}_{p}"].__getitem__, at))
+            if cells.count(None) < len(cells):
+                flagged.update(i for i, x in zip(at, cells) if x is not None)
+        for i in sorted(flagged):
+            conv.bad.setdefault((i, f"{col}_day"), "empty, but other columns of this time are set")  # fmt: skip
 
 
 def _check_titers(conv: Converted) -> None:
@@ -99,6 +104,11 @@ def _check_titers(conv: Converted) -> None:
     status, text = v["titer_status"], v["titer_text"]
     recip, qual, limit = v["titer_reciprocal"], v["titer_qualifier"], v["titer_detection_limit"]
     ladders = v.get("ladder") or [None] * conv.n
+    if None not in status:  # every titer given by its parts
+        quals = qual if None not in qual else ["=" if q is None else q for q in qual]
+        conv.derived["titer"] = new_records(Titer, _TITER_KEYS, [status, recip, quals, limit, text],
+                                            conv.n)  # fmt: skip
+        return
     parsed: dict[tuple[Any, Any], tuple[Titer | None, str | None]] = {}
     out: list[Titer | None] = []
     append = out.append

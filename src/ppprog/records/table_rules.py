@@ -40,44 +40,53 @@ __all__ = ["column_rules"]
 _SOURCE_KINDS = frozenset(k.value for k in SourceKind)
 
 
+def _flagged(f: Frame, col: str, bad: Any) -> list[tuple[int, int, Any]]:
+    """(clean position, row, cell) of the clean cases whose cell in ``col`` is ``bad``.
+
+    ``bad`` is tested once per distinct cell value; only flagged rows are visited.
+    """
+    cells = list(map(f.cases.values[col].__getitem__, f.clean))
+    flags = {u for u in set(cells) if bad(u)}
+    if not flags:
+        return []
+    return [(k, f.clean[k], x) for k, x in enumerate(cells) if x in flags]
+
+
 def _values(f: Frame, out: Found) -> None:
     """``rule_values``: id, age, anti-TNF inducing agent, source; last follow-up present."""
     v = f.cases.values
-    for k, r in enumerate(f.clean):
-        cid = f.ids[r]
-        if not isinstance(cid, str) or not cid.strip():
-            out.add(k, (0, 0), r, "id", "case id must be non-empty text")
+    for k, r, _ in _flagged(f, "case_id", lambda c: not isinstance(c, str) or not c.strip()):
+        out.add(k, (0, 0), r, "id", "case id must be non-empty text")
     age, age_empty = floats([v["patient_age"][r] for r in f.clean])
     with np.errstate(invalid="ignore"):
         off = ~((age >= 0) & (age <= 120)) & ~age_empty
     for k in np.flatnonzero(off).tolist():
         r = f.clean[k]
         out.add(k, (0, 1), r, "patient.age", f"age must be in [0, 120] years, got {v['patient_age'][r]}")  # fmt: skip
-    for k, r in enumerate(f.clean):
-        ind = v["inducing_agent"][r]
-        if isinstance(ind, Agent) and ind not in ANTI_TNF_AGENTS:
-            out.add(k, (0, 2), r, "inducing_agent", f"{ind.value} is not an anti-TNF agent")
+    for k, r, ind in _flagged(f, "inducing_agent",
+                              lambda a: isinstance(a, Agent) and a not in ANTI_TNF_AGENTS):  # fmt: skip
+        out.add(k, (0, 2), r, "inducing_agent", f"{ind.value} is not an anti-TNF agent")
     _source(f, out)
     ana_rules(f, out)
-    for k, r in enumerate(f.clean):
-        if v["last_follow_up_day"][r] is None:
-            out.add(k, (0, 8), r, "last_follow_up", "missing: needed to censor every endpoint")
+    for k, r, _ in _flagged(f, "last_follow_up_day", lambda d: d is None):
+        out.add(k, (0, 8), r, "last_follow_up", "missing: needed to censor every endpoint")
 
 
 def _source(f: Frame, out: Found) -> None:
     """``rule_values`` on the source: a known kind, a synthetic case's seed, counts >= 0."""
-    v = f.cases.values
-    kinds, seeds, reps = v["source_kind"], v["source_seed"], v["source_replicate"]
-    for k, r in enumerate(f.clean):
-        kind = "report" if kinds[r] is None else kinds[r]
-        if kind not in _SOURCE_KINDS:
-            msg = f"expected report, registry or synthetic, got {kind!r}"
-            out.add(k, (0, 3), r, "source.kind", msg)
-        if kind == "synthetic" and seeds[r] is None:
+    kinds = f.cases.values["source_kind"]
+    for k, r, kind in _flagged(f, "source_kind", lambda x: x is not None and x not in _SOURCE_KINDS):
+        out.add(k, (0, 3), r, "source.kind", f"expected report, registry or synthetic, got {kind!r}")
+    for k, r, _ in _flagged(f, "source_seed", lambda x: x is None):
+        if kinds[r] == "synthetic":
             out.add(k, (0, 4), r, "source.seed", "a synthetic case must record its seed")
-        for step, name, x in ((5, "seed", seeds[r]), (6, "replicate", reps[r])):
-            if x is not None and not (type(x) is int and x >= 0):
-                out.add(k, (0, step), r, f"source.{name}", f"expected an integer >= 0, got {x!r}")
+    for step, name in ((5, "seed"), (6, "replicate")):
+        for k, r, x in _flagged(f, f"source_{name}", _not_count):
+            out.add(k, (0, step), r, f"source.{name}", f"expected an integer >= 0, got {x!r}")
+
+
+def _not_count(x: Any) -> bool:
+    return x is not None and not (type(x) is int and x >= 0)
 
 
 def _times(f: Frame, out: Found) -> None:

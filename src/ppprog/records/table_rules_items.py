@@ -99,7 +99,7 @@ class Frame:
         """Cells of ``col`` (a derived column: parsed titers, defaulted bounds) at the pairs of ``table``."""  # noqa: E501
         t = self.tables[table]
         vals = (t.derived if derived else t.values)[col]
-        return [vals[i] for i in self.pairs[table].row.tolist()]
+        return list(map(vals.__getitem__, self.pairs[table].row.tolist()))
 
 
 class Found:
