@@ -120,7 +120,7 @@ def _items(name: str, conv: Converted, join: Join) -> list[tuple[Any, ...]]:
     j = join.items[name]
     ordered = list(map(objs.__getitem__, j.rows.tolist()))
     ends = (j.starts + j.counts).tolist()
-    return [tuple(ordered[a:b]) for a, b in zip(j.starts.tolist(), ends)]
+    return list(map(tuple, map(ordered.__getitem__, map(slice, j.starts.tolist(), ends))))
 
 
 def build_cases(conv: dict[str, Converted], join: Join) -> list[Case]:

@@ -15,10 +15,10 @@ import math
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
-from functools import cache
-from itertools import repeat
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
+from itertools import repeat
 from typing import Any
 
 from ppprog.records.table_schema import Column, columns

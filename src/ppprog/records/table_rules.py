@@ -55,7 +55,12 @@ def _flagged(f: Frame, col: str, bad: Any) -> list[tuple[int, int, Any]]:
 def _values(f: Frame, out: Found) -> None:
     """``rule_values``: id, age, anti-TNF inducing agent, source; last follow-up present."""
     v = f.cases.values
-    for k, r, _ in _flagged(f, "case_id", lambda c: not isinstance(c, str) or not c.strip()):
+    ids = list(map(f.ids.__getitem__, f.clean))
+    try:
+        blank = "" in set(map(str.strip, ids))
+    except TypeError:  # an id that is not text
+        blank = True
+    for k, r, _ in _flagged(f, "case_id", _blank) if blank else ():
         out.add(k, (0, 0), r, "id", "case id must be non-empty text")
     age, age_empty = floats([v["patient_age"][r] for r in f.clean])
     with np.errstate(invalid="ignore"):
@@ -83,6 +88,10 @@ def _source(f: Frame, out: Found) -> None:
     for step, name in ((5, "seed"), (6, "replicate")):
         for k, r, x in _flagged(f, f"source_{name}", _not_count):
             out.add(k, (0, step), r, f"source.{name}", f"expected an integer >= 0, got {x!r}")
+
+
+def _blank(c: Any) -> bool:
+    return not isinstance(c, str) or not c.strip()
 
 
 def _not_count(x: Any) -> bool:

@@ -211,10 +211,10 @@ def treatment_rules(f: Frame, out: Found) -> None:
     with np.errstate(invalid="ignore"):
         at0 = mine & (low <= 0) & (0 <= high)
     n_at0 = np.bincount(p.k[at0], minlength=n)
-    for k in np.flatnonzero(p.cnt > 0).tolist():
+    is_agent = {u: isinstance(u, Agent) for u in set(inds)}
+    agent = np.fromiter(map(is_agent.__getitem__, inds), dtype=bool, count=n)
+    for k in np.flatnonzero((p.cnt > 0) & agent & (n_at0 == 0)).tolist():
         a = inds[k]
-        if not isinstance(a, Agent):
-            continue
         if n_mine[k] == 0:
             out.add(k, (2, 2), f.clean[k], "treatments", f"no episode of the inducing agent {a.value}")  # fmt: skip
         elif n_at0[k] == 0:
