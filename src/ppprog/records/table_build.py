@@ -72,9 +72,10 @@ def _times(col: str, conv: Converted) -> list[TimeValue | None]:
             [a is True for a in v[f"{col}_approximate"]],
             _quotes(v[f"{col}_quote"], v[f"{col}_quote_where"])]  # fmt: skip
     if None not in days:
-        return new_records(TimeValue, _TIME_KEYS, cols, conv.n)
+        return new_records(TimeValue, _TIME_KEYS, cols, conv.n, shared=True)
     at = [i for i, x in enumerate(days) if x is not None]
-    objs = new_records(TimeValue, _TIME_KEYS, [[c[i] for i in at] for c in cols], len(at))
+    objs = new_records(TimeValue, _TIME_KEYS, [[c[i] for i in at] for c in cols], len(at),
+                       shared=True)  # fmt: skip
     return _scatter(conv.n, at, objs)
 
 
@@ -155,7 +156,7 @@ def build_cases(conv: dict[str, Converted], join: Join) -> list[Case]:
     for rec in ("source", "patient"):
         k, cols = _columns(rec, rec + "_", t)
         keys.append(rec)
-        lists.append(new_records(_REC_CLASS[rec], k, cols, n))
+        lists.append(new_records(_REC_CLASS[rec], k, cols, n, shared=rec == "source"))
     k, cols = _columns("onset", "onset_", t)
     at = [i for i, d in enumerate(cols[0]) if d is not None]
     onsets = new_records(Onset, k, [[c[i] for i in at] for c in cols], len(at))

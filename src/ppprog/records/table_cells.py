@@ -226,7 +226,8 @@ def _dict_maker(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
     return ns["make"]  # type: ignore[no-any-return]
 
 
-def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]], n: int) -> list[Any]:  # fmt: skip
+def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]], n: int, *,
+                shared: bool = False) -> list[Any]:  # fmt: skip
     """Make ``n`` frozen records of ``cls`` whose field ``keys[j]`` of row ``i`` is ``cols[j][i]``.
 
     The dataclasses' ``__post_init__`` normalise loose input (numbers to
@@ -235,8 +236,46 @@ def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[An
     record only installs its values (one fresh dict each). Round-trip tests
     compare these records with ones built through the constructors, which
     stay the validating way in for everyone else.
+
+    With ``shared``, equal rows get one record (a frozen record is a value:
+    the times of day 0, a registry's source, the few titers of a lab) when
+    most rows repeat another (see :func:`_shared_records`).
     """
+    if shared and cols and n:
+        made = _shared_records(cls, keys, cols, n)
+        if made is not None:
+            return made
     objs: list[Any] = list(map(object.__new__, repeat(cls, n)))
     dicts = map(_dict_maker(tuple(keys)), *cols) if cols else ({} for _ in range(n))
     deque(map(object.__setattr__, objs, repeat("__dict__"), dicts), maxlen=0)
     return objs
+
+
+def _negative_zero(col: list[Any]) -> bool:
+    """True when ``col`` holds ``-0.0`` (equal to ``0.0``, so it must not share its record)."""
+    if 0.0 not in col:
+        return False
+    return any(type(x) is float and x == 0.0 and math.copysign(1.0, x) < 0 for x in col)
+
+
+def _shared_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]],
+                    n: int) -> list[Any] | None:  # fmt: skip
+    """Records of ``new_records`` with one record per distinct row; None when rows mostly differ.
+
+    A first look at 1,000 rows decides. Equal values of one column are the
+    same value (each column holds one type), except ``0.0`` and ``-0.0``:
+    a column with ``-0.0`` is not shared.
+    """
+    try:
+        sample = set(zip(*(c[:1000] for c in cols)))
+        if 2 * len(sample) > min(n, 1000) or any(_negative_zero(c) for c in cols):
+            return None
+        rows = list(zip(*cols))
+        first = dict.fromkeys(rows)
+    except TypeError:  # an unhashable value: no sharing
+        return None
+    if 2 * len(first) > n:
+        return None
+    made = new_records(cls, keys, [list(c) for c in zip(*first)], len(first))
+    lookup = dict(zip(first, made))
+    return list(map(lookup.__getitem__, rows))

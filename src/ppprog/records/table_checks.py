@@ -107,7 +107,7 @@ def _check_titers(conv: Converted) -> None:
     if None not in status:  # every titer given by its parts
         quals = qual if None not in qual else ["=" if q is None else q for q in qual]
         conv.derived["titer"] = new_records(Titer, _TITER_KEYS, [status, recip, quals, limit, text],
-                                            conv.n)  # fmt: skip
+                                            conv.n, shared=True)  # fmt: skip
         return
     parsed: dict[tuple[Any, Any], tuple[Titer | None, str | None]] = {}
     out: list[Titer | None] = []
