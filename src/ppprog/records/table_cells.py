@@ -21,6 +21,8 @@ from functools import cache
 from itertools import repeat
 from typing import Any
 
+import numpy as np
+
 from ppprog.records.table_schema import Column, columns
 from ppprog.records.vocab import parse_enum
 
@@ -255,7 +257,11 @@ def _negative_zero(col: list[Any]) -> bool:
     """True when ``col`` holds ``-0.0`` (equal to ``0.0``, so it must not share its record)."""
     if 0.0 not in col:
         return False
-    return any(type(x) is float and x == 0.0 and math.copysign(1.0, x) < 0 for x in col)
+    try:
+        arr = np.array(col, dtype=float)  # an empty cell is NaN
+    except (TypeError, ValueError):
+        return any(type(x) is float and x == 0.0 and math.copysign(1.0, x) < 0 for x in col)
+    return bool((np.signbit(arr) & (arr == 0.0)).any())
 
 
 def _shared_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]],
