@@ -12,9 +12,18 @@ reports together with their location ``file:row`` and the column,
   refused;
 
 then every rule of :func:`~ppprog.records.validate.validate`, located at the
-row and column of the field. Rows are numbered as a spreadsheet shows them
-(the header is row 1) for CSV and Excel, and from 1 for Parquet. No row is
-ever dropped: any problem fails the whole read.
+row and column of the field (:func:`locate`). Rows are numbered as a
+spreadsheet shows them (the header is row 1) for CSV and Excel, and from 1
+for Parquet. No row is ever dropped: any problem fails the whole read.
+
+Everything runs a column at a time, before any record is made: cells are
+converted (:mod:`~ppprog.records.table_cells`), rows checked
+(:mod:`~ppprog.records.table_checks`), item rows joined to their case
+(:mod:`~ppprog.records.table_join`) and the rules run over the columns
+(:mod:`~ppprog.records.table_rules`); only then are the records made, from
+final values (:mod:`~ppprog.records.table_build`). ``rules="cases"`` runs
+the rules case by case on the made records instead: the reference, with
+identical problems.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ every case with that id gets the same items).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -138,8 +139,7 @@ def join_tables(conv: dict[str, Converted]) -> Join:
             continue
         t = conv[name]
         t_ids = t.values["case_id"]
-        get = code_of.get
-        codes = np.array([get(c, -1) for c in t_ids], dtype=np.int64)
+        codes = np.fromiter(map(code_of.get, t_ids, repeat(-1)), dtype=np.int64, count=len(t_ids))
         order = _order(t.values["seq"])
         known = codes[order] >= 0
         orphans += [(name, i, t_ids[i]) for i in order[~known].tolist()]

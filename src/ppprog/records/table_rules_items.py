@@ -90,8 +90,10 @@ class Frame:
             row = item.rows[np.repeat(item.starts[codes], cnt) + index]
             pairs[name] = Pairs(np.repeat(np.arange(len(clean)), cnt), row, index, off, cnt)
         c = clean.tolist()
-        onset = floats([cases.values["onset_day_day"][r] for r in c])[0]
-        last = floats([cases.values["last_follow_up_day"][r] for r in c])[0]
+        every = len(c) == cases.n  # no case left out: columns as they are
+        onset, last = (floats(cases.values[col] if every else
+                              list(map(cases.values[col].__getitem__, c)))[0]
+                       for col in ("onset_day_day", "last_follow_up_day"))  # fmt: skip
         tables = {n: t for n, t in conv.items() if n != "cases"}
         return cls(cases, join.ids, c, onset, last, tables, pairs)
 
