@@ -87,6 +87,8 @@ def _mutation(draw: st.DrawFn, tables: dict[str, RawTable | None]) -> None:
             "day": _DAY_COLS[name]}.get(how, ["case_id"])  # fmt: skip
     cols = [c for c in cols if c in t.cells] or ["case_id"]
     col = draw(st.sampled_from(cols))
+    if col not in t.cells:  # its column was dropped or renamed by an earlier mutation
+        return
     if how == "time" and _TIMES[name]:  # a whole time moved (its bounds with it)
         stem, day = draw(st.sampled_from(_TIMES[name])), draw(_DAYS)
         for part in ("day", "low", "high"):
@@ -95,7 +97,8 @@ def _mutation(draw: st.DrawFn, tables: dict[str, RawTable | None]) -> None:
         return
     if how == "value":
         col = draw(st.sampled_from([c for c in _VALUES if c in t.cells] or ["case_id"]))
-        t.cells[col][i] = draw(st.sampled_from(_VALUES.get(col, ["c0"])))
+        if col in t.cells:
+            t.cells[col][i] = draw(st.sampled_from(_VALUES.get(col, ["c0"])))
         return
     if how == "copy_row":
         for c in t.header:

@@ -26,7 +26,7 @@ import numpy as np
 from ppprog.records.table_schema import Column, columns
 from ppprog.records.vocab import parse_enum
 
-__all__ = ["Converted", "convert_table", "new_records"]
+__all__ = ["Converted", "convert_table", "new_records", "negative_zero"]
 
 _INT = re.compile(r"[-+]?\d+\Z")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
@@ -199,15 +199,38 @@ def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]],
         if types.get(col.name) == col.store and kind not in ("date", "texts", "enums", "enum"):
             out.values[col.name] = vals  # typed reader: empty texts already missing
             continue
-        table = {u: _try(_converter(col), u) for u in set(vals)}
-        values = {u: x for u, (x, _) in table.items()}
-        out.values[col.name] = list(map(values.__getitem__, vals))
-        if any(err is not None for _, err in table.values()):
-            for i, v in enumerate(vals):
-                err = table[v][1]
-                if err is not None:
-                    out.bad[(i, col.name)] = err
+        values, errors = _convert_column(_converter(col), vals)
+        out.values[col.name] = values
+        for i, err in errors:
+            out.bad[(i, col.name)] = err
     return out
+
+
+def _exact(v: Any) -> tuple[type, Any, float]:
+    """A key equal only for the same value: ``1``, ``1.0`` and ``True``, or ``0.0`` and ``-0.0``, differ."""
+    return type(v), v, math.copysign(1.0, v) if type(v) is float else 0.0
+
+
+def _convert_column(conv: Callable[[Any], Any], vals: list[Any]) -> tuple[list[Any], list[tuple[int, str]]]:  # fmt: skip
+    """Converted cells of one column and (row, message) of those that do not convert.
+
+    Each distinct cell is converted once. Cells are told apart by value and
+    type: a spreadsheet column may hold ``1``, ``1.0`` and ``True``, or
+    ``0.0`` and ``-0.0``, which Python counts as equal.
+    """
+    kinds = set(map(type, vals))
+    kinds.discard(type(None))
+    if len(kinds) > 1 or (float in kinds and negative_zero(vals)):
+        keys = list(map(_exact, vals))
+        table = {k: _try(conv, v) for k, v in dict(zip(keys, vals)).items()}
+    else:
+        keys = vals
+        table = {u: _try(conv, u) for u in set(vals)}
+    values = {u: x for u, (x, _) in table.items()}
+    errors: list[tuple[int, str]] = []
+    if any(err is not None for _, err in table.values()):
+        errors = [(i, table[k][1]) for i, k in enumerate(keys) if table[k][1] is not None]  # type: ignore[misc]
+    return list(map(values.__getitem__, keys)), errors
 
 
 @cache
@@ -253,8 +276,22 @@ def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[An
     return objs
 
 
-def _negative_zero(col: list[Any]) -> bool:
-    """True when ``col`` holds ``-0.0`` (equal to ``0.0``, so it must not share its record)."""
+def negative_zero(col: list[Any]) -> bool:
+    """True when ``col`` holds ``-0.0``.
+
+    ``-0.0 == 0.0`` and both hash alike, so a column holding ``-0.0`` cannot
+    use its values as keys (of distinct values, of shared records) without
+    losing the sign.
+
+    Parameters
+    ----------
+    col : list
+        Cells of one column.
+
+    Returns
+    -------
+    bool
+    """
     if 0.0 not in col:
         return False
     try:
@@ -274,7 +311,7 @@ def _shared_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[lis
     """
     try:
         sample = set(zip(*(c[:1000] for c in cols)))
-        if 2 * len(sample) > min(n, 1000) or any(_negative_zero(c) for c in cols):
+        if 2 * len(sample) > min(n, 1000) or any(negative_zero(c) for c in cols):
             return None
         rows = list(zip(*cols))
         first = dict.fromkeys(rows)

@@ -17,7 +17,7 @@ import numpy as np
 from ppprog._core.errors import Problem
 from ppprog.records.quantities import LADDERS
 from ppprog.records.schema import QUALIFIERS, TITER_STATUSES
-from ppprog.records.table_cells import Converted
+from ppprog.records.table_cells import Converted, negative_zero
 from ppprog.records.table_checks import floats
 from ppprog.records.table_join import Join
 from ppprog.records.validate_types import case_label, real_number
@@ -145,9 +145,12 @@ def ana_rules(f: Frame, out: Found) -> None:
         return
     p = f.pairs["ana"]
     titers = f.column("ana", "titer", derived=True)
-    keys = list(zip([t.status for t in titers], [t.reciprocal for t in titers],
-                    [t.qualifier for t in titers], f.column("ana", "ladder")))  # fmt: skip
-    msgs = {key: _ana_messages(*key) for key in set(keys)}
+    recips = [t.reciprocal for t in titers]
+    signs = [math.copysign(1.0, r) if type(r) is float else 0.0 for r in recips] \
+        if negative_zero(recips) else [0.0] * len(recips)  # 1:-0 and 1:0 are worded apart
+    keys = list(zip([t.status for t in titers], recips, [t.qualifier for t in titers],
+                    f.column("ana", "ladder"), signs))  # fmt: skip
+    msgs = {key: _ana_messages(*key[:4]) for key in set(keys)}
     if not any(msgs.values()):
         return
     for j, key in enumerate(keys):
