@@ -37,11 +37,7 @@ from typing import Any
 from ppprog._core.errors import Problem, ProblemReport
 from ppprog.records.case import Case
 from ppprog.records.gcpause import paused_gc
-from ppprog.records.table_build import build_cases
 from ppprog.records.table_cells import Converted, convert_table
-from ppprog.records.table_checks import check_table
-from ppprog.records.table_join import join_tables
-from ppprog.records.table_rules import column_rules
 from ppprog.records.table_schema import (
     EXAMPLE_ID,
     TABLES,
@@ -142,6 +138,8 @@ def _cell_problems(t: RawTable, conv: Converted, report: ProblemReport) -> None:
 def _convert(tables: Mapping[str, RawTable | None], where: str,
              report: ProblemReport) -> dict[str, Converted]:  # fmt: skip
     """Header problems, then every table converted and checked column by column."""
+    from ppprog.records.table_checks import check_table  # numpy: imported when tables are read
+
     converted: dict[str, Converted] = {}
     for name in TABLES:
         t = tables.get(name)
@@ -188,6 +186,10 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str,
     """
     if rules not in ("columns", "cases"):
         raise ValueError(f"rules must be 'columns' or 'cases', got {rules!r}")
+    from ppprog.records.table_build import build_cases  # numpy: imported when tables are read
+    from ppprog.records.table_join import join_tables
+    from ppprog.records.table_rules import column_rules
+
     report = ProblemReport()
     with paused_gc():
         converted = _convert(tables, where, report)

@@ -21,8 +21,6 @@ from functools import cache
 from itertools import repeat
 from typing import Any
 
-import numpy as np
-
 from ppprog.records.table_schema import Column, columns
 from ppprog.records.vocab import parse_enum
 
@@ -294,6 +292,8 @@ def negative_zero(col: list[Any]) -> bool:
     """
     if 0.0 not in col:
         return False
+    import numpy as np  # only here: reading YAML needs no numpy
+
     try:
         arr = np.array(col, dtype=float)  # an empty cell is NaN
     except (TypeError, ValueError):
