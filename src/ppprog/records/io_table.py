@@ -12,9 +12,18 @@ reports together with their location ``file:row`` and the column,
   refused;
 
 then every rule of :func:`~ppprog.records.validate.validate`, located at the
-row and column of the field. Rows are numbered as a spreadsheet shows them
-(the header is row 1) for CSV and Excel, and from 1 for Parquet. No row is
-ever dropped: any problem fails the whole read.
+row and column of the field (:func:`locate`). Rows are numbered as a
+spreadsheet shows them (the header is row 1) for CSV and Excel, and from 1
+for Parquet. No row is ever dropped: any problem fails the whole read.
+
+Everything runs a column at a time, before any record is made: cells are
+converted (:mod:`~ppprog.records.table_cells`), rows checked
+(:mod:`~ppprog.records.table_checks`), item rows joined to their case
+(:mod:`~ppprog.records.table_join`) and the rules run over the columns
+(:mod:`~ppprog.records.table_rules`); only then are the records made, from
+final values (:mod:`~ppprog.records.table_build`). ``rules="cases"`` runs
+the rules case by case on the made records instead: the reference, with
+identical problems.
 """
 
 from __future__ import annotations
@@ -28,7 +37,6 @@ from typing import Any
 from ppprog._core.errors import Problem, ProblemReport
 from ppprog.records.case import Case
 from ppprog.records.gcpause import paused_gc
-from ppprog.records.table_build import build_cases
 from ppprog.records.table_cells import Converted, convert_table
 from ppprog.records.table_schema import (
     EXAMPLE_ID,
@@ -45,6 +53,7 @@ __all__ = [
     "RawTable",
     "tables_to_cases",
     "rows_to_cases",
+    "locate",
     "cases_to_rows",
     "table_columns",
     "TABLES",
@@ -126,7 +135,29 @@ def _cell_problems(t: RawTable, conv: Converted, report: ProblemReport) -> None:
         report.add(col, msg, file=t.file, case_id=ids[i], line=t.first_row + i)
 
 
-def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> list[Case]:
+def _convert(tables: Mapping[str, RawTable | None], where: str,
+             report: ProblemReport) -> dict[str, Converted]:  # fmt: skip
+    """Header problems, then every table converted and checked column by column."""
+    from ppprog.records.table_checks import check_table  # numpy: imported when tables are read
+
+    converted: dict[str, Converted] = {}
+    for name in TABLES:
+        t = tables.get(name)
+        if t is None:
+            report.add(name, f"no {name} table in {where}; write it with its header row even "
+                       "when it has no rows (see `ppprog cases template`)", file=where)  # fmt: skip
+            continue
+        if not t.readable:
+            continue  # its reading problem is already reported
+        _header_problems(name, t, report)
+        converted[name] = convert_table(name, t.header, t.cells, t.n_rows, t.types)
+        _mark_required(name, converted[name])
+        check_table(name, converted[name])
+    return converted
+
+
+def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str,
+                    rules: str = "columns") -> list[Case]:  # fmt: skip
     """Convert, check and validate the five tables; raise once listing every problem.
 
     Parameters
@@ -135,6 +166,13 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> lis
         Per table name, the table read (None when its file is absent).
     where : str
         Folder or workbook, named when a table is missing.
+    rules : {"columns", "cases"}, optional
+        How the rules of :func:`~ppprog.records.validate.validate` are run on
+        the cases without cell problems: ``"columns"`` (default) over whole
+        columns before any record is made (:mod:`~ppprog.records.table_rules`);
+        ``"cases"`` case by case on the assembled records, the reference.
+        Both report the same problems, with the same locations and messages,
+        in the same order.
 
     Returns
     -------
@@ -146,35 +184,36 @@ def tables_to_cases(tables: Mapping[str, RawTable | None], *, where: str) -> lis
     ValidationError
         Listing every problem located by file, row and column.
     """
+    if rules not in ("columns", "cases"):
+        raise ValueError(f"rules must be 'columns' or 'cases', got {rules!r}")
+    from ppprog.records.table_build import build_cases  # numpy: imported when tables are read
+    from ppprog.records.table_join import join_tables
+    from ppprog.records.table_rules import column_rules
+
     report = ProblemReport()
     with paused_gc():
-        converted: dict[str, Converted] = {}
-        for name in TABLES:
-            t = tables.get(name)
-            if t is None:
-                report.add(name, f"no {name} table in {where}; write it with its header row even "
-                           "when it has no rows (see `ppprog cases template`)", file=where)  # fmt: skip
-                continue
-            if not t.readable:
-                continue  # its reading problem is already reported
-            _header_problems(name, t, report)
-            converted[name] = convert_table(name, t.header, t.cells, t.n_rows, t.types)
-            _mark_required(name, converted[name])
+        converted = _convert(tables, where, report)
         if "cases" not in converted:
             report.raise_if_any()
-        cases, rows, dirty, orphans = build_cases(converted)
+        join = join_tables(converted)
         for name, conv in converted.items():
             t = tables[name]
             assert t is not None
             _cell_problems(t, conv, report)
-        for name, i, cid in orphans:
+        for name, i, cid in join.orphans:
             t = tables[name]
             assert t is not None
             report.add("case_id", "no such case in the cases table", file=t.file, case_id=cid,
                        line=t.first_row + i)  # fmt: skip
-        clean = [c for c in cases if c.case_id not in dirty]
-        for p in validate(clean, typed=True):
-            report.extend([_locate(p, tables, rows)])
+        if rules == "columns":
+            found = column_rules(converted, join)
+            cases = [] if found or report else build_cases(converted, join)
+        else:
+            cases = build_cases(converted, join)
+            found = list(validate([cases[i] for i in join.clean.tolist()], typed=True))
+        if found:
+            rows = join.rows()
+            report.extend([locate(p, tables, rows) for p in found])
     report.raise_if_any()
     return cases
 
@@ -194,8 +233,25 @@ def _column(table: str, rest: str) -> str:
     return ""
 
 
-def _locate(p: Problem, tables: Mapping[str, RawTable | None], rows: Any) -> Problem:
-    """Move a validation problem (case, field path) to its table, row and column."""
+def locate(p: Problem, tables: Mapping[str, RawTable | None],
+           rows: Mapping[str, Mapping[Any, list[int]]]) -> Problem:  # fmt: skip
+    """Move a validation problem (case, field path) to its table, row and column.
+
+    Parameters
+    ----------
+    p : Problem
+        As a rule reports it: case id and field path (``"treatments[1].stop"``).
+    tables : mapping of str to RawTable or None
+        The tables read.
+    rows : mapping
+        Per table, per case id, the row indices of its items in item order
+        (:meth:`~ppprog.records.table_join.Join.rows`).
+
+    Returns
+    -------
+    Problem
+        At ``file:row`` and the column holding the field.
+    """
     m = _ITEM.match(p.field)
     table, rest = ("cases", p.field) if m is None else (m.group(1), m.group(3))
     index = 0 if m is None else int(m.group(2))

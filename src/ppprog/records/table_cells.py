@@ -13,15 +13,18 @@ import datetime as _dt
 import json
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
+from itertools import repeat
 from typing import Any
 
 from ppprog.records.table_schema import Column, columns
 from ppprog.records.vocab import parse_enum
 
-__all__ = ["Converted", "convert_table"]
+__all__ = ["Converted", "convert_table", "new_records", "negative_zero"]
 
 _INT = re.compile(r"[-+]?\d+\Z")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
@@ -36,6 +39,7 @@ class Converted:
     n: int = 0
     present: set[str] = field(default_factory=set)
     broken: bool = False  # a required column is missing: no row is assembled
+    derived: dict[str, list[Any]] = field(default_factory=dict)  # set by the column checks
 
 
 class _Bad(ValueError):
@@ -193,11 +197,128 @@ def convert_table(name: str, header: Sequence[str], cells: dict[str, list[Any]],
         if types.get(col.name) == col.store and kind not in ("date", "texts", "enums", "enum"):
             out.values[col.name] = vals  # typed reader: empty texts already missing
             continue
-        table = {u: _try(_converter(col), u) for u in set(vals)}
-        out.values[col.name] = [table[v][0] for v in vals]
-        if any(err is not None for _, err in table.values()):
-            for i, v in enumerate(vals):
-                err = table[v][1]
-                if err is not None:
-                    out.bad[(i, col.name)] = err
+        values, errors = _convert_column(_converter(col), vals)
+        out.values[col.name] = values
+        for i, err in errors:
+            out.bad[(i, col.name)] = err
     return out
+
+
+def _exact(v: Any) -> tuple[type, Any, float]:
+    """A key equal only for the same value: ``1``, ``1.0`` and ``True``, or ``0.0`` and ``-0.0``, differ."""
+    return type(v), v, math.copysign(1.0, v) if type(v) is float else 0.0
+
+
+def _convert_column(conv: Callable[[Any], Any], vals: list[Any]) -> tuple[list[Any], list[tuple[int, str]]]:  # fmt: skip
+    """Converted cells of one column and (row, message) of those that do not convert.
+
+    Each distinct cell is converted once. Cells are told apart by value and
+    type: a spreadsheet column may hold ``1``, ``1.0`` and ``True``, or
+    ``0.0`` and ``-0.0``, which Python counts as equal.
+    """
+    kinds = set(map(type, vals))
+    kinds.discard(type(None))
+    if len(kinds) > 1 or (float in kinds and negative_zero(vals)):
+        keys = list(map(_exact, vals))
+        table = {k: _try(conv, v) for k, v in dict(zip(keys, vals)).items()}
+    else:
+        keys = vals
+        table = {u: _try(conv, u) for u in set(vals)}
+    values = {u: x for u, (x, _) in table.items()}
+    errors: list[tuple[int, str]] = []
+    if any(err is not None for _, err in table.values()):
+        errors = [(i, table[k][1]) for i, k in enumerate(keys) if table[k][1] is not None]  # type: ignore[misc]
+    return list(map(values.__getitem__, keys)), errors
+
+
+@cache
+def _dict_maker(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+    """A function of ``len(keys)`` values returning the dict ``{keys[0]: v0, ...}``.
+
+    Generated once per record layout (as :mod:`dataclasses` and
+    :func:`collections.namedtuple` generate theirs): a dict display is about
+    twice as fast as ``dict(zip(keys, row))``, which makes a pair per key.
+    The keys are field names of :mod:`~ppprog.records.schema`.
+    """
+    if not all(k.isidentifier() for k in keys):
+        raise ValueError(f"not field names: {keys!r}")
+    args = [f"v{j}" for j in range(len(keys))]
+    body = ", ".join(f"{k!r}: {a}" for k, a in zip(keys, args))
+    ns: dict[str, Any] = {}
+    exec(f"def make({', '.join(args)}):\n    return {{{body}}}\n", ns)  # noqa: S102
+    return ns["make"]  # type: ignore[no-any-return]
+
+
+def new_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]], n: int, *,
+                shared: bool = False) -> list[Any]:  # fmt: skip
+    """Make ``n`` frozen records of ``cls`` whose field ``keys[j]`` of row ``i`` is ``cols[j][i]``.
+
+    The dataclasses' ``__post_init__`` normalise loose input (numbers to
+    times, tokens to members, lists to tuples, an episode's drug class from
+    its agent); the table reader has done all of it already, so making a
+    record only installs its values (one fresh dict each). Round-trip tests
+    compare these records with ones built through the constructors, which
+    stay the validating way in for everyone else.
+
+    With ``shared``, equal rows get one record (a frozen record is a value:
+    the times of day 0, a registry's source, the few titers of a lab) when
+    most rows repeat another (see :func:`_shared_records`).
+    """
+    if shared and cols and n:
+        made = _shared_records(cls, keys, cols, n)
+        if made is not None:
+            return made
+    objs: list[Any] = list(map(object.__new__, repeat(cls, n)))
+    dicts = map(_dict_maker(tuple(keys)), *cols) if cols else ({} for _ in range(n))
+    deque(map(object.__setattr__, objs, repeat("__dict__"), dicts), maxlen=0)
+    return objs
+
+
+def negative_zero(col: list[Any]) -> bool:
+    """True when ``col`` holds ``-0.0``.
+
+    ``-0.0 == 0.0`` and both hash alike, so a column holding ``-0.0`` cannot
+    use its values as keys (of distinct values, of shared records) without
+    losing the sign.
+
+    Parameters
+    ----------
+    col : list
+        Cells of one column.
+
+    Returns
+    -------
+    bool
+    """
+    if 0.0 not in col:
+        return False
+    import numpy as np  # only here: reading YAML needs no numpy
+
+    try:
+        arr = np.array(col, dtype=float)  # an empty cell is NaN
+    except (TypeError, ValueError):
+        return any(type(x) is float and x == 0.0 and math.copysign(1.0, x) < 0 for x in col)
+    return bool((np.signbit(arr) & (arr == 0.0)).any())
+
+
+def _shared_records(cls: type, keys: tuple[str, ...] | list[str], cols: list[list[Any]],
+                    n: int) -> list[Any] | None:  # fmt: skip
+    """Records of ``new_records`` with one record per distinct row; None when rows mostly differ.
+
+    A first look at 1,000 rows decides. Equal values of one column are the
+    same value (each column holds one type), except ``0.0`` and ``-0.0``:
+    a column with ``-0.0`` is not shared.
+    """
+    try:
+        sample = set(zip(*(c[:1000] for c in cols)))
+        if 2 * len(sample) > min(n, 1000) or any(negative_zero(c) for c in cols):
+            return None
+        rows = list(zip(*cols))
+        first = dict.fromkeys(rows)
+    except TypeError:  # an unhashable value: no sharing
+        return None
+    if 2 * len(first) > n:
+        return None
+    made = new_records(cls, keys, [list(c) for c in zip(*first)], len(first))
+    lookup = dict(zip(first, made))
+    return list(map(lookup.__getitem__, rows))
