@@ -6,6 +6,10 @@ so that numba compiles one signature per kernel. :func:`sort_replicate` is the
 compiled per-replicate step that drops masked rows, sorts by (stratum, stop),
 centres the covariates, and orders rows by (stratum, start) for removal from
 the risk set. It runs once per replicate, never per Newton iteration.
+:func:`sort_orders` computes every replicate's order of valid rows once and
+:func:`gather_replicate` writes one replicate's sorted, centred rows, its
+tie blocks and its summaries into work arrays the caller allocated once (the
+input of the fused evaluation :func:`~ppprog.models._kernels.cox_pass.efron_pass`).
 
 Risk-set convention (R ``survival``, Andersen-Gill counting process): a row
 with interval ``(start, stop]`` is at risk at time ``t`` iff
@@ -22,7 +26,7 @@ from numba import njit
 
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 
-__all__ = ["CoxDesign", "sort_replicate"]
+__all__ = ["CoxDesign", "gather_replicate", "sort_orders", "sort_replicate"]
 
 
 @dataclass(frozen=True)
@@ -216,3 +220,170 @@ def sort_replicate(
         start_s = np.empty(0)
         sidx = np.empty(0, np.int64)
     return Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd
+
+
+@njit(cache=True, error_model="numpy")
+def sort_order_into(
+    stop: FloatArray, strata: IntArray, mask: BoolArray, has_strata: bool, out: IntArray
+) -> int:
+    """Write the valid rows of one replicate, ordered by (stratum, stop), into ``out``.
+
+    Returns the number ``m`` of valid rows (``out[m:]`` is left as it was).
+    """
+    rows = _sorted_valid_rows(stop, strata, mask, has_strata)
+    m = rows.shape[0]
+    out[:m] = rows
+    return m
+
+
+@njit(cache=True, error_model="numpy")
+def sort_orders(
+    stop: FloatArray, strata: IntArray, mask: BoolArray, has_strata: bool
+) -> tuple[IntArray, IntArray]:
+    """Every replicate's valid rows ordered by (stratum, stop), computed once.
+
+    Parameters
+    ----------
+    stop : ndarray, shape (R, n)
+    strata : ndarray of int64, shape (R, n)
+    mask : ndarray of bool, shape (R, n)
+    has_strata : bool
+
+    Returns
+    -------
+    orders : ndarray of int64, shape (R, n)
+        Row indices; entries past ``counts[r]`` are -1.
+    counts : ndarray of int64, shape (R,)
+        Valid rows per replicate.
+    """
+    R, n = stop.shape
+    orders = np.full((R, n), -1, np.int64)
+    counts = np.zeros(R, np.int64)
+    for r in range(R):
+        counts[r] = sort_order_into(stop[r], strata[r], mask[r], has_strata, orders[r])
+    return orders, counts
+
+
+@njit(cache=True, error_model="numpy")
+def gather_replicate(  # noqa: C901
+    X: FloatArray,
+    stop: FloatArray,
+    start: FloatArray,
+    event: BoolArray,
+    strata: IntArray,
+    order: IntArray,
+    m: int,
+    has_start: bool,
+    has_strata: bool,
+    Z: FloatArray,
+    ev: BoolArray,
+    blocks: IntArray,
+    times: FloatArray,
+    start_s: FloatArray,
+    sidx: IntArray,
+    summ: FloatArray,
+) -> tuple[int, int]:
+    """Gather one replicate's rows in ``order`` into work arrays (no allocation but ``sidx``).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+    stop, start : ndarray, shape (n,)
+    event : ndarray of bool, shape (n,)
+    strata : ndarray of int64, shape (n,)
+    order : ndarray of int64, shape (>= m,)
+        Valid rows by (stratum, stop) (:func:`sort_orders`).
+    m : int
+        Number of valid rows.
+    has_start, has_strata : bool
+    Z : ndarray, shape (>= m, p + p(p+1)/2), output
+        Rows ``[x, upper triangle of x x']`` with ``x`` centred at the mean.
+    ev : ndarray of bool, shape (>= m,), output
+        Sorted event indicators.
+    blocks : ndarray of int64, shape (>= m, 5), output
+        One row per tie block (rows sharing stratum and stop), in time order:
+        first row, last row, deaths, first and last row of its stratum.
+    times : ndarray, shape (>= m,), output
+        Sorted stop times.
+    start_s : ndarray, shape (>= m,), output
+        Sorted entry times (with entry times only).
+    sidx : ndarray of int64, shape (>= m,), output
+        Sorted rows ordered by (stratum, start) (with entry times only).
+    summ : ndarray, shape (3, p), output
+        Row 0: sum of the deaths' centred ``x``; row 1: R's column scale
+        ``m / sum |x - mean|`` (1 for a constant column); row 2: the
+        column standard deviations.
+
+    Returns
+    -------
+    n_blocks, n_events : int
+    """
+    p = X.shape[1]
+    for j in range(p):
+        summ[0, j] = 0.0
+        summ[1, j] = 0.0
+        summ[2, j] = 0.0
+    for i in range(m):
+        for j in range(p):
+            summ[2, j] += X[order[i], j]
+    for j in range(p):
+        summ[2, j] = summ[2, j] / max(m, 1)  # the mean, for now
+    nev = 0
+    for i in range(m):
+        r = order[i]
+        ev[i] = event[r]
+        times[i] = stop[r]
+        t = p
+        for j in range(p):
+            v = X[r, j] - summ[2, j]
+            Z[i, j] = v
+        for j in range(p):
+            for k in range(j, p):
+                Z[i, t] = Z[i, j] * Z[i, k]
+                t += 1
+        if ev[i]:
+            nev += 1
+            for j in range(p):
+                summ[0, j] += Z[i, j]
+    for j in range(p):
+        absdev = 0.0
+        sq = 0.0
+        for i in range(m):
+            absdev += abs(Z[i, j])
+            sq += Z[i, j] * Z[i, j]
+        summ[1, j] = m / absdev if absdev > 0.0 else 1.0
+        summ[2, j] = np.sqrt(sq / max(m, 1))
+    # tie blocks in time order; the strata bounds are filled in a second sweep
+    nb = 0
+    i = 0
+    while i < m:
+        k = i
+        d = 0
+        s = strata[order[i]]
+        while k < m and stop[order[k]] == stop[order[i]] and strata[order[k]] == s:
+            if ev[k]:
+                d += 1
+            k += 1
+        blocks[nb, 0] = i
+        blocks[nb, 1] = k - 1
+        blocks[nb, 2] = d
+        nb += 1
+        i = k
+    b = 0
+    while b < nb:
+        e = b
+        s = strata[order[blocks[b, 0]]]
+        while e + 1 < nb and strata[order[blocks[e + 1, 0]]] == s:
+            e += 1
+        for c in range(b, e + 1):
+            blocks[c, 3] = blocks[b, 0]
+            blocks[c, 4] = blocks[e, 1]
+        b = e + 1
+    if has_start:
+        for i in range(m):
+            start_s[i] = start[order[i]]
+        ss = np.empty(m, np.int64)
+        for i in range(m):
+            ss[i] = strata[order[i]]
+        sidx[:m] = _stable_order(start_s[:m], ss, has_strata)
+    return nb, nev
