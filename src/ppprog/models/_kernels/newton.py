@@ -139,13 +139,17 @@ def _constant_columns(Z: np.ndarray, blocks: np.ndarray, nb: int, flagged: np.nd
 
 @njit(cache=True, error_model="numpy")
 def _diverging(U: np.ndarray, info: np.ndarray, I0: np.ndarray, beta: np.ndarray,
-               sc: np.ndarray, L: np.ndarray, step: np.ndarray, eps: float, ag: bool,
+               summ: np.ndarray, L: np.ndarray, step: np.ndarray, eps: float, ag: bool,
                flag_o: np.ndarray, dir_o: np.ndarray) -> bool:  # fmt: skip
     """R's infinite-coefficient test plus ppprog's collapse test (module docstring, step 2)."""
     p = beta.shape[0]
+    sc, sd = summ[1], summ[2]
     chol2(info, sc, L, CHOL_TOL)
     chsolve2(L, sc, U, step)
     tinf = math.sqrt(eps)
+    smax = 0.0
+    for j in range(p):
+        smax = max(smax, abs(step[j]) * sd[j])
     dropped = False
     anyf = False
     for j in range(p):
@@ -153,7 +157,8 @@ def _diverging(U: np.ndarray, info: np.ndarray, I0: np.ndarray, beta: np.ndarray
         big = sj > tinf * (1.0 + abs(beta[j])) if ag else sj > eps and sj > tinf * abs(beta[j])
         sing = L[j, j] == 0.0
         dropped = dropped or sing
-        flag_o[j] = sing or big or not np.isfinite(U[j])
+        # along a diverging direction: a step at least 1% of the largest (in SDs)
+        flag_o[j] = sing or not np.isfinite(U[j]) or (big and sj * sd[j] >= 0.01 * smax)
         anyf = anyf or flag_o[j]
         sgn = step[j] if step[j] != 0.0 else beta[j]
         dir_o[j] = (1 if sgn > 0 else -1) if flag_o[j] else 0
@@ -260,7 +265,7 @@ def _newton_one(  # noqa: C901
         U[:] = Ub
         info[:, :] = Ib
     info_o[:, :] = info
-    if max_iter > 0 and _diverging(U, info, I0, beta, sc, L, step, eps, ag, flag_o, dir_o):
+    if max_iter > 0 and _diverging(U, info, I0, beta, summ, L, step, eps, ag, flag_o, dir_o):
         for j in range(p):
             beta_o[j] = dir_o[j] * np.inf if flag_o[j] else beta[j]
         return MONOTONE, n_iter, ll, ll0
