@@ -223,16 +223,69 @@ def sort_replicate(
 
 
 @njit(cache=True, error_model="numpy")
+def _radix_sort(b: np.ndarray, ix: IntArray, m: int) -> None:
+    """Stable LSD radix sort (8-bit digits) of ``ix[:m]`` by the unsigned keys ``b[:m]``.
+
+    Branch-free, so several times faster than a comparison sort on the few
+    hundred rows of a replicate (whose comparisons the CPU cannot predict).
+    Digits on which every key agrees are skipped.
+    """
+    cnt = np.empty(256, np.int64)
+    mask = np.uint64(255)
+    b2 = np.empty(m, np.uint64)
+    i2 = np.empty(m, np.int64)
+    flip = False
+    for d in range(8):
+        sh = np.uint64(8 * d)
+        sb, si = (b2, i2) if flip else (b, ix)
+        db, di = (b, ix) if flip else (b2, i2)
+        cnt[:] = 0
+        for i in range(m):
+            cnt[(sb[i] >> sh) & mask] += 1
+        if cnt[(sb[0] >> sh) & mask] == m:
+            continue
+        acc = 0
+        for c in range(256):
+            k = cnt[c]
+            cnt[c] = acc
+            acc += k
+        for i in range(m):
+            c = (sb[i] >> sh) & mask
+            pos = cnt[c]
+            db[pos] = sb[i]
+            di[pos] = si[i]
+            cnt[c] = pos + 1
+        flip = not flip
+    if flip:
+        ix[:m] = i2
+
+
+@njit(cache=True, error_model="numpy")
 def sort_order_into(
     stop: FloatArray, strata: IntArray, mask: BoolArray, has_strata: bool, out: IntArray
 ) -> int:
     """Write the valid rows of one replicate, ordered by (stratum, stop), into ``out``.
 
-    Returns the number ``m`` of valid rows (``out[m:]`` is left as it was).
+    The order is stable (rows tied on stratum and stop keep their input
+    order, as R's ``order``). Returns the number ``m`` of valid rows
+    (``out[m:]`` is left as it was).
     """
-    rows = _sorted_valid_rows(stop, strata, mask, has_strata)
-    m = rows.shape[0]
-    out[:m] = rows
+    n = stop.shape[0]
+    bits = np.ascontiguousarray(stop).view(np.uint64)
+    top = np.uint64(1) << np.uint64(63)
+    b = np.empty(n, np.uint64)
+    m = 0
+    for i in range(n):
+        if mask[i]:
+            v = bits[i]  # IEEE order as unsigned integers: flip negatives, set the sign bit
+            b[m] = ~v if v & top else v | top
+            out[m] = i
+            m += 1
+    if m > 0:
+        _radix_sort(b, out, m)
+    if has_strata:
+        rows = out[:m].copy()
+        out[:m] = rows[np.argsort(strata[rows], kind="mergesort")]
     return m
 
 
