@@ -34,11 +34,90 @@ from numba import njit
 
 from ppprog.models._kernels.design import gather_replicate, sort_order_into
 
-__all__ = ["CHOL_TOL", "chol2", "chsolve2", "efron_pass", "loglik_at"]
+__all__ = ["CHOL_TOL", "chol2", "chsolve2", "efron_pass", "exp_into", "log_into", "loglik_at"]
 
 #: R's ``coxph.control()$toler.chol`` (``.Machine$double.eps^0.75``).
 CHOL_TOL = float(np.finfo(np.float64).eps ** 0.75)
 _CANCEL = 1e-4
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # fdlibm's split of log(2)
+_LN2_LO = 1.90821492927058770002e-10
+_LN2 = 0.6931471805599453
+_TINY = 2.2250738585072014e-308
+_HUGE = 1.7976931348623157e308
+
+
+@njit(cache=True, error_model="numpy")
+def exp_into(x: np.ndarray, shift: float, out: np.ndarray, ib: np.ndarray, m: int) -> None:
+    """``out[:m] = exp(x[:m] - shift)``, within about 1 ulp of ``np.exp``; ``x`` may be ``out``.
+
+    Branch-free so that the compiler vectorizes it (numba has no vector
+    ``exp``): ``2^k`` times a degree-13 Taylor polynomial on
+    ``|r| <= log(2)/2``, with ``2^k`` built in the integer work array ``ib``.
+    Arguments below -708 give 0 (``np.exp`` gives subnormals down to -745).
+    """
+    for i in range(m):
+        v = x[i] - shift
+        k = min(max(np.floor(v * _LOG2E + 0.5), -1022.0), 1023.0)
+        r = (v - k * _LN2_HI) - k * _LN2_LO
+        p = 1.0 / 6227020800.0
+        p = p * r + 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        out[i] = p if v >= -708.0 else 0.0
+        ib[i] = (np.int64(k) + 1023) << 52
+    scale = ib.view(np.float64)
+    for i in range(m):
+        out[i] = out[i] * scale[i]
+
+
+@njit(cache=True, error_model="numpy")
+def log_into(x: np.ndarray, out: np.ndarray, ib: np.ndarray, m: int) -> None:
+    """``out[:m] = log(x[:m])``, within about 1 ulp of ``np.log``; NaN unless ``x`` is normal.
+
+    Branch-free (vectorized): ``x = 2^e m`` from the bits, ``m`` in
+    ``[sqrt(2)/2, sqrt(2))``, ``log m = 2 atanh(s)``, ``s = (m-1)/(m+1)``, by
+    its odd series to ``s^23``. ``out`` must not be ``x``.
+    """
+    xb = x.view(np.int64)
+    for i in range(m):
+        b = xb[i]
+        out[i] = (b >> 52) - 1023
+        ib[i] = (b & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000
+    mant = ib.view(np.float64)
+    for i in range(m):
+        mm = mant[i]
+        big = mm > 1.4142135623730951
+        mm = mm * 0.5 if big else mm
+        e = out[i] + 1.0 if big else out[i]
+        f = mm - 1.0
+        s = f / (2.0 + f)
+        z = s * s
+        p = 1.0 / 23.0
+        p = p * z + 1.0 / 21.0
+        p = p * z + 1.0 / 19.0
+        p = p * z + 1.0 / 17.0
+        p = p * z + 1.0 / 15.0
+        p = p * z + 1.0 / 13.0
+        p = p * z + 1.0 / 11.0
+        p = p * z + 1.0 / 9.0
+        p = p * z + 1.0 / 7.0
+        p = p * z + 1.0 / 5.0
+        p = p * z + 1.0 / 3.0
+        p = p * z + 1.0
+        v = e * _LN2 + 2.0 * s * p
+        xi = x[i]
+        out[i] = v if (xi >= _TINY and xi <= _HUGE) else np.nan
 
 
 @njit(cache=True, error_model="numpy")
@@ -73,9 +152,10 @@ def efron_pass(  # noqa: C901
     info: np.ndarray,
     w: np.ndarray,
     inrisk: np.ndarray,
-    S: np.ndarray,
-    D: np.ndarray,
+    sq: np.ndarray,
     a: np.ndarray,
+    fw: np.ndarray,
+    ib: np.ndarray,
 ) -> float:
     """Log partial likelihood at ``beta``; score into ``U``, information into ``info``.
 
@@ -104,8 +184,14 @@ def efron_pass(  # noqa: C901
     w : ndarray, shape (>= m,), work
         Receives the risk scores ``exp(eta - max eta)``.
     inrisk : ndarray of bool, shape (>= m,), work
-    S, D : ndarray, shape (q,), work
+    sq : ndarray, shape (5, q), work
+        Risk-set sums, the tied deaths' sums, the sums over event terms of
+        ``(mult / den) S`` and of ``mult a a'`` (``a`` the risk-set mean), and a term.
     a : ndarray, shape (p,), work
+    fw : ndarray, shape (3, >= m), work
+        The denominators, their multiplicities, and the linear predictors
+        (then the denominators' logs, taken after the pass in one vectorized call).
+    ib : ndarray of int64, shape (>= m,), work
 
     Returns
     -------
@@ -114,12 +200,16 @@ def efron_pass(  # noqa: C901
     """
     p = beta.shape[0]
     q = Z.shape[1]
+    dens, mults, eta = fw[0], fw[1], fw[2]  # eta's row receives the logs at the end
+    S, D, V, G, T = sq[0], sq[1], sq[2], sq[3], sq[4]
+    V[:] = 0.0
+    G[:] = 0.0
     c = -np.inf
     for r in range(m):
         acc = 0.0
         for j in range(p):
             acc += Z[r, j] * beta[j]
-        w[r] = acc
+        eta[r] = acc
         c = max(c, acc)
     ll = 0.0
     for j in range(p):
@@ -129,12 +219,13 @@ def efron_pass(  # noqa: C901
             info[j, k] = 0.0
     if m == 0:
         return 0.0
+    exp_into(eta, c, w, ib, m)  # separate arrays: in place would not vectorize
     nev = 0
     for r in range(m):
-        w[r] = np.exp(w[r] - c)
         if ev[r]:
             nev += 1
     ll -= nev * c
+    nt = 0
     S0 = 0.0
     total = 0.0
     jr = 0
@@ -174,8 +265,8 @@ def efron_pass(  # noqa: C901
                 total = S0
         if d == 0:
             continue
+        D0 = 0.0
         if tied:
-            D0 = 0.0
             D[:] = 0.0
             for r in range(lo, hi + 1):
                 if ev[r]:
@@ -183,29 +274,47 @@ def efron_pass(  # noqa: C901
                     D0 += wr
                     for j in range(q):
                         D[j] += wr * Z[r, j]
-            nd = d
-            mult = 1.0
-        else:
-            D0 = 0.0
-            nd = 1
-            mult = float(d)
+        # Breslow or a single death: one term with multiplicity d. Efron: d terms,
+        # the l-th with the deaths' risk down-weighted by l/d. Inlined on purpose:
+        # a call per term costs more than its arithmetic.
+        nd = d if tied else 1
+        mult = 1.0 if tied else float(d)
         for el in range(nd):
-            f = el / d if tied else 0.0
+            f = el / d
             den = S0 - f * D0
             inv = 1.0 / den
-            ll -= mult * np.log(den)
-            for j in range(p):
-                a[j] = (S[j] - f * D[j]) * inv if tied else S[j] * inv
-                U[j] -= mult * a[j]
+            ci = mult * inv
+            dens[nt] = den
+            mults[nt] = mult
+            nt += 1
+            if tied:
+                for t2 in range(q):
+                    T[t2] = S[t2] - f * D[t2]
+                for t2 in range(q):
+                    V[t2] += ci * T[t2]
+                for j in range(p):
+                    a[j] = T[j] * inv
+            else:
+                for t2 in range(q):
+                    V[t2] += ci * S[t2]
+                for j in range(p):
+                    a[j] = S[j] * inv
             t2 = p
             for j in range(p):
+                mj = mult * a[j]
                 for k in range(j, p):
-                    sjk = (S[t2] - f * D[t2]) if tied else S[t2]
-                    info[j, k] += mult * (sjk * inv - a[j] * a[k])
+                    G[t2] += mj * a[k]
                     t2 += 1
+    t2 = p
     for j in range(p):
-        for k in range(j):
-            info[j, k] = info[k, j]
+        U[j] -= V[j]
+        for k in range(j, p):
+            info[j, k] = V[t2] - G[t2]
+            info[k, j] = info[j, k]
+            t2 += 1
+    log_into(dens, eta, ib, nt)
+    for e in range(nt):
+        ll -= mults[e] * eta[e]
     return ll if np.isfinite(ll) else np.nan
 
 
@@ -296,12 +405,13 @@ def loglik_at(
     order = np.empty(n, np.int64)
     Z, ev, blocks = np.empty((n, q)), np.empty(n, np.bool_), np.empty((n, 5), np.int64)
     times, start_s, sidx, summ = np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty((3, p))
-    w, inrisk, S, D, a = np.empty(n), np.empty(n, np.bool_), np.empty(q), np.empty(q), np.empty(p)
+    w, inrisk, sq, a = np.empty(n), np.empty(n, np.bool_), np.empty((5, q)), np.empty(p)
+    fw, ib = np.empty((3, n)), np.empty(n, np.int64)
     for r in range(R):
         m = sort_order_into(stop[r], strata[r], mask[r], has_strata, order)
         nb, _ = gather_replicate(X[r], stop[r], start[r], event[r], strata[r], order, m,
                                  has_start, has_strata, Z, ev, blocks, times, start_s, sidx,
                                  summ)  # fmt: skip
         ll[r] = efron_pass(Z, m, nb, ev, blocks, times, start_s, sidx, summ[0], has_start, efron,
-                           beta[r], U[r], info[r], w, inrisk, S, D, a)  # fmt: skip
+                           beta[r], U[r], info[r], w, inrisk, sq, a, fw, ib)  # fmt: skip
     return ll, U, info

@@ -176,8 +176,8 @@ def _newton_one(  # noqa: C901
     has_start: bool, efron: bool, max_iter: int, eps: float,
     beta_o: np.ndarray, vcov_o: np.ndarray, info_o: np.ndarray, flag_o: np.ndarray,
     dir_o: np.ndarray, score_o: np.ndarray,
-    w: np.ndarray, inrisk: np.ndarray, S: np.ndarray, D: np.ndarray, vp: np.ndarray,
-    mp: np.ndarray,
+    w: np.ndarray, inrisk: np.ndarray, sq: np.ndarray, vp: np.ndarray,
+    mp: np.ndarray, fw: np.ndarray, ib: np.ndarray,
 ) -> tuple[int, int, float, float]:
     """R's Newton iteration on one gathered replicate; returns (status, n_iter, ll, ll0).
 
@@ -198,7 +198,7 @@ def _newton_one(  # noqa: C901
     ag = has_start
     beta[:] = 0.0
     ll = efron_pass(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron, beta, U,
-                    info, w, inrisk, S, D, a)  # fmt: skip
+                    info, w, inrisk, sq, a, fw, ib)  # fmt: skip
     ll0 = ll
     info_o[:, :] = info
     if not np.isfinite(ll):
@@ -226,7 +226,7 @@ def _newton_one(  # noqa: C901
     newlk = ll
     for it in range(1, max_iter + 1):
         newlk = efron_pass(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron,
-                           newb, U, info, w, inrisk, S, D, a)  # fmt: skip
+                           newb, U, info, w, inrisk, sq, a, fw, ib)  # fmt: skip
         rank2 = chol2(info, sc, L, CHOL_TOL)
         fail = not np.isfinite(newlk)
         if ag:
@@ -290,8 +290,8 @@ def _fit_chunk(
     order, Z, ev = np.empty(n, np.int64), np.empty((n, q)), np.empty(n, np.bool_)
     blocks, times, start_s = np.empty((n, 5), np.int64), np.empty(n), np.empty(n)
     sidx, summ, w = np.empty(n, np.int64), np.empty((3, p)), np.empty(n)
-    inrisk, S, D = np.empty(n, np.bool_), np.empty(q), np.empty(q)
-    vp, mp = np.empty((7, p)), np.empty((5, p, p))
+    inrisk, sq = np.empty(n, np.bool_), np.empty((5, q))
+    vp, mp, fw, ib = np.empty((7, p)), np.empty((5, p, p)), np.empty((3, n)), np.empty(n, np.int64)
     for r in range(lo, hi):
         m = sort_order_into(stop[r], strata[r], mask[r], has_strata, order)
         nb, nev = gather_replicate(X[r], stop[r], start[r], event[r], strata[r], order, m,
@@ -299,8 +299,8 @@ def _fit_chunk(
                                    summ)  # fmt: skip
         s, k, a, b = _newton_one(Z, m, nb, nev, ev, blocks, times, start_s, sidx, summ,
                                  has_start, efron, max_iter, eps, beta[r], vcov[r], info[r],
-                                 flagged[r], direction[r], out_f[r, 2:3], w, inrisk, S, D, vp,
-                                 mp)  # fmt: skip
+                                 flagged[r], direction[r], out_f[r, 2:3], w, inrisk, sq, vp,
+                                 mp, fw, ib)  # fmt: skip
         out_f[r, 0] = a
         out_f[r, 1] = b
         out_i[r, 0] = s
