@@ -168,9 +168,9 @@ def cox_ph_batch(
         ``coxph.control(eps)``; iterations and their counts are R's.
     parallel : bool, optional
         Spread replicates over numba's threads. By default yes in the main
-        process when there are more replicates than threads, and no inside
-        worker processes (study runners already use one process per core):
-        :func:`~ppprog.models._kernels.newton.default_parallel`.
+        process for more replicates than threads and at least 200,000 rows in
+        all, and no inside worker processes (study runners already use one
+        process per core): :func:`~ppprog.models._kernels.newton.default_parallel`.
     chunk : int, optional
         Replicates per work unit (default: chosen from the thread count).
         Results are bit-identical whatever ``parallel`` and ``chunk``.

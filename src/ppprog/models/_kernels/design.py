@@ -277,7 +277,8 @@ def sort_order_into(
     m = 0
     for i in range(n):
         if mask[i]:
-            v = bits[i]  # IEEE order as unsigned integers: flip negatives, set the sign bit
+            # IEEE order as unsigned integers: flip negatives, set the sign bit (-0.0 as 0.0)
+            v = bits[i] if stop[i] != 0.0 else np.uint64(0)
             b[m] = ~v if v & top else v | top
             out[m] = i
             m += 1

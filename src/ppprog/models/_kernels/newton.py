@@ -71,6 +71,7 @@ from ppprog.models._kernels.linalg import chol_inverse, chol_rel, quad_form
 __all__ = ["NewtonOutcome", "newton_fit", "default_parallel", "STATUS_CODES"]
 
 _DIV_Q = 1e-4
+_PARALLEL_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -328,18 +329,21 @@ def _fit_parallel(X, stop, start, event, strata, mask, flags, opts, chunk, out_f
                    flags, opts, out_f, out_i, beta, vcov, info, flagged, direction)  # fmt: skip
 
 
-def default_parallel(n_replicates: int) -> bool:
-    """Whether a batched fit of ``n_replicates`` runs on numba's threads by default.
+def default_parallel(n_replicates: int, n_rows: int = 0) -> bool:
+    """Whether a batched fit runs on numba's threads by default.
 
     Yes in the main thread of the main process when there are more replicates
-    than threads; no inside worker processes (a study already runs one per
-    core, and threads would oversubscribe the CPUs) and in other threads (the
-    threading layer may not be re-entrant).
+    than threads and the batch holds at least ``2e5`` rows (``n_rows``, over all
+    replicates: several milliseconds of work, so that waking the threads, or
+    waiting for one the OS has descheduled on a busy machine, is paid back);
+    no inside worker processes (a study already runs one per core) and in
+    other threads (the threading layer may not be re-entrant).
     """
     threads = numba.get_num_threads()
     return (
         threads > 1
         and n_replicates > threads
+        and n_rows >= _PARALLEL_ROWS
         and multiprocessing.parent_process() is None
         and threading.current_thread() is threading.main_thread()
     )
@@ -384,7 +388,7 @@ def newton_fit(
         raise ValueError(f"max_iter must be >= 0 and eps > 0, got {max_iter} and {eps}")
     d = design
     R, _, p = d.shape
-    par = default_parallel(R) if parallel is None else bool(parallel) and R > 1
+    par = default_parallel(R, R * d.shape[1]) if parallel is None else bool(parallel) and R > 1
     if chunk is None:
         chunk = max(1, min(64, math.ceil(R / (4 * numba.get_num_threads())))) if par else max(R, 1)
     if chunk < 1:
