@@ -103,3 +103,47 @@ def test_newton_fit_rejects_bad_options():
         newton_fit(d, eps=0.0)
     with pytest.raises(ValueError, match="chunk"):
         newton_fit(d, chunk=0)
+
+
+def test_generated_passes_are_up_to_date():
+    from pathlib import Path
+
+    from ppprog.models._kernels import cox_pass_gen
+
+    path = Path(cox_pass_gen.__file__).with_name("cox_pass_small.py")
+    assert path.read_text() == cox_pass_gen.render()
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+@pytest.mark.parametrize(("ties", "tied", "strata"),
+                         list(itertools.product(["efron", "breslow"], [False, True], [False, True])))  # fmt: skip
+def test_specialized_passes_equal_the_general_pass_bitwise(p, ties, tied, strata):
+    from ppprog.models._kernels.cox_pass import efron_pass
+    from ppprog.models._kernels.cox_pass_small import pass_p1, pass_p2, pass_p3
+    from ppprog.models._kernels.design import gather_replicate, sort_order_into
+
+    special = {1: pass_p1, 2: pass_p2, 3: pass_p3}[p]
+    X, _, stop, event, s = make(60 + p, n=70, p=p, ties=tied, entry=False, strata=strata)
+    s = np.zeros(70, np.int64) if s is None else s
+    n, q = 70, p + p * (p + 1) // 2
+    order = np.empty(n, np.int64)
+    m = sort_order_into(stop, s, np.ones(n, bool), strata, order)
+    Z, ev, blocks = np.empty((n, q)), np.empty(n, bool), np.empty((n, 5), np.int64)
+    times, start_s, sidx, summ = np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty((3, p))
+    nb, _ = gather_replicate(X, stop, np.zeros(n), event != 0, s, order, m, False, strata, Z, ev,
+                             blocks, times, start_s, sidx, summ)  # fmt: skip
+    beta = np.linspace(0.4, -0.3, p)
+    out = []
+    for general in (True, False):
+        U, info, w = np.empty(p), np.empty((p, p)), np.empty(n)
+        fw, ib = np.empty((3, n)), np.empty(n, np.int64)
+        if general:
+            ll = efron_pass(Z, m, nb, ev, blocks, times, start_s, sidx, summ[0], False,
+                            ties == "efron", beta, U, info, w, np.empty(n, bool),
+                            np.empty((5, q)), np.empty(p), fw, ib)  # fmt: skip
+        else:
+            ll = special(Z, m, nb, ev, blocks, summ[0], ties == "efron", beta, U, info, w, fw, ib)
+        out.append((ll, U, info))
+    assert out[0][0] == out[1][0]
+    assert np.array_equal(out[0][1], out[1][1])
+    assert np.array_equal(out[0][2], out[1][2])

@@ -64,13 +64,13 @@ from ppprog.models._kernels.codes import (
     SINGULAR,
     STATUS_CODES,
 )
-from ppprog.models._kernels.cox_pass import CHOL_TOL, chol2, chsolve2, efron_pass
+from ppprog.models._kernels.cox_pass import CHOL_TOL, chol2, chsolve2
 from ppprog.models._kernels.design import CoxDesign, gather_replicate, sort_order_into
-from ppprog.models._kernels.linalg import chol_inverse, chol_rel, quad_form
+from ppprog.models._kernels.linalg import chol_inverse, chol_rel
+from ppprog.models._kernels.newton_steps import constant_columns, diverging, evaluate
 
 __all__ = ["NewtonOutcome", "newton_fit", "default_parallel", "STATUS_CODES"]
 
-_DIV_Q = 1e-4
 _PARALLEL_ROWS = 200_000
 
 
@@ -118,59 +118,6 @@ class NewtonOutcome:
 
 
 @njit(cache=True, error_model="numpy")
-def _constant_columns(Z: np.ndarray, blocks: np.ndarray, nb: int, flagged: np.ndarray) -> bool:
-    """Flag columns constant within every stratum; return whether any."""
-    anyc = False
-    for j in range(flagged.shape[0]):
-        const = True
-        for b in range(nb):
-            if blocks[b, 0] != blocks[b, 3]:
-                continue  # one check per stratum, from its first block
-            lo, hi = blocks[b, 3], blocks[b, 4]
-            for i in range(lo + 1, hi + 1):
-                if Z[i, j] != Z[lo, j]:
-                    const = False
-                    break
-            if not const:
-                break
-        flagged[j] = const
-        anyc = anyc or const
-    return anyc
-
-
-@njit(cache=True, error_model="numpy")
-def _diverging(U: np.ndarray, info: np.ndarray, I0: np.ndarray, beta: np.ndarray,
-               summ: np.ndarray, L: np.ndarray, step: np.ndarray, eps: float, ag: bool,
-               flag_o: np.ndarray, dir_o: np.ndarray) -> bool:  # fmt: skip
-    """R's infinite-coefficient test plus ppprog's collapse test (module docstring, step 2)."""
-    p = beta.shape[0]
-    sc, sd = summ[1], summ[2]
-    chol2(info, sc, L, CHOL_TOL)
-    chsolve2(L, sc, U, step)
-    tinf = math.sqrt(eps)
-    smax = 0.0
-    for j in range(p):
-        smax = max(smax, abs(step[j]) * sd[j])
-    dropped = False
-    anyf = False
-    for j in range(p):
-        sj = abs(step[j])
-        big = sj > tinf * (1.0 + abs(beta[j])) if ag else sj > eps and sj > tinf * abs(beta[j])
-        sing = L[j, j] == 0.0
-        dropped = dropped or sing
-        # along a diverging direction: a step at least 1% of the largest (in SDs)
-        flag_o[j] = sing or not np.isfinite(U[j]) or (big and sj * sd[j] >= 0.01 * smax)
-        anyf = anyf or flag_o[j]
-        sgn = step[j] if step[j] != 0.0 else beta[j]
-        dir_o[j] = (1 if sgn > 0 else -1) if flag_o[j] else 0
-    if anyf and (dropped or quad_form(info, step) < _DIV_Q * quad_form(I0, step)):
-        return True
-    flag_o[:] = False
-    dir_o[:] = 0
-    return False
-
-
-@njit(cache=True, error_model="numpy")
 def _newton_one(  # noqa: C901
     Z: np.ndarray, m: int, nb: int, nev: int, ev: np.ndarray, blocks: np.ndarray,
     times: np.ndarray, start_s: np.ndarray, sidx: np.ndarray, summ: np.ndarray,
@@ -198,13 +145,13 @@ def _newton_one(  # noqa: C901
         return NO_EVENTS, 0, 0.0, 0.0
     ag = has_start
     beta[:] = 0.0
-    ll = efron_pass(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron, beta, U,
-                    info, w, inrisk, sq, a, fw, ib)  # fmt: skip
+    ll = evaluate(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron, beta, U,
+                   info, w, inrisk, sq, a, fw, ib)  # fmt: skip
     ll0 = ll
     info_o[:, :] = info
     if not np.isfinite(ll):
         return NOT_FINITE, 0, ll, ll0
-    if _constant_columns(Z, blocks, nb, flag_o):
+    if constant_columns(Z, blocks, nb, flag_o):
         return SINGULAR, 0, ll, ll0
     piv = chol_rel(info, L, dg)
     if piv >= 0:
@@ -226,8 +173,8 @@ def _newton_one(  # noqa: C901
     halving = 0
     newlk = ll
     for it in range(1, max_iter + 1):
-        newlk = efron_pass(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron,
-                           newb, U, info, w, inrisk, sq, a, fw, ib)  # fmt: skip
+        newlk = evaluate(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron,
+                          newb, U, info, w, inrisk, sq, a, fw, ib)  # fmt: skip
         rank2 = chol2(info, sc, L, CHOL_TOL)
         fail = not np.isfinite(newlk)
         if ag:
@@ -266,7 +213,7 @@ def _newton_one(  # noqa: C901
         U[:] = Ub
         info[:, :] = Ib
     info_o[:, :] = info
-    if max_iter > 0 and _diverging(U, info, I0, beta, summ, L, step, eps, ag, flag_o, dir_o):
+    if max_iter > 0 and diverging(U, info, I0, beta, summ, L, step, eps, ag, flag_o, dir_o):
         for j in range(p):
             beta_o[j] = dir_o[j] * np.inf if flag_o[j] else beta[j]
         return MONOTONE, n_iter, ll, ll0
