@@ -373,51 +373,54 @@ def gather_replicate(  # noqa: C901
     n_blocks, n_events : int
     """
     p = X.shape[1]
-    for j in range(p):
-        summ[0, j] = 0.0
-        summ[1, j] = 0.0
-        summ[2, j] = 0.0
-    for i in range(m):
-        for j in range(p):
-            summ[2, j] += X[order[i], j]
-    for j in range(p):
-        summ[2, j] = summ[2, j] / max(m, 1)  # the mean, for now
+    mean, xev, absdev = summ[2], summ[0], summ[1]
     nev = 0
-    for i in range(m):
+    for i in range(m):  # gather the rows in order
         r = order[i]
-        ev[i] = event[r]
         times[i] = stop[r]
-        t = p
+        ev[i] = event[r]
+        nev += ev[i]
         for j in range(p):
-            v = X[r, j] - summ[2, j]
-            Z[i, j] = v
-        for j in range(p):
-            for k in range(j, p):
-                Z[i, t] = Z[i, j] * Z[i, k]
-                t += 1
-        if ev[i]:
-            nev += 1
-            for j in range(p):
-                summ[0, j] += Z[i, j]
+            Z[i, j] = X[r, j]
+    # column by column, with scalar accumulators (registers, not memory)
     for j in range(p):
-        absdev = 0.0
-        sq = 0.0
+        acc = 0.0
         for i in range(m):
-            absdev += abs(Z[i, j])
-            sq += Z[i, j] * Z[i, j]
-        summ[1, j] = m / absdev if absdev > 0.0 else 1.0
-        summ[2, j] = np.sqrt(sq / max(m, 1))
-    # tie blocks in time order; the strata bounds are filled in a second sweep
+            acc += Z[i, j]
+        mu = acc / max(m, 1)
+        dev = 0.0
+        ss = 0.0
+        se = 0.0
+        for i in range(m):
+            v = Z[i, j] - mu
+            Z[i, j] = v
+            dev += abs(v)
+            ss += v * v
+            se += v if ev[i] else 0.0
+        xev[j] = se
+        absdev[j] = m / dev if dev > 0.0 else 1.0  # R's scale
+        mean[j] = np.sqrt(ss / max(m, 1))  # the standard deviation
+    t = p
+    for j in range(p):  # the products x_j x_k, k >= j
+        for k in range(j, p):
+            for i in range(m):
+                Z[i, t] = Z[i, j] * Z[i, k]
+            t += 1
+    # tie blocks in time order, then each block's stratum bounds
     nb = 0
     i = 0
     while i < m:
         k = i
         d = 0
-        s = strata[order[i]]
-        while k < m and stop[order[k]] == stop[order[i]] and strata[order[k]] == s:
-            if ev[k]:
-                d += 1
-            k += 1
+        if has_strata:
+            s = strata[order[i]]
+            while k < m and times[k] == times[i] and strata[order[k]] == s:
+                d += ev[k]
+                k += 1
+        else:
+            while k < m and times[k] == times[i]:
+                d += ev[k]
+                k += 1
         blocks[nb, 0] = i
         blocks[nb, 1] = k - 1
         blocks[nb, 2] = d
@@ -426,9 +429,12 @@ def gather_replicate(  # noqa: C901
     b = 0
     while b < nb:
         e = b
-        s = strata[order[blocks[b, 0]]]
-        while e + 1 < nb and strata[order[blocks[e + 1, 0]]] == s:
-            e += 1
+        if has_strata:
+            s = strata[order[blocks[b, 0]]]
+            while e + 1 < nb and strata[order[blocks[e + 1, 0]]] == s:
+                e += 1
+        else:
+            e = nb - 1
         for c in range(b, e + 1):
             blocks[c, 3] = blocks[b, 0]
             blocks[c, 4] = blocks[e, 1]
