@@ -54,6 +54,8 @@ def test_sort_orders_are_stable_by_stratum_then_time():
     rng = np.random.default_rng(np.random.SeedSequence(42))
     stop = np.round(rng.normal(size=(6, 300)), 1)  # ties, negative times, -0.0 and 0.0
     stop[0, :5] = [-0.0, 0.0, -0.0, 1e-310, -1e-310]
+    stop[1] = 1e9 + rng.integers(0, 40, 300) * 1e-6  # float32 keys collapse: exact fallback
+    stop[2, :100] = 3e38 * np.sign(stop[2, :100])  # beyond float32 after the shift
     strata = rng.integers(0, 3, size=stop.shape)
     mask = rng.random(stop.shape) < 0.9
     for has_strata in (False, True):
