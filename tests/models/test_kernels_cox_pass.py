@@ -10,9 +10,10 @@ import pytest
 from tests.models._oracles_cox import oracle_cox
 from tests.models.test_kernels_cox import batch, make
 
-from ppprog.models._kernels.cox_pass import exp_into, log_into, loglik_at
+from ppprog.models._kernels.cox_pass import loglik_at
 from ppprog.models._kernels.design import CoxDesign, sort_orders
 from ppprog.models._kernels.newton import default_parallel, newton_fit
+from ppprog.models._kernels.vecmath import exp_into, log_into
 
 OPTIONS = list(itertools.product(["efron", "breslow"], [False, True], [False, True], [False, True]))
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ppprog.models._kernels.cox_pass import exp_into, log_into
+from ppprog.models._kernels.vecmath import exp_into, log_into
 
 __all__ = [{names}]
 '''
@@ -64,7 +64,7 @@ def render_one(p: int) -> str:
     body = [
         f"def pass_p{p}(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901",
         "            xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,",
-        "            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:",
+        "            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:  # fmt: skip",
         f'    """``efron_pass`` for {p} covariate(s), right-censored data."""',
         "    dens, mults, eta = fw[0], fw[1], fw[2]",
         *(f"    b{j} = beta[{j}]" for j in range(p)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ppprog.models._kernels.cox_pass import exp_into, log_into
+from ppprog.models._kernels.vecmath import exp_into, log_into
 
 __all__ = ["pass_p1", "pass_p2", "pass_p3"]
 
@@ -18,7 +18,7 @@ __all__ = ["pass_p1", "pass_p2", "pass_p3"]
 @njit(cache=True, error_model="numpy")
 def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901
             xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,
-            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:
+            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:  # fmt: skip
     """``efron_pass`` for 1 covariate(s), right-censored data."""
     dens, mults, eta = fw[0], fw[1], fw[2]
     b0 = beta[0]
@@ -99,7 +99,7 @@ def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
 @njit(cache=True, error_model="numpy")
 def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901
             xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,
-            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:
+            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:  # fmt: skip
     """``efron_pass`` for 2 covariate(s), right-censored data."""
     dens, mults, eta = fw[0], fw[1], fw[2]
     b0 = beta[0]
@@ -208,7 +208,7 @@ def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
 @njit(cache=True, error_model="numpy")
 def pass_p3(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901
             xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,
-            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:
+            info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:  # fmt: skip
     """``efron_pass`` for 3 covariate(s), right-censored data."""
     dens, mults, eta = fw[0], fw[1], fw[2]
     b0 = beta[0]

@@ -126,7 +126,7 @@ def _newton_one(  # noqa: C901
     dir_o: np.ndarray, score_o: np.ndarray,
     w: np.ndarray, inrisk: np.ndarray, sq: np.ndarray, vp: np.ndarray,
     mp: np.ndarray, fw: np.ndarray, ib: np.ndarray,
-) -> tuple[int, int, float, float]:
+) -> tuple[int, int, float, float]:  # fmt: skip
     """R's Newton iteration on one gathered replicate; returns (status, n_iter, ll, ll0).
 
     ``vp`` (7, p) and ``mp`` (5, p, p) are work rows: a, U, beta, new beta,
@@ -259,8 +259,12 @@ def _fit_chunk(
 
 # Serial and threaded loops are two functions: numba's cache keys on the function.
 @njit(cache=True, error_model="numpy")
-def _fit_serial(X, stop, start, event, strata, mask, flags, opts, chunk, out_f, out_i, beta,
-                vcov, info, flagged, direction):  # type: ignore[no-untyped-def]  # fmt: skip
+def _fit_serial(  # fmt: skip
+    X: np.ndarray, stop: np.ndarray, start: np.ndarray, event: np.ndarray, strata: np.ndarray,
+    mask: np.ndarray, flags: np.ndarray, opts: np.ndarray, chunk: int, out_f: np.ndarray,
+    out_i: np.ndarray, beta: np.ndarray, vcov: np.ndarray, info: np.ndarray,
+    flagged: np.ndarray, direction: np.ndarray,
+) -> None:  # fmt: skip
     R = X.shape[0]
     for c in range((R + chunk - 1) // chunk):  # the chunks, one after the other
         _fit_chunk(c * chunk, min(R, (c + 1) * chunk), X, stop, start, event, strata, mask,
@@ -268,8 +272,12 @@ def _fit_serial(X, stop, start, event, strata, mask, flags, opts, chunk, out_f, 
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fit_parallel(X, stop, start, event, strata, mask, flags, opts, chunk, out_f, out_i, beta,
-                  vcov, info, flagged, direction):  # type: ignore[no-untyped-def]  # fmt: skip
+def _fit_parallel(  # fmt: skip
+    X: np.ndarray, stop: np.ndarray, start: np.ndarray, event: np.ndarray, strata: np.ndarray,
+    mask: np.ndarray, flags: np.ndarray, opts: np.ndarray, chunk: int, out_f: np.ndarray,
+    out_i: np.ndarray, beta: np.ndarray, vcov: np.ndarray, info: np.ndarray,
+    flagged: np.ndarray, direction: np.ndarray,
+) -> None:  # fmt: skip
     R = X.shape[0]
     for c in prange((R + chunk - 1) // chunk):
         _fit_chunk(c * chunk, min(R, (c + 1) * chunk), X, stop, start, event, strata, mask,
