@@ -3,7 +3,9 @@
 Each replicate is sorted once (:func:`~ppprog.models._kernels.design.sort_order_into`),
 gathered into work arrays allocated once per chunk of replicates
 (:func:`~ppprog.models._kernels.design.gather_replicate`) and fitted on its
-own by the fused evaluation :func:`~ppprog.models._kernels.cox_pass.efron_pass`;
+own by the fused evaluation (:func:`~ppprog.models._kernels.newton_steps.evaluate`:
+the passes of :mod:`~ppprog.models._kernels.cox_pass_small` for right-censored
+data with up to 3 covariates, else :func:`~ppprog.models._kernels.cox_pass.efron_pass`);
 the Newton loop allocates nothing. Replicates never share arithmetic, so a
 replicate's result is bit-identical whether it is fitted alone or in a batch,
 in any chunk and on any thread.
@@ -33,8 +35,9 @@ data) and ``agfit4.c`` (with entry times).
 2. Monotone likelihood (separation), checked at the returned point: R's own
    test flags covariate ``j`` when the next Newton step ``s = I^{-1} U`` is
    still large (``|s_j| > eps`` and ``|s_j| > sqrt(eps) |beta_j|``; with entry
-   times ``|s_j| > sqrt(eps) (1 + |beta_j|)``) or its pivot was dropped as
-   redundant; ppprog reports ``MONOTONE_LIKELIHOOD`` only when, in addition,
+   times ``|s_j| > sqrt(eps) (1 + |beta_j|)``) and at least 1% of the largest
+   step (in standard deviations), or its pivot was dropped as redundant;
+   ppprog reports ``MONOTONE_LIKELIHOOD`` only when, in addition,
    the information along ``s`` has collapsed below ``1e-4`` of its value at
    beta = 0 (or a pivot was dropped), the signature of a coefficient walking
    to infinity rather than of a slowly converging finite one. The flagged
