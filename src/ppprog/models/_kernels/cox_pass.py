@@ -33,14 +33,14 @@ import numpy as np
 from numba import njit
 
 from ppprog.models._kernels.design import gather_replicate, sort_order_into
-from ppprog.models._kernels.vecmath import exp_into, log_into
+from ppprog.models._kernels.vecmath import CONTRACT, exp_into, log_into
 
 __all__ = ["CHOL_TOL", "chol2", "chsolve2", "efron_pass", "loglik_at"]
 
 #: R's ``coxph.control()$toler.chol`` (``.Machine$double.eps^0.75``).
 CHOL_TOL = float(np.finfo(np.float64).eps ** 0.75)
 _CANCEL = 1e-4
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def _recompute(Z: np.ndarray, q: int, w: np.ndarray, inrisk: np.ndarray, lo: int, hi: int,
                S: np.ndarray) -> float:  # fmt: skip
     """Risk-set sums from scratch over rows ``lo..hi`` still at risk; returns ``S0``."""
@@ -54,7 +54,7 @@ def _recompute(Z: np.ndarray, q: int, w: np.ndarray, inrisk: np.ndarray, lo: int
     return s0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def efron_pass(  # noqa: C901
     Z: np.ndarray,
     m: int,

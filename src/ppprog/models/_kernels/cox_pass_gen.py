@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ppprog.models._kernels.vecmath import exp_into, log_into
+from ppprog.models._kernels.vecmath import CONTRACT, exp_into, log_into
 
 __all__ = [{names}]
 '''
@@ -141,7 +141,7 @@ def render_one(p: int) -> str:
         "        ll -= mults[e] * eta[e]",
         "    return ll if np.isfinite(ll) else np.nan",
     ]
-    deco = '@njit(cache=True, error_model="numpy")\n'
+    deco = '@njit(cache=True, error_model="numpy", fastmath=CONTRACT)\n'
     return deco + lines(body, 0)
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ppprog.models._kernels.vecmath import exp_into, log_into
+from ppprog.models._kernels.vecmath import CONTRACT, exp_into, log_into
 
 __all__ = ["pass_p1", "pass_p2", "pass_p3"]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901
             xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,
             info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:  # fmt: skip
@@ -96,7 +96,7 @@ def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
     return ll if np.isfinite(ll) else np.nan
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901
             xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,
             info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:  # fmt: skip
@@ -205,7 +205,7 @@ def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
     return ll if np.isfinite(ll) else np.nan
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def pass_p3(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901
             xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,
             info: np.ndarray, w: np.ndarray, fw: np.ndarray, ib: np.ndarray) -> float:  # fmt: skip

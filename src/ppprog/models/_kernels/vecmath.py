@@ -10,7 +10,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["exp_into", "log_into"]
+__all__ = ["CONTRACT", "exp_into", "log_into"]
+
+#: Numba fast-math flags of the Cox passes: only fused multiply-add
+#: (``a * b + c`` in one rounding); NaN, infinity and order of operations are kept.
+CONTRACT = {"contract"}
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # fdlibm's split of log(2)
@@ -20,7 +24,7 @@ _TINY = 2.2250738585072014e-308
 _HUGE = 1.7976931348623157e308
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def exp_into(x: np.ndarray, shift: float, out: np.ndarray, ib: np.ndarray, m: int) -> None:
     """``out[:m] = exp(x[:m] - shift)``, within about 1 ulp of ``np.exp``; ``x`` may be ``out``.
 
@@ -54,7 +58,7 @@ def exp_into(x: np.ndarray, shift: float, out: np.ndarray, ib: np.ndarray, m: in
         out[i] = out[i] * scale[i]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=CONTRACT)
 def log_into(x: np.ndarray, out: np.ndarray, ib: np.ndarray, m: int) -> None:
     """``out[:m] = log(x[:m])``, within about 1 ulp of ``np.log``; NaN unless ``x`` is normal.
 
