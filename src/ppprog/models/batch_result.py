@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from ppprog._core.fmt import fmt_num, text_table
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
@@ -166,6 +166,6 @@ def wald_bounds(params: FloatArray, se: FloatArray, alpha: float) -> tuple[Float
     -------
     lower, upper : ndarray, shape (R, p)
     """
-    q = stats.norm.isf(alpha / 2)
+    q = -special.ndtri(alpha / 2)  # stats.norm.isf, without its per-call overhead
     with np.errstate(invalid="ignore"):
         return params - q * se, params + q * se

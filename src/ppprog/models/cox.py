@@ -122,7 +122,7 @@ def cox_ph(
     penalty: str | None = None,
     cause: int | None = None,
     alpha: float = 0.05,
-    max_iter: int = 30,
+    max_iter: int = 20,
     tol: float = 1e-9,
     formula: str | None = None,
     missing: str = "raise",
@@ -167,10 +167,11 @@ def cox_ph(
     alpha : float, optional
         1 - confidence level of the intervals.
     max_iter : int, optional
-        Newton-Raphson iteration limit.
+        Newton-Raphson iteration limit (R's ``iter.max``).
     tol : float, optional
-        Convergence tolerance on the relative change of the coefficients; the
-        log-likelihood tolerance is ``tol * 1e-3``.
+        Convergence tolerance on the relative change of the log-likelihood,
+        R's ``coxph.control(eps)``: the iterations, their count and the
+        estimates are R's (:mod:`ppprog.models._kernels.newton`).
     formula : str, optional
         Right-hand side of a model formula instead of ``covariates`` (formulaic
         syntax, e.g. ``"age + C(pustular_extent, contr.treatment('none'))"``);
@@ -227,8 +228,7 @@ def cox_ph(
     if not d.mask.all():
         d = d.replicate(0)
     ev = event_of_interest(d, cause, event or "event")
-    out = newton_fit(cox_design(d, ev), ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3,
-                     tol_beta=tol)  # fmt: skip
+    out = newton_fit(cox_design(d, ev), ties=ties, max_iter=max_iter, eps=tol, parallel=False)
     status = fit_outcome(out.status[0], out.n_iter[0], d.names, out.flagged[0], out.direction[0])
     if not status.converged:
         warnings.warn(f"cox_ph: {status}", FitWarning, stacklevel=2)

@@ -129,9 +129,10 @@ def cox_ph_batch(
     names: Sequence[str] | None = None,
     cause: int | None = None,
     alpha: float = 0.05,
-    max_iter: int = 30,
+    max_iter: int = 20,
     tol: float = 1e-9,
-    parallel: bool = False,
+    parallel: bool | None = None,
+    chunk: int | None = None,
 ) -> CoxBatchResult:
     """Fit a Cox model to each of R replicate data sets.
 
@@ -161,13 +162,18 @@ def cox_ph_batch(
     alpha : float, optional
         1 - confidence level for the Wald bounds and :attr:`CoxBatchResult.summary`.
     max_iter : int, optional
-        Newton-Raphson iteration limit per replicate.
+        Newton-Raphson iteration limit per replicate (R's ``iter.max``).
     tol : float, optional
-        Relative coefficient tolerance (log-likelihood: ``tol * 1e-3``).
+        Tolerance on the relative change of the log-likelihood, R's
+        ``coxph.control(eps)``; iterations and their counts are R's.
     parallel : bool, optional
-        Spread replicates over numba's threads (bit-identical results). Off by
-        default, because study runners already use one process per core and
-        the OpenMP layer is not fork-safe.
+        Spread replicates over numba's threads. By default yes in the main
+        process for more replicates than threads and at least 200,000 rows in
+        all, and no inside worker processes (study runners already use one
+        process per core): :func:`~ppprog.models._kernels.newton.default_parallel`.
+    chunk : int, optional
+        Replicates per work unit (default: chosen from the thread count).
+        Results are bit-identical whatever ``parallel`` and ``chunk``.
 
     Returns
     -------
@@ -190,8 +196,8 @@ def cox_ph_batch(
     check_ties(ties)
     sd, _, design = replicate_design(X, time, event, start=start, mask=mask, strata=strata,
                                      names=names, cause=cause)  # fmt: skip
-    out = newton_fit(design, ties=ties, max_iter=max_iter, tol_ll=tol * 1e-3,
-                     tol_beta=tol, parallel=parallel)  # fmt: skip
+    out = newton_fit(design, ties=ties, max_iter=max_iter, eps=tol, parallel=parallel,
+                     chunk=chunk)  # fmt: skip
     se = np.sqrt(np.diagonal(out.vcov, axis1=1, axis2=2))
     lower, upper = wald_bounds(out.beta, se, alpha)
     return CoxBatchResult(
@@ -213,7 +219,7 @@ def cox_ph_batch_frame(
     strata: str | None = None,
     ties: str = "efron",
     alpha: float = 0.05,
-    max_iter: int = 30,
+    max_iter: int = 20,
     tol: float = 1e-9,
 ) -> CoxBatchResult:
     """Batched Cox fits from a stacked long table with a replicate column.
@@ -242,7 +248,7 @@ def cox_ph_batch_frame(
     max_iter : int, optional
         Iteration limit.
     tol : float, optional
-        Coefficient tolerance.
+        Log-likelihood tolerance (R's ``eps``).
 
     Returns
     -------

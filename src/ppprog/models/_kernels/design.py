@@ -6,6 +6,10 @@ so that numba compiles one signature per kernel. :func:`sort_replicate` is the
 compiled per-replicate step that drops masked rows, sorts by (stratum, stop),
 centres the covariates, and orders rows by (stratum, start) for removal from
 the risk set. It runs once per replicate, never per Newton iteration.
+:func:`sort_orders` computes every replicate's order of valid rows once and
+:func:`gather_replicate` writes one replicate's sorted, centred rows, its
+tie blocks and its summaries into work arrays the caller allocated once (the
+input of the fused evaluation :func:`~ppprog.models._kernels.cox_pass.efron_pass`).
 
 Risk-set convention (R ``survival``, Andersen-Gill counting process): a row
 with interval ``(start, stop]`` is at risk at time ``t`` iff
@@ -21,8 +25,9 @@ import numpy as np
 from numba import njit
 
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
+from ppprog.models._kernels.cox_sort import sort_order_into, sort_orders
 
-__all__ = ["CoxDesign", "sort_replicate"]
+__all__ = ["CoxDesign", "gather_replicate", "sort_order_into", "sort_orders", "sort_replicate"]
 
 
 @dataclass(frozen=True)
@@ -216,3 +221,134 @@ def sort_replicate(
         start_s = np.empty(0)
         sidx = np.empty(0, np.int64)
     return Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd
+
+
+@njit(cache=True, error_model="numpy")
+def gather_replicate(  # noqa: C901
+    X: FloatArray,
+    stop: FloatArray,
+    start: FloatArray,
+    event: BoolArray,
+    strata: IntArray,
+    order: IntArray,
+    m: int,
+    has_start: bool,
+    has_strata: bool,
+    Z: FloatArray,
+    ev: BoolArray,
+    blocks: IntArray,
+    times: FloatArray,
+    start_s: FloatArray,
+    sidx: IntArray,
+    summ: FloatArray,
+) -> tuple[int, int]:
+    """Gather one replicate's rows in ``order`` into work arrays (no allocation but ``sidx``).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+    stop, start : ndarray, shape (n,)
+    event : ndarray of bool, shape (n,)
+    strata : ndarray of int64, shape (n,)
+    order : ndarray of int64, shape (>= m,)
+        Valid rows by (stratum, stop) (:func:`sort_orders`).
+    m : int
+        Number of valid rows.
+    has_start, has_strata : bool
+    Z : ndarray, shape (>= m, p + p(p+1)/2), output
+        Rows ``[x, upper triangle of x x']`` with ``x`` centred at the mean.
+    ev : ndarray of bool, shape (>= m,), output
+        Sorted event indicators.
+    blocks : ndarray of int64, shape (>= m, 5), output
+        One row per tie block (rows sharing stratum and stop), in time order:
+        first row, last row, deaths, first and last row of its stratum.
+    times : ndarray, shape (>= m,), output
+        Sorted stop times.
+    start_s : ndarray, shape (>= m,), output
+        Sorted entry times (with entry times only).
+    sidx : ndarray of int64, shape (>= m,), output
+        Sorted rows ordered by (stratum, start) (with entry times only).
+    summ : ndarray, shape (3, p), output
+        Row 0: sum of the deaths' centred ``x``; row 1: R's column scale
+        ``m / sum |x - mean|`` (1 for a constant column); row 2: the
+        column standard deviations.
+
+    Returns
+    -------
+    n_blocks, n_events : int
+    """
+    p = X.shape[1]
+    mean, xev, absdev = summ[2], summ[0], summ[1]
+    nev = 0
+    for i in range(m):  # gather the rows in order
+        r = order[i]
+        times[i] = stop[r]
+        ev[i] = event[r]
+        nev += ev[i]
+        for j in range(p):
+            Z[i, j] = X[r, j]
+    # column by column, with scalar accumulators (registers, not memory)
+    for j in range(p):
+        acc = 0.0
+        for i in range(m):
+            acc += Z[i, j]
+        mu = acc / max(m, 1)
+        dev = 0.0
+        ss = 0.0
+        se = 0.0
+        for i in range(m):
+            v = Z[i, j] - mu
+            Z[i, j] = v
+            dev += abs(v)
+            ss += v * v
+            se += v if ev[i] else 0.0
+        xev[j] = se
+        absdev[j] = m / dev if dev > 0.0 else 1.0  # R's scale
+        mean[j] = np.sqrt(ss / max(m, 1))  # the standard deviation
+    t = p
+    for j in range(p):  # the products x_j x_k, k >= j
+        for k in range(j, p):
+            for i in range(m):
+                Z[i, t] = Z[i, j] * Z[i, k]
+            t += 1
+    # tie blocks in time order, then each block's stratum bounds
+    nb = 0
+    i = 0
+    while i < m:
+        k = i
+        d = 0
+        if has_strata:
+            s = strata[order[i]]
+            while k < m and times[k] == times[i] and strata[order[k]] == s:
+                d += ev[k]
+                k += 1
+        else:
+            while k < m and times[k] == times[i]:
+                d += ev[k]
+                k += 1
+        blocks[nb, 0] = i
+        blocks[nb, 1] = k - 1
+        blocks[nb, 2] = d
+        nb += 1
+        i = k
+    b = 0
+    while b < nb:
+        e = b
+        if has_strata:
+            s = strata[order[blocks[b, 0]]]
+            while e + 1 < nb and strata[order[blocks[e + 1, 0]]] == s:
+                e += 1
+        else:
+            e = nb - 1
+        for c in range(b, e + 1):
+            blocks[c, 3] = blocks[b, 0]
+            blocks[c, 4] = blocks[e, 1]
+        b = e + 1
+    if has_start:
+        for i in range(m):
+            start_s[i] = start[order[i]]
+        sg = np.empty(m, np.int64)
+        for i in range(m):
+            sg[i] = strata[order[i]]
+        sidx[:m] = _stable_order(start_s[:m], sg, has_strata)
+    return nb, nev

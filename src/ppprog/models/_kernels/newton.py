@@ -1,50 +1,65 @@
-"""Newton-Raphson for the Cox model, one compiled loop over replicates.
+"""Newton-Raphson for the Cox model with R's stopping rule, one compiled loop over replicates.
 
-Each replicate is sorted once (:func:`~ppprog.models._kernels.design.sort_replicate`)
-and fitted on its own; replicates never share arithmetic, so a replicate's
-result is bit-identical whether it is fitted alone or in a batch of any size,
-and whichever thread runs it.
+Each replicate is sorted once (:func:`~ppprog.models._kernels.design.sort_order_into`),
+gathered into work arrays allocated once per chunk of replicates
+(:func:`~ppprog.models._kernels.design.gather_replicate`) and fitted on its
+own by the fused evaluation (:func:`~ppprog.models._kernels.newton_steps.evaluate`:
+the passes of :mod:`~ppprog.models._kernels.cox_pass_small` for right-censored
+data with up to 3 covariates, else :func:`~ppprog.models._kernels.cox_pass.efron_pass`);
+the Newton loop allocates nothing. Replicates never share arithmetic, so a
+replicate's result is bit-identical whether it is fitted alone or in a batch,
+in any chunk and on any thread.
 
-Algorithm per replicate
------------------------
-1. No events: status ``NO_EVENTS``. Constant columns (within every stratum)
-   or a Cholesky pivot of the information at beta = 0 below ``1e-10`` of its
-   diagonal: status ``SINGULAR_INFORMATION`` with the offending columns; no fit.
-2. Newton steps ``I^{-1} U``, capped so that no covariate's step moves the
-   linear predictor by more than ``max_step`` standard deviations; the step is
-   halved (up to 30 times) while the log-likelihood decreases by more than
-   rounding (1e-12 relative), else ``STEP_HALVING_FAILED``.
-3. Converged at the current iterate when the next Newton step would change
-   every coefficient by at most ``tol_beta * max(1, |beta_j|)`` and the
-   log-likelihood by at most ``tol_ll * max(1, |loglik|)`` (its quadratic
-   prediction ``U'I^{-1}U / 2``). Both are required; R's ``coxph`` stops on the
-   realized log-likelihood change alone, at 1e-9. The returned estimate is
-   that iterate, so loglik, score and information all refer to it.
-4. Monotone likelihood (separation): along the Newton direction the
-   information has collapsed below ``1e-7`` of its value at beta = 0 while the
-   step still moves the linear predictor by more than 1e-3 standard
-   deviations. This is the signature of a coefficient walking to infinity
-   (each step adds about one unit while the log-likelihood gain shrinks
-   geometrically), not of a finite optimum, where Newton steps shrink
-   quadratically. Covariates whose scaled step is at least 1% of the largest
-   are reported as diverging, with the sign of their step. Their coefficients
-   are returned as +/-inf and no variance is returned. An information matrix
-   that stops being positive definite after the first step is treated the
-   same way: it is positive definite at zero (step 1), and the concave partial
-   likelihood loses curvature only along a diverging direction.
+Algorithm per replicate: R ``survival`` 3.5's ``coxfit6.c`` (right-censored
+data) and ``agfit4.c`` (with entry times).
+
+0. No events: ``NO_EVENTS``. ppprog then checks the information at beta = 0:
+   constant columns (within every stratum) or a Cholesky pivot below ``1e-10``
+   of its diagonal give ``SINGULAR_INFORMATION`` with the columns named and no
+   fit (R would drop such columns and carry on).
+1. Iteration 0 evaluates beta = 0 (log-likelihood, score, information; the
+   score test) and proposes ``beta + I^{-1} U``. Iterations ``1..max_iter`` each
+   evaluate the proposal. It is accepted as converged when
+   ``|1 - best / loglik| <= eps`` (``best``: the best log-likelihood so far;
+   with entry times also only when not halving) and everything is finite; the
+   returned estimate, log-likelihood, score and information are those of that
+   last evaluation and ``n_iter`` is the iteration number. Otherwise, if the
+   log-likelihood fell below ``best`` (or is not finite), the step is shrunk
+   towards the last accepted point, ``new = (new + h beta) / (h + 1)`` at the
+   ``h``-th consecutive halving; else it is accepted and the next Newton step
+   proposed. Steps solve ``I s = U`` with R's ``cholesky2``/``chsolve2`` in
+   R's scaled coordinates (:func:`~ppprog.models._kernels.cox_pass.chol2`).
+   Out of iterations: right-censored data return the last accepted point with
+   ``n_iter = max_iter + 1``, entry-time data the last attempt (unless worse
+   than the best by more than ``eps``) with ``n_iter = max_iter``: R's counts.
+2. Monotone likelihood (separation), checked at the returned point: R's own
+   test flags covariate ``j`` when the next Newton step ``s = I^{-1} U`` is
+   still large (``|s_j| > eps`` and ``|s_j| > sqrt(eps) |beta_j|``; with entry
+   times ``|s_j| > sqrt(eps) (1 + |beta_j|)``) and at least 1% of the largest
+   step (in standard deviations), or its pivot was dropped as redundant;
+   ppprog reports ``MONOTONE_LIKELIHOOD`` only when, in addition,
+   the information along ``s`` has collapsed below ``1e-4`` of its value at
+   beta = 0 (or a pivot was dropped), the signature of a coefficient walking
+   to infinity rather than of a slowly converging finite one. The flagged
+   coefficients are returned as +/-inf (the sign of their step) with no
+   variance. R instead warns "coefficient may be infinite" and returns the
+   finite value where it stopped.
 """
 
 from __future__ import annotations
 
+import math
+import multiprocessing
+import threading
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numba import njit, prange
 
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.codes import (
     CONVERGED,
-    HALVING_FAILED,
     MAX_ITER,
     MONOTONE,
     NO_EVENTS,
@@ -52,16 +67,14 @@ from ppprog.models._kernels.codes import (
     SINGULAR,
     STATUS_CODES,
 )
-from ppprog.models._kernels.cox_lik import build_z, eval_work
-from ppprog.models._kernels.design import CoxDesign, sort_replicate
-from ppprog.models._kernels.linalg import chol_inverse, chol_rel, chol_solve, quad_form
+from ppprog.models._kernels.cox_pass import CHOL_TOL, chol2, chsolve2
+from ppprog.models._kernels.design import CoxDesign, gather_replicate, sort_order_into
+from ppprog.models._kernels.linalg import chol_inverse, chol_rel
+from ppprog.models._kernels.newton_steps import constant_columns, diverging, evaluate
 
-__all__ = ["NewtonOutcome", "newton_fit", "STATUS_CODES"]
+__all__ = ["NewtonOutcome", "newton_fit", "default_parallel", "STATUS_CODES"]
 
-_DIV_Q = 1e-7
-_DIV_STEP = 1e-3
-_NOISE = 1e-12
-_MAX_HALVING = 30
+_PARALLEL_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -108,249 +121,202 @@ class NewtonOutcome:
 
 
 @njit(cache=True, error_model="numpy")
-def _constant_columns(Xs: np.ndarray, strata: np.ndarray, flagged: np.ndarray) -> bool:
-    """Flag columns constant within every stratum; return whether any."""
-    m, p = Xs.shape
-    anyc = False
-    for j in range(p):
-        const = True
-        for i in range(1, m):
-            if strata[i] == strata[i - 1] and Xs[i, j] != Xs[i - 1, j]:
-                const = False
-                break
-        flagged[j] = const
-        anyc = anyc or const
-    return anyc
+def _newton_one(  # noqa: C901
+    Z: np.ndarray, m: int, nb: int, nev: int, ev: np.ndarray, blocks: np.ndarray,
+    times: np.ndarray, start_s: np.ndarray, sidx: np.ndarray, summ: np.ndarray,
+    has_start: bool, efron: bool, max_iter: int, eps: float,
+    beta_o: np.ndarray, vcov_o: np.ndarray, info_o: np.ndarray, flag_o: np.ndarray,
+    dir_o: np.ndarray, score_o: np.ndarray,
+    w: np.ndarray, inrisk: np.ndarray, sq: np.ndarray, vp: np.ndarray,
+    mp: np.ndarray, fw: np.ndarray, ib: np.ndarray,
+) -> tuple[int, int, float, float]:  # fmt: skip
+    """R's Newton iteration on one gathered replicate; returns (status, n_iter, ll, ll0).
 
-
-@njit(cache=True, error_model="numpy")
-def _fit_one(  # noqa: C901
-    X: np.ndarray,
-    stop: np.ndarray,
-    start: np.ndarray,
-    event: np.ndarray,
-    strata: np.ndarray,
-    mask: np.ndarray,
-    has_start: bool,
-    has_strata: bool,
-    efron: bool,
-    max_iter: int,
-    tol_ll: float,
-    tol_beta: float,
-    max_step: float,
-    beta_o: np.ndarray,
-    vcov_o: np.ndarray,
-    info_o: np.ndarray,
-    flag_o: np.ndarray,
-    dir_o: np.ndarray,
-    score_o: np.ndarray,
-) -> tuple[int, int, float, float, int, int]:
-    """Fit one replicate; write outputs; return (status, n_iter, ll, ll0, m, nev).
-
-    Kept as one function (longer than usual) so that the whole Newton loop
-    compiles into one tight body without per-iteration allocation.
+    ``vp`` (7, p) and ``mp`` (5, p, p) are work rows: a, U, beta, new beta,
+    step, accepted U, diagonal scratch; information, factor, information at
+    zero, accepted information, spare. One function so that the loop compiles
+    into one body without allocation.
     """
-    Xs, st, ev, sg, sa, sidx, _, sd = sort_replicate(
-        X, stop, start, event, strata, mask, has_start, has_strata
-    )
-    m, p = Xs.shape
-    nev = 0
-    for i in range(m):
-        if ev[i]:
-            nev += 1
+    p = beta_o.shape[0]
+    a, U, beta, newb, step, Ub, dg = vp[0], vp[1], vp[2], vp[3], vp[4], vp[5], vp[6]
+    info, L, I0, Ib = mp[0], mp[1], mp[2], mp[3]
+    xev, sc = summ[0], summ[1]
     beta_o[:] = np.nan
     vcov_o[:, :] = np.nan
     score_o[0] = np.nan
     if nev == 0:
-        return NO_EVENTS, 0, 0.0, 0.0, m, nev
-    beta = np.zeros(p)
-    U = np.zeros(p)
-    info = np.zeros((p, p))
-    Z = build_z(Xs)
-    eta, w, inrisk = np.empty(m), np.empty(m), np.empty(m, np.bool_)
-    q = Z.shape[1]
-    SD, a = np.empty((2, q)), np.empty(p)
-    no2, no1 = np.empty((0, 0)), np.empty(0)  # Firth-only arguments, unused here
-    ll = eval_work(Z, p, q, st, ev, sg, sa, sidx, has_start, efron, beta, True, U, info,
-                   eta, w, inrisk, SD, a, False, no2, no1, no2, no1)  # fmt: skip
+        return NO_EVENTS, 0, 0.0, 0.0
+    ag = has_start
+    beta[:] = 0.0
+    ll = evaluate(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron, beta, U,
+                   info, w, inrisk, sq, a, fw, ib)  # fmt: skip
     ll0 = ll
     info_o[:, :] = info
     if not np.isfinite(ll):
-        return NOT_FINITE, 0, ll, ll0, m, nev
-    if _constant_columns(Xs, sg, flag_o):
-        return SINGULAR, 0, ll, ll0, m, nev
-    L = np.zeros((p, p))
-    dg = np.empty(p)
+        return NOT_FINITE, 0, ll, ll0
+    if constant_columns(Z, blocks, nb, flag_o):
+        return SINGULAR, 0, ll, ll0
     piv = chol_rel(info, L, dg)
     if piv >= 0:
         flag_o[piv] = True
-        return SINGULAR, 0, ll, ll0, m, nev
-    I0 = info.copy()
-    delta = np.zeros(p)
-    chol_solve(L, U, delta)  # the score test at beta = 0 reuses this first evaluation
+        return SINGULAR, 0, ll, ll0
+    I0[:, :] = info
+    rank = chol2(info, sc, L, CHOL_TOL)
+    chsolve2(L, sc, U, step)
     score_o[0] = 0.0
     for j in range(p):
-        score_o[0] += U[j] * delta[j]
-    cand = np.zeros(p)
-    Uc = np.zeros(p)
-    Ic = np.zeros((p, p))
+        score_o[0] += U[j] * step[j]
+        newb[j] = step[j]
+    best = ll
+    Ub[:] = U
+    Ib[:, :] = info
     status = MAX_ITER
-    n_iter = 0
-    for it in range(max_iter + 1):
-        if chol_rel(info, L, dg) >= 0:
-            status = SINGULAR
-            break
-        chol_solve(L, U, delta)
-        smax = 0.0
-        small = True
-        for j in range(p):
-            smax = max(smax, abs(delta[j]) * sd[j])
-            small = small and abs(delta[j]) <= tol_beta * max(1.0, abs(beta[j]))
-        gain = 0.0
-        for j in range(p):
-            gain += 0.5 * U[j] * delta[j]
-        if small and gain <= tol_ll * max(1.0, abs(ll)):
-            status = CONVERGED
-            break
-        if quad_form(info, delta) < _DIV_Q * quad_form(I0, delta) and smax > _DIV_STEP:
-            status = MONOTONE
-            break
-        if it == max_iter:
-            break
-        if smax > max_step:
+    n_iter = max_iter if ag else max_iter + 1
+    last = False  # out of iterations: return the last attempt (entry times) not the accepted point
+    halving = 0
+    newlk = ll
+    for it in range(1, max_iter + 1):
+        newlk = evaluate(Z, m, nb, ev, blocks, times, start_s, sidx, xev, has_start, efron,
+                          newb, U, info, w, inrisk, sq, a, fw, ib)  # fmt: skip
+        rank2 = chol2(info, sc, L, CHOL_TOL)
+        fail = not np.isfinite(newlk)
+        if ag:
             for j in range(p):
-                delta[j] *= max_step / smax
-        f = 1.0
-        accepted = False
-        llc = ll
-        for _h in range(_MAX_HALVING):
+                fail = fail or not np.isfinite(info[j, j])
+            fail = fail or rank2 != rank
+        else:
             for j in range(p):
-                cand[j] = beta[j] + f * delta[j]
-            llc = eval_work(Z, p, q, st, ev, sg, sa, sidx, has_start, efron, cand, True, Uc, Ic,
-                            eta, w, inrisk, SD, a, False, no2, no1, no2, no1)  # fmt: skip
-            if np.isfinite(llc) and llc >= ll - _NOISE * max(1.0, abs(ll)):
-                accepted = True
-                break
-            f *= 0.5
-        if not accepted:
-            status = HALVING_FAILED
+                fail = fail or not np.isfinite(U[j])
+                for k in range(p):
+                    fail = fail or not np.isfinite(info[j, k])
+        if not fail and (halving == 0 or not ag) and abs(1.0 - best / newlk) <= eps:
+            status, n_iter, last = CONVERGED, it, True
             break
-        n_iter = it + 1
-        beta[:] = cand
-        ll = llc
-        U[:] = Uc
-        info[:, :] = Ic
+        if ag and it == max_iter:
+            last = np.isfinite(newlk) and not (max_iter > 1 and (newlk - best) / abs(best) < -eps)
+            break
+        if fail or newlk < best:
+            halving += 1
+            for j in range(p):
+                newb[j] = (newb[j] + halving * beta[j]) / (halving + 1.0)
+        else:
+            halving = 0
+            best = newlk
+            Ub[:] = U
+            Ib[:, :] = info
+            chsolve2(L, sc, U, step)
+            for j in range(p):
+                beta[j] = newb[j]
+                newb[j] = newb[j] + step[j]
+    if last:
+        beta[:] = newb
+        ll = newlk
+    else:
+        ll = best
+        U[:] = Ub
+        info[:, :] = Ib
     info_o[:, :] = info
-    if status == MONOTONE or (status == SINGULAR and n_iter > 0):
-        status = MONOTONE
-        smax = 0.0
+    if max_iter > 0 and diverging(U, info, I0, beta, summ, L, step, eps, ag, flag_o, dir_o):
         for j in range(p):
-            smax = max(smax, abs(delta[j]) * sd[j])
-        for j in range(p):
-            big = abs(delta[j]) * sd[j] >= 0.01 * smax
-            flag_o[j] = big
-            dir_o[j] = (1 if delta[j] > 0 else -1) if big else 0
-            beta_o[j] = dir_o[j] * np.inf if big else beta[j]
-        return status, n_iter, ll, ll0, m, nev
+            beta_o[j] = dir_o[j] * np.inf if flag_o[j] else beta[j]
+        return MONOTONE, n_iter, ll, ll0
     beta_o[:] = beta
     if chol_rel(info, L, dg) < 0:
         chol_inverse(L, vcov_o)
-    return status, n_iter, ll, ll0, m, nev
+    return status, n_iter, ll, ll0
 
 
 @njit(cache=True, error_model="numpy")
-def _fit_into(
-    r: int,
-    X: np.ndarray,
-    stop: np.ndarray,
-    start: np.ndarray,
-    event: np.ndarray,
-    strata: np.ndarray,
-    mask: np.ndarray,
-    flags: np.ndarray,
-    opts: np.ndarray,
-    out_f: np.ndarray,
-    out_i: np.ndarray,
-    beta: np.ndarray,
-    vcov: np.ndarray,
-    info: np.ndarray,
-    flagged: np.ndarray,
-    direction: np.ndarray,
-) -> None:
-    """Fit replicate ``r`` and store its scalars (shared by the two loops below)."""
+def _fit_chunk(
+    lo: int, hi: int, X: np.ndarray, stop: np.ndarray, start: np.ndarray, event: np.ndarray,
+    strata: np.ndarray, mask: np.ndarray, flags: np.ndarray, opts: np.ndarray,
+    out_f: np.ndarray, out_i: np.ndarray, beta: np.ndarray, vcov: np.ndarray, info: np.ndarray,
+    flagged: np.ndarray, direction: np.ndarray,
+) -> None:  # fmt: skip
+    """Fit replicates ``lo..hi-1`` with work arrays allocated once for the chunk."""
     has_start, has_strata, efron = flags[0], flags[1], flags[2]
-    s, k, a, b, m, e = _fit_one(
-        X[r], stop[r], start[r], event[r], strata[r], mask[r], has_start, has_strata,
-        efron, int(opts[0]), opts[1], opts[2], opts[3],
-        beta[r], vcov[r], info[r], flagged[r], direction[r], out_f[r, 2:3],
-    )  # fmt: skip
-    out_f[r, 0] = a
-    out_f[r, 1] = b
-    out_i[r, 0] = s
-    out_i[r, 1] = k
-    out_i[r, 2] = m
-    out_i[r, 3] = e
+    max_iter, eps = int(opts[0]), opts[1]
+    n, p = X.shape[1], X.shape[2]
+    q = p + p * (p + 1) // 2
+    order, Z, ev = np.empty(n, np.int64), np.empty((n, q)), np.empty(n, np.bool_)
+    blocks, times, start_s = np.empty((n, 5), np.int64), np.empty(n), np.empty(n)
+    sidx, summ, w = np.empty(n, np.int64), np.empty((3, p)), np.empty(n)
+    inrisk, sq = np.empty(n, np.bool_), np.empty((5, q))
+    vp, mp, fw, ib = np.empty((7, p)), np.empty((5, p, p)), np.empty((3, n)), np.empty(n, np.int64)
+    for r in range(lo, hi):
+        m = sort_order_into(stop[r], strata[r], mask[r], has_strata, order)
+        nb, nev = gather_replicate(X[r], stop[r], start[r], event[r], strata[r], order, m,
+                                   has_start, has_strata, Z, ev, blocks, times, start_s, sidx,
+                                   summ)  # fmt: skip
+        s, k, a, b = _newton_one(Z, m, nb, nev, ev, blocks, times, start_s, sidx, summ,
+                                 has_start, efron, max_iter, eps, beta[r], vcov[r], info[r],
+                                 flagged[r], direction[r], out_f[r, 2:3], w, inrisk, sq, vp,
+                                 mp, fw, ib)  # fmt: skip
+        out_f[r, 0] = a
+        out_f[r, 1] = b
+        out_i[r, 0] = s
+        out_i[r, 1] = k
+        out_i[r, 2] = m
+        out_i[r, 3] = nev
 
 
-# Two loops, one serial and one threaded, rather than one function compiled
-# with two flag sets: numba's on-disk cache keys on the function, not the flags.
+# Serial and threaded loops are two functions: numba's cache keys on the function.
 @njit(cache=True, error_model="numpy")
-def _fit_serial(
-    X: np.ndarray,
-    stop: np.ndarray,
-    start: np.ndarray,
-    event: np.ndarray,
-    strata: np.ndarray,
-    mask: np.ndarray,
-    flags: np.ndarray,
-    opts: np.ndarray,
-    out_f: np.ndarray,
-    out_i: np.ndarray,
-    beta: np.ndarray,
-    vcov: np.ndarray,
-    info: np.ndarray,
-    flagged: np.ndarray,
-    direction: np.ndarray,
-) -> None:
-    for r in range(X.shape[0]):
-        _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
-                  info, flagged, direction)  # fmt: skip
+def _fit_serial(  # fmt: skip
+    X: np.ndarray, stop: np.ndarray, start: np.ndarray, event: np.ndarray, strata: np.ndarray,
+    mask: np.ndarray, flags: np.ndarray, opts: np.ndarray, chunk: int, out_f: np.ndarray,
+    out_i: np.ndarray, beta: np.ndarray, vcov: np.ndarray, info: np.ndarray,
+    flagged: np.ndarray, direction: np.ndarray,
+) -> None:  # fmt: skip
+    R = X.shape[0]
+    for c in range((R + chunk - 1) // chunk):  # the chunks, one after the other
+        _fit_chunk(c * chunk, min(R, (c + 1) * chunk), X, stop, start, event, strata, mask,
+                   flags, opts, out_f, out_i, beta, vcov, info, flagged, direction)  # fmt: skip
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fit_parallel(
-    X: np.ndarray,
-    stop: np.ndarray,
-    start: np.ndarray,
-    event: np.ndarray,
-    strata: np.ndarray,
-    mask: np.ndarray,
-    flags: np.ndarray,
-    opts: np.ndarray,
-    out_f: np.ndarray,
-    out_i: np.ndarray,
-    beta: np.ndarray,
-    vcov: np.ndarray,
-    info: np.ndarray,
-    flagged: np.ndarray,
-    direction: np.ndarray,
-) -> None:
-    for r in prange(X.shape[0]):
-        _fit_into(r, X, stop, start, event, strata, mask, flags, opts, out_f, out_i, beta, vcov,
-                  info, flagged, direction)  # fmt: skip
+def _fit_parallel(  # fmt: skip
+    X: np.ndarray, stop: np.ndarray, start: np.ndarray, event: np.ndarray, strata: np.ndarray,
+    mask: np.ndarray, flags: np.ndarray, opts: np.ndarray, chunk: int, out_f: np.ndarray,
+    out_i: np.ndarray, beta: np.ndarray, vcov: np.ndarray, info: np.ndarray,
+    flagged: np.ndarray, direction: np.ndarray,
+) -> None:  # fmt: skip
+    R = X.shape[0]
+    for c in prange((R + chunk - 1) // chunk):
+        _fit_chunk(c * chunk, min(R, (c + 1) * chunk), X, stop, start, event, strata, mask,
+                   flags, opts, out_f, out_i, beta, vcov, info, flagged, direction)  # fmt: skip
+
+
+def default_parallel(n_replicates: int, n_rows: int = 0) -> bool:
+    """Whether a batched fit runs on numba's threads by default.
+
+    Yes in the main thread of the main process when there are more replicates
+    than threads and the batch holds at least ``2e5`` rows (``n_rows``, over all
+    replicates: several milliseconds of work, so that waking the threads, or
+    waiting for one the OS has descheduled on a busy machine, is paid back);
+    no inside worker processes (a study already runs one per core) and in
+    other threads (the threading layer may not be re-entrant).
+    """
+    threads = numba.get_num_threads()
+    return (
+        threads > 1
+        and n_replicates > threads
+        and n_rows >= _PARALLEL_ROWS
+        and multiprocessing.parent_process() is None
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
 def newton_fit(
     design: CoxDesign,
     *,
     ties: str = "efron",
-    max_iter: int = 30,
-    tol_ll: float = 1e-12,
-    tol_beta: float = 1e-9,
-    max_step: float = 10.0,
-    parallel: bool = False,
+    max_iter: int = 20,
+    eps: float = 1e-9,
+    parallel: bool | None = None,
+    chunk: int | None = None,
 ) -> NewtonOutcome:
-    """Fit the Cox model to every replicate of ``design``.
+    """Fit the Cox model to every replicate of ``design`` (R's ``coxph`` iteration).
 
     Parameters
     ----------
@@ -359,18 +325,16 @@ def newton_fit(
     ties : {"efron", "breslow"}, optional
         Tie handling.
     max_iter : int, optional
-        Newton iterations per replicate.
-    tol_ll : float, optional
-        Relative change in log-likelihood for convergence.
-    tol_beta : float, optional
-        Relative change in coefficients for convergence.
-    max_step : float, optional
-        Largest step, in standard deviations of the linear predictor per covariate.
+        Newton iterations per replicate (R's ``iter.max``).
+    eps : float, optional
+        Convergence tolerance on the relative change of the log-likelihood
+        (R's ``coxph.control(eps)``).
     parallel : bool, optional
-        Spread replicates over numba's threads. Results are bit-identical either
-        way (replicates never share arithmetic). Off by default: threads inside
-        worker processes oversubscribe the CPUs, and the OpenMP threading layer
-        is not safe across ``fork``.
+        Spread replicates over numba's threads; default :func:`default_parallel`.
+        Results are bit-identical either way.
+    chunk : int, optional
+        Replicates per work unit (work arrays are allocated once per chunk);
+        results do not depend on it.
 
     Returns
     -------
@@ -378,8 +342,15 @@ def newton_fit(
     """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    if max_iter < 0 or not eps > 0:
+        raise ValueError(f"max_iter must be >= 0 and eps > 0, got {max_iter} and {eps}")
     d = design
     R, _, p = d.shape
+    par = default_parallel(R, R * d.shape[1]) if parallel is None else bool(parallel) and R > 1
+    if chunk is None:
+        chunk = max(1, min(64, math.ceil(R / (4 * numba.get_num_threads())))) if par else max(R, 1)
+    if chunk < 1:
+        raise ValueError(f"chunk must be >= 1, got {chunk}")
     beta = np.empty((R, p))
     vcov = np.empty((R, p, p))
     info = np.zeros((R, p, p))
@@ -388,9 +359,9 @@ def newton_fit(
     out_f = np.empty((R, 3))
     out_i = np.empty((R, 4), np.int64)
     flags = np.array([d.has_start, d.has_strata, ties == "efron"])
-    opts = np.array([max_iter, tol_ll, tol_beta, max_step], dtype=np.float64)
-    run = _fit_parallel if parallel and R > 1 else _fit_serial
-    run(d.X, d.stop, d.start, d.event, d.strata, d.mask, flags, opts, out_f, out_i,
+    opts = np.array([max_iter, eps], dtype=np.float64)
+    run = _fit_parallel if par else _fit_serial
+    run(d.X, d.stop, d.start, d.event, d.strata, d.mask, flags, opts, int(chunk), out_f, out_i,
         beta, vcov, info, flagged, direction)  # fmt: skip
     return NewtonOutcome(
         beta, vcov, info, out_f[:, 0].copy(), out_f[:, 1].copy(), out_i[:, 1].copy(),
