@@ -74,43 +74,32 @@ def _recompute(
     return s0
 
 
-@njit(cache=True, error_model="numpy")
-def _add_set(
-    S: np.ndarray,
-    D: np.ndarray,
-    f: float,
-    inv: float,
-    mult: float,
-    p: int,
-    third: bool,
-    ws: tuple[Any, ...],
-    U: np.ndarray,
+@njit(cache=True, error_model="numpy", inline="always")
+def _terms(
+    S: np.ndarray, inv: float, mult: float, p: int, third: bool, mv: np.ndarray,
+    e2: np.ndarray, T: np.ndarray, pair: np.ndarray, tri: np.ndarray, U: np.ndarray,
     info: np.ndarray,
-) -> None:
-    """Add one weighted set (sums ``S - f D``, ``1/s0 = inv``) to U, info and M3."""
-    mv, e2, T, pair, tri = ws[4], ws[5], ws[6], ws[8], ws[9]
-    q2 = e2.shape[0]
+) -> None:  # fmt: skip
+    """Add one weighted set (sums ``S``, ``1/S0 = inv``, counted ``mult`` times) to U, I, M3."""
     for j in range(p):
-        mv[j] = (S[j] - f * D[j]) * inv
+        mv[j] = S[j] * inv
         U[j] -= mult * mv[j]
     t = p
     for j in range(p):
         for k in range(j, p):
-            e = (S[t] - f * D[t]) * inv
+            e = S[t] * inv
             e2[t - p] = e
             info[j, k] += mult * (e - mv[j] * mv[k])
             t += 1
-    if third:
-        base = p + q2
+    if third:  # summed third central moments (dI/db)
+        base = p + e2.shape[0]
         for u in range(T.shape[0]):
             j, k, el = tri[u, 0], tri[u, 1], tri[u, 2]
             mj, mk, ml = mv[j], mv[k], mv[el]
-            c3 = (
-                (S[base + u] - f * D[base + u]) * inv
-                - mj * e2[pair[k, el]] - mk * e2[pair[j, el]] - ml * e2[pair[j, k]]
-                + 2.0 * mj * mk * ml
+            T[u] += mult * (
+                S[base + u] * inv - mj * e2[pair[k, el]] - mk * e2[pair[j, el]]
+                - ml * e2[pair[j, k]] + 2.0 * mj * mk * ml
             )  # fmt: skip
-            T[u] += mult * c3
 
 
 @njit(cache=True, error_model="numpy")
@@ -131,7 +120,7 @@ def sweep(  # noqa: C901
     more than its arithmetic.
     """
     _, Z, stop, event, strata, start, sidx = data
-    eta, w, inrisk, SD, T = ws[0], ws[1], ws[2], ws[3], ws[6]
+    eta, w, inrisk, SD, mv, e2, T, _, pair, tri, _ = ws
     m = Z.shape[0]
     p = beta.shape[0]
     has_start = start.shape[0] > 0
@@ -150,6 +139,7 @@ def sweep(  # noqa: C901
         c = max(c, acc)
     S = SD[0]
     D = SD[1]
+    G = SD[2]
     D[:] = 0.0
     ll = 0.0
     i = m - 1
@@ -186,9 +176,11 @@ def sweep(  # noqa: C901
                     D0 += wr
                     for j in range(p):
                         U[j] += Z[r, j]
-                    if tied:
+            if tied:  # a separate loop keeps the one above simple (and fast)
+                for r in range(k, i + 1):
+                    if event[r]:
                         for j in range(q):
-                            D[j] += wr * Z[r, j]
+                            D[j] += w[r] * Z[r, j]
             if has_start:
                 removed = False
                 while jr >= b and start[sidx[jr]] >= t:
@@ -206,13 +198,17 @@ def sweep(  # noqa: C901
             if d > 0:
                 # Breslow (or one death): one set counted d times. Efron: the
                 # l-th of d tied deaths sees the dying rows down-weighted by l/d.
-                nd = d if tied else 1
-                mult = 1.0 if tied else float(d)
-                for el in range(nd):
-                    f = el / d if tied else 0.0
-                    den = S0 - f * D0
-                    ll -= mult * np.log(den)
-                    _add_set(S, D, f, 1.0 / den, mult, p, third, ws, U, info)
+                if tied:
+                    for el in range(d):
+                        f = el / d
+                        den = S0 - f * D0
+                        ll -= np.log(den)
+                        for j in range(q):
+                            G[j] = S[j] - f * D[j]
+                        _terms(G, 1.0 / den, 1.0, p, third, mv, e2, T, pair, tri, U, info)
+                else:
+                    ll -= d * np.log(S0)
+                    _terms(S, 1.0 / S0, float(d), p, third, mv, e2, T, pair, tri, U, info)
                 if tied:
                     D[:] = 0.0
             i = k - 1

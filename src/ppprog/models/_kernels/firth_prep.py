@@ -244,6 +244,6 @@ def workspace(n: int, p: int) -> tuple[Any, ...]:
     q2, q3, q = n_columns(p)
     pair, tri, full = moment_maps(p)
     return (
-        np.empty(n), np.empty(n), np.empty(n, np.bool_), np.empty((2, q)), np.empty(p),
+        np.empty(n), np.empty(n), np.empty(n, np.bool_), np.empty((3, q)), np.empty(p),
         np.empty(q2), np.empty(q3), np.empty((p, p)), pair, tri, full,
     )  # fmt: skip
