@@ -6,8 +6,14 @@ on a replicate prepared once by
 :func:`~ppprog.models._kernels.firth_prep.prepare`; work arrays are allocated
 once per replicate, so an iteration allocates nothing.
 
-The Newton iteration uses ``I`` (not the Hessian of ``l*``) as the scoring
-matrix, as coxphf does. Steps are scaled (direction kept) so that no
+The first Newton iteration uses ``I`` as the scoring matrix, as coxphf does;
+since the Hessian of ``l*`` is ``-(I - B)`` with ``B`` the Hessian of the
+penalty, plain scoring converges only linearly (rate ~0.1 at n = 20), so later
+iterations use ``I - B`` with ``B`` estimated by symmetric rank-one secant
+updates from successive modified scores (falling back to ``I`` whenever
+``I - B`` is not positive definite or its step is not an ascent direction).
+This cuts the iterations at small n by about a third; the fixed point and
+the convergence test are those of scoring. Steps are scaled (direction kept) so that no
 coefficient moves by more than ``max_step / sd_j``, i.e. ``max_step`` on the
 standardized scale where coxphf applies its ``maxstep`` (coxphf clips each
 component instead). Step halving is on ``l*``. Because ``I`` ignores the
@@ -62,11 +68,15 @@ def points(p: int) -> tuple[Any, ...]:
 @njit(cache=True, error_model="numpy")
 def _direction(
     info: np.ndarray, A: np.ndarray, ustar: np.ndarray, free: np.ndarray, nfree: int,
-    scale: np.ndarray, L: np.ndarray, delta: np.ndarray,
+    scale: np.ndarray, L: np.ndarray, delta: np.ndarray, exact_a: bool,
 ) -> bool:  # fmt: skip
-    """Newton direction ``I_ff^{-1} U*_f`` on the free coordinates (0 elsewhere)."""
+    """Direction ``M_ff^{-1} U*_f`` on the free coordinates (0 elsewhere), ``M = info``.
+
+    With ``exact_a`` (``info`` is the evaluated information, all coordinates
+    free) ``A = info^{-1}`` from the evaluation is used (its pivots passed).
+    """
     p = ustar.shape[0]
-    if nfree == p:  # A = I^{-1} from the evaluation (its pivots passed)
+    if nfree == p and exact_a:
         for a in range(p):
             acc = 0.0
             for b in range(p):
@@ -110,6 +120,42 @@ def _direction(
 
 
 @njit(cache=True, error_model="numpy")
+def _sr1(
+    B: np.ndarray, beta: np.ndarray, b_prev: np.ndarray, ustar: np.ndarray, u_prev: np.ndarray,
+    info: np.ndarray, free: np.ndarray,
+) -> bool:  # fmt: skip
+    """Symmetric rank-one secant update of ``B``, the penalty's Hessian; True when usable.
+
+    Scoring with ``I`` converges linearly because the Hessian of ``l*`` is
+    ``-(I - B)``; the secant pair ``s = beta - b_prev``, ``y = U* - u_prev``
+    gives ``B s ~ y + I s``. Skipped (B kept) when the update is ill-defined.
+    """
+    p = beta.shape[0]
+    r = np.empty(p)
+    s = np.empty(p)
+    ss = 0.0
+    for a in range(p):
+        s[a] = beta[a] - b_prev[a] if free[a] else 0.0
+        ss += s[a] * s[a]
+    if ss == 0.0:
+        return False
+    rs = 0.0
+    rr = 0.0
+    for a in range(p):
+        acc = ustar[a] - u_prev[a]
+        for b in range(p):
+            acc += (info[a, b] - B[a, b]) * s[b]
+        r[a] = acc if free[a] else 0.0
+        rs += r[a] * s[a]
+        rr += r[a] * r[a]
+    if abs(rs) > 1e-8 * np.sqrt(rr * ss):
+        for a in range(p):
+            for b in range(p):
+                B[a, b] += r[a] * r[b] / rs
+    return True
+
+
+@njit(cache=True, error_model="numpy")
 def newton_ws(
     data: tuple[Any, ...],
     sd: np.ndarray,
@@ -130,6 +176,8 @@ def newton_ws(
     Returns ``(k, lpen, lpen0, n_iter, status)``: the result ``beta``, ``U``,
     ``info``, ``A = info^{-1}`` and ``U*`` are those of point ``pts[k]``
     (``(U, info, A, ustar, beta)``); ``lpen0`` is the penalized loglik at ``beta0``.
+    On convergence ``beta`` includes the final step (at most ``tol``), and
+    the other quantities are those at the point before it.
     """
     p = beta0.shape[0]
     n_ev = 0
@@ -149,9 +197,26 @@ def newton_ws(
         return cur, lpen, lpen0, 0, status
     delta = np.empty(p)
     L = np.empty((p, p))
+    B = np.zeros((p, p))  # secant (SR1) estimate of the penalty's Hessian
+    M = np.empty((p, p))
+    b_prev = np.empty(p)
+    u_prev = np.empty(p)
     for it in range(max_iter + 1):
         _, info, A, ustar, beta = pts[cur]
-        if not _direction(info, A, ustar, free, nfree, scale, L, delta):
+        ok = False
+        if it > 0 and _sr1(B, beta, b_prev, ustar, u_prev, info, free):
+            for a in range(p):
+                for b in range(p):
+                    M[a, b] = info[a, b] - B[a, b]
+            ok = _direction(M, A, ustar, free, nfree, scale, L, delta, False)
+            if ok:
+                g = 0.0
+                for a in range(p):
+                    g += delta[a] * ustar[a]
+                ok = g > 0.0
+            if not ok:
+                B[:, :] = 0.0
+        if not ok and not _direction(info, A, ustar, free, nfree, scale, L, delta, True):
             return cur, lpen, lpen0, it, SINGULAR
         dmax = 0.0
         big = 0.0
@@ -162,11 +227,17 @@ def newton_ws(
             if free[a]:
                 gmax = max(gmax, abs(ustar[a]) / sd[a])
         if dmax <= tol and gmax <= gtol:
+            # The final step (at most tol) is taken without a new evaluation:
+            # l*, U*, I and A are those at the last evaluated point.
+            for a in range(p):
+                beta[a] += delta[a]
             return cur, lpen, lpen0, it, CONVERGED
         if it == max_iter:
             break
         if big > max_step:
             delta *= max_step / big
+        b_prev[:] = beta
+        u_prev[:] = ustar
         # Step halving on l*: accept when l* does not fall by more than
         # rounding (1e-11 relative; on ill-conditioned data the noise in l*
         # reaches ~1e-12).
