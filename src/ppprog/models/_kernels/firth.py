@@ -122,13 +122,15 @@ def _direction(
 @njit(cache=True, error_model="numpy")
 def _sr1(
     B: np.ndarray, beta: np.ndarray, b_prev: np.ndarray, ustar: np.ndarray, u_prev: np.ndarray,
-    info: np.ndarray, free: np.ndarray,
+    info: np.ndarray, i_prev: np.ndarray, free: np.ndarray,
 ) -> bool:  # fmt: skip
     """Symmetric rank-one secant update of ``B``, the penalty's Hessian; True when usable.
 
     Scoring with ``I`` converges linearly because the Hessian of ``l*`` is
     ``-(I - B)``; the secant pair ``s = beta - b_prev``, ``y = U* - u_prev``
-    gives ``B s ~ y + I s``. Skipped (B kept) when the update is ill-defined.
+    gives ``B s ~ y + I s`` (``I`` averaged over both ends of the step, so that
+    the change of ``I`` along it is not taken for penalty). Skipped (B kept)
+    when the update is ill-defined.
     """
     p = beta.shape[0]
     r = np.empty(p)
@@ -144,7 +146,7 @@ def _sr1(
     for a in range(p):
         acc = ustar[a] - u_prev[a]
         for b in range(p):
-            acc += (info[a, b] - B[a, b]) * s[b]
+            acc += (0.5 * (info[a, b] + i_prev[a, b]) - B[a, b]) * s[b]
         r[a] = acc if free[a] else 0.0
         rs += r[a] * s[a]
         rr += r[a] * r[a]
@@ -201,10 +203,11 @@ def newton_ws(
     M = np.empty((p, p))
     b_prev = np.empty(p)
     u_prev = np.empty(p)
+    i_prev = np.empty((p, p))
     for it in range(max_iter + 1):
         _, info, A, ustar, beta = pts[cur]
         ok = False
-        if it > 0 and _sr1(B, beta, b_prev, ustar, u_prev, info, free):
+        if it > 0 and _sr1(B, beta, b_prev, ustar, u_prev, info, i_prev, free):
             for a in range(p):
                 for b in range(p):
                     M[a, b] = info[a, b] - B[a, b]
@@ -238,6 +241,7 @@ def newton_ws(
             delta *= max_step / big
         b_prev[:] = beta
         u_prev[:] = ustar
+        i_prev[:, :] = info
         # Step halving on l*: accept when l* does not fall by more than
         # rounding (1e-11 relative; on ill-conditioned data the noise in l*
         # reaches ~1e-12).
