@@ -120,7 +120,10 @@ def cox_firth_batch(
                                        parallel)  # fmt: skip
         lower[which], upper[which] = bounds[which, :, 0], bounds[which, :, 1]
         bound_status[which] = codes[which]
-    flagged = _constant_columns(sd.X, sd.mask) & (status == FitStatus.SINGULAR_INFORMATION)[:, None]
+    flagged = np.zeros((R, p), dtype=np.bool_)
+    singular = np.flatnonzero(status == FitStatus.SINGULAR_INFORMATION)
+    if singular.size:  # only there (a pass over X costs as much as a fit at large n)
+        flagged[singular] = _constant_columns(sd.X[singular], sd.mask[singular])
     return FirthBatchResult(
         names=sd.names, params=beta, se=se, vcov=vcov, loglik=lpen, loglik_null=lnull,
         n_iter=n_iter, status=status, flagged=flagged, direction=np.zeros((R, p), np.int8),

@@ -49,7 +49,7 @@ from ppprog.models._kernels.firth_eval import (
     penalized_score,
     prepare,
 )
-from ppprog.models._kernels.firth_prep import workspace
+from ppprog.models._kernels.firth_prep import n_columns, prepare_into, workspace
 
 __all__ = ["prepare", "penalized_score", "newton", "newton_ws", "points", "fit_batch",
            "fit_batch_parallel", "chol_inv"]  # fmt: skip
@@ -314,12 +314,14 @@ def newton(
 def _fit_one(
     X: np.ndarray, start: np.ndarray, stop: np.ndarray, event: np.ndarray, stratum: np.ndarray,
     mask: np.ndarray, efron: bool, pen: float, max_iter: int, tol: float, gtol: float,
-    max_step: float, max_halving: int, out: tuple[Any, ...], r: int,
+    max_step: float, max_halving: int, out: tuple[Any, ...], r: int, zbuf: np.ndarray,
+    ws: tuple[Any, ...], pts: tuple[Any, ...],
 ) -> None:  # fmt: skip
     """Fit replicate ``r`` into row ``r`` of the output arrays ``out``."""
     beta, lpen, lnull, info, vcov, n_iter, status = out
     p = X.shape[1]
-    Xs, Z, sp, ev, sg, st, sidx, sd, n_ev = prepare(X, start, stop, event, stratum, mask)
+    Xs, Z, sp, ev, sg, st, sidx, sd, n_ev = prepare_into(X, start, stop, event, stratum, mask,
+                                                         zbuf)  # fmt: skip
     if n_ev == 0:
         status[r] = NO_EVENTS
         return
@@ -328,8 +330,6 @@ def _fit_one(
             status[r] = SINGULAR
             return
     data = (Xs, Z, sp, ev, sg, st, sidx)
-    ws = workspace(Z.shape[0], p)
-    pts = points(p)
     free = np.ones(p, dtype=np.bool_)
     k, lp, l0, it, code = newton_ws(data, sd, np.zeros(p), free, efron, pen, max_iter, tol, gtol,
                                     max_step, max_halving, ws, pts)  # fmt: skip
@@ -373,11 +373,14 @@ def fit_batch(
     replicates (NaN otherwise). Replicates are independent; nothing is
     reduced across the replicate axis.
     """
-    R, _, p = X.shape
+    R, n, p = X.shape
     out = _outputs(R, p)
+    zbuf = np.empty((n, n_columns(p)[2]))  # one set of work arrays for the batch
+    ws = workspace(n, p)
+    pts = points(p)
     for r in range(R):
         _fit_one(X[r], start[r], stop[r], event[r], stratum[r], mask[r], efron, pen, max_iter,
-                 tol, gtol, max_step, max_halving, out, r)  # fmt: skip
+                 tol, gtol, max_step, max_halving, out, r, zbuf, ws, pts)  # fmt: skip
     beta, lpen, lnull, info, vcov, n_iter, status = out
     return beta, lpen, lnull, info, n_iter, status, vcov
 
@@ -399,10 +402,11 @@ def fit_batch_parallel(
     max_halving: int,
 ) -> tuple[np.ndarray, ...]:
     """:func:`fit_batch` with the replicate loop over threads (identical results)."""
-    R, _, p = X.shape
+    R, n, p = X.shape
     out = _outputs(R, p)
-    for r in prange(R):
+    for r in prange(R):  # work arrays per replicate: threads share nothing
         _fit_one(X[r], start[r], stop[r], event[r], stratum[r], mask[r], efron, pen, max_iter,
-                 tol, gtol, max_step, max_halving, out, r)  # fmt: skip
+                 tol, gtol, max_step, max_halving, out, r, np.empty((n, n_columns(p)[2])),
+                 workspace(n, p), points(p))  # fmt: skip
     beta, lpen, lnull, info, vcov, n_iter, status = out
     return beta, lpen, lnull, info, n_iter, status, vcov

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-__all__ = ["RADIX_MIN", "prepare", "moment_maps", "workspace", "n_columns"]
+__all__ = ["RADIX_MIN", "prepare", "prepare_into", "moment_maps", "workspace", "n_columns"]
 
 #: Below this many rows numba's argsort is faster than the radix sort.
 RADIX_MIN = 96
@@ -159,6 +159,21 @@ def prepare(
     stratum: np.ndarray,
     mask: np.ndarray,
 ) -> tuple[Any, ...]:
+    """Sort, centre and expand one replicate (see :func:`prepare_into`)."""
+    return prepare_into(X, start, stop, event, stratum, mask,
+                        np.empty((0, n_columns(X.shape[1])[2])))  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def prepare_into(
+    X: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    stratum: np.ndarray,
+    mask: np.ndarray,
+    zbuf: np.ndarray,
+) -> tuple[Any, ...]:
     """Sort, centre and expand one replicate.
 
     Parameters
@@ -169,6 +184,10 @@ def prepare(
         rows at risk from the origin.
     event, mask : ndarray of bool, shape (n,)
     stratum : ndarray of int64, shape (n,)
+    zbuf : ndarray, shape (>= m, q)
+        Storage reused for ``Z`` when it has room for the valid rows (one
+        buffer per batch spares an allocation per replicate); otherwise
+        ``Z`` is allocated.
 
     Returns
     -------
@@ -191,7 +210,7 @@ def prepare(
     for j in range(p):
         means[j] /= max(m, 1)
     Xs = np.empty((m, p))
-    Z = np.empty((m, q))
+    Z = zbuf[:m] if zbuf.shape[0] >= m else np.empty((m, q))
     sd = np.zeros(p)
     sp = np.empty(m)
     ev = np.empty(m, np.bool_)
