@@ -23,7 +23,6 @@ the differences are firthmodels' stopping rule, not a different estimate.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import warnings
@@ -33,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time, load_line, table, versions  # noqa: E402
+from _timing import best_time  # noqa: E402
 
 from ppprog.models.firth import cox_firth, cox_firth_batch  # noqa: E402
 

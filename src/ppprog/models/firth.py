@@ -167,7 +167,6 @@ def cox_firth(
                           penalized=True)  # fmt: skip
     b = beta[0]
     vcov = kvcov[0]
-    se = np.sqrt(np.diag(vcov))
     notes = _notes(efron, d, ev[0])
     lr_tester = functools.partial(lr_tests, rep, b, float(lpen[0]), vcov)
     profiler = functools.partial(_profile_table, rep, names, b, float(lpen[0]), vcov)

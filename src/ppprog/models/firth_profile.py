@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels import firth as firth_kernel
 from ppprog.models._kernels import firth_pl, firth_prep

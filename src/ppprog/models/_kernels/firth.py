@@ -66,7 +66,7 @@ def points(p: int) -> tuple[Any, ...]:
 
 
 @njit(cache=True, error_model="numpy")
-def _direction(
+def _direction(  # noqa: C901 (one compiled function: no call per step)
     info: np.ndarray, A: np.ndarray, ustar: np.ndarray, free: np.ndarray, nfree: int,
     scale: np.ndarray, L: np.ndarray, delta: np.ndarray, exact_a: bool,
 ) -> bool:  # fmt: skip
@@ -158,7 +158,7 @@ def _sr1(
 
 
 @njit(cache=True, error_model="numpy")
-def newton_ws(
+def newton_ws(  # noqa: C901 (one compiled loop: no call per iteration)
     data: tuple[Any, ...],
     sd: np.ndarray,
     beta0: np.ndarray,

@@ -79,7 +79,7 @@ def _radix_argsort(key: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy")
-def _order(stop: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _order(stop: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> np.ndarray:  # noqa: C901
     """Indices of the valid rows ordered by (stratum, stop)."""
     n = stop.shape[0]
     m = 0
@@ -165,7 +165,7 @@ def prepare(
 
 
 @njit(cache=True, error_model="numpy")
-def prepare_into(
+def prepare_into(  # noqa: C901 (one pass per row)
     X: np.ndarray,
     start: np.ndarray,
     stop: np.ndarray,
