@@ -13,8 +13,8 @@ is passed). Every method fits exactly the same data.
 
 Timings are the best CPU time of several runs (other load on a shared
 machine only ever adds time; CPU time also ignores being descheduled),
-reported as fits per second; the ratios are also given in best wall time. "single" is the pandas front
-end ``cox_firth`` called once per replicate; "batched" is one
+reported as fits per second; the ratios are also given in best wall time.
+"single" is the pandas front end ``cox_firth`` called once per replicate; "batched" is one
 ``cox_firth_batch`` call. firthmodels runs at its default tolerances
 (gtol 1e-4, xtol 1e-6) for timing; deviations are reported both against
 that run and against a tight run (gtol 1e-8, xtol 1e-9), which shows that
@@ -23,6 +23,7 @@ the differences are firthmodels' stopping rule, not a different estimate.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import warnings
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time  # noqa: E402
+from _timing import best_time, load_line, table, versions  # noqa: E402
 
 from ppprog.models.firth import cox_firth, cox_firth_batch  # noqa: E402
 
@@ -133,3 +134,36 @@ def run(n: int, R: int, R_profile: int, repeat: int) -> list[list[object]]:
          f"{wall[1]:.2f}x", f"{dev_default:.1e}", f"{dev_tight:.1e}", f"{dev_se:.1e}",
          f"{dev_ci:.1e}", f"{int((~batch.converged).sum())}/{int((~np.isfinite(tight_coef).all(axis=1)).sum())}"],
     ]  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small run for a smoke test")
+    ap.add_argument("--replicates", type=int, default=500)
+    args = ap.parse_args()
+    sizes = [20, 50] if args.quick else [20, 50, 200, 1000]
+    R = 40 if args.quick else args.replicates
+    rows: list[list[object]] = []
+    cox_firth_batch(*make_data(1, 2, 20), profile=True)  # compile outside the clock
+    firthmodels_fits(*make_data(1, 2, 20), tight=False, profile=True)  # (its numba too)
+    for n in sizes:
+        r = R if n <= 200 else max(R // 5, 10)
+        rows += run(
+            n, r, R_profile=min(r, 20 if args.quick else 100), repeat=2 if args.quick else 3
+        )
+    header = [
+        "n", "R", "ppprog batched fits/s", "ppprog single fits/s", "firthmodels fits/s",
+        "batched / firthmodels (CPU)", "batched / firthmodels (wall)", "ppprog profile-CI fits/s",
+        "firthmodels profile-CI fits/s", "profile-CI ppprog / firthmodels (CPU)",
+        "profile-CI ppprog / firthmodels (wall)",
+        "max Δcoef (fm default)", "max Δcoef (fm tight)", "max ΔSE (fm tight)",
+        "max Δ profile CI (fm tight)", "not converged (ppprog/fm tight)",
+    ]  # fmt: skip
+    print("## Firth-penalized Cox: ppprog vs firthmodels (fits/s: CPU; ratios: CPU and wall)\n")
+    print(versions("numpy", "numba", "firthmodels", "ppprog"))
+    print(f"\n{load_line()}\n")
+    print(table(header, rows))
+
+
+if __name__ == "__main__":
+    main()
