@@ -171,11 +171,11 @@ def sweep(  # noqa: C901
                 if has_start:
                     inrisk[r] = True
                     total += wr
-                if event[r]:
-                    ll += eta[r] - c
-                    D0 += wr
-                    for j in range(p):
-                        U[j] += Z[r, j]
+                ev = 1.0 if event[r] else 0.0  # branch-free: events are unpredictable
+                ll += ev * (eta[r] - c)
+                D0 += ev * wr
+                for j in range(p):
+                    U[j] += ev * Z[r, j]
             if tied:  # a separate loop keeps the one above simple (and fast)
                 for r in range(k, i + 1):
                     if event[r]:
