@@ -46,6 +46,8 @@ def _radix_argsort(key: np.ndarray) -> np.ndarray:
     top = np.uint64(1) << np.uint64(63)
     for i in range(n):
         b = bits[i]
+        if b == top:  # -0.0 ties with +0.0, as in a comparison sort
+            b = np.uint64(0)
         u[i] = ~b if b & top else b | top
     hist = np.zeros((8, 256), np.int64)
     for i in range(n):
