@@ -38,17 +38,24 @@ def n_columns(p: int) -> tuple[int, int, int]:
 
 
 @njit(cache=True, error_model="numpy")
-def _radix_argsort(key: np.ndarray) -> np.ndarray:
-    """Stable argsort of finite float64 keys (LSD radix on the bit pattern)."""
-    n = key.shape[0]
+def _sortable_bits(key: np.ndarray) -> np.ndarray:
+    """Unsigned integers in the order of the float64 keys (no NaN)."""
     bits = key.view(np.uint64)
-    u = np.empty(n, np.uint64)
+    u = np.empty(key.shape[0], np.uint64)
     top = np.uint64(1) << np.uint64(63)
-    for i in range(n):
+    for i in range(key.shape[0]):
         b = bits[i]
         if b == top:  # -0.0 ties with +0.0, as in a comparison sort
             b = np.uint64(0)
         u[i] = ~b if b & top else b | top
+    return u
+
+
+@njit(cache=True, error_model="numpy")
+def _radix_argsort(key: np.ndarray) -> np.ndarray:
+    """Stable argsort of float64 keys without NaN (LSD radix on the bit pattern)."""
+    n = key.shape[0]
+    u = _sortable_bits(key)
     hist = np.zeros((8, 256), np.int64)
     for i in range(n):
         v = u[i]
