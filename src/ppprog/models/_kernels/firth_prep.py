@@ -160,6 +160,24 @@ def moment_maps(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, error_model="numpy")
+def _products(Xs: np.ndarray, Z: np.ndarray, p: int) -> None:
+    """Row products ``[x, x x' (j <= k), x x x (j <= k <= l)]`` of ``Xs`` into ``Z``."""
+    for i in range(Xs.shape[0]):
+        t = p
+        for j in range(p):
+            Z[i, j] = Xs[i, j]
+            for k in range(j, p):
+                Z[i, t] = Xs[i, j] * Xs[i, k]
+                t += 1
+        for j in range(p):
+            for k in range(j, p):
+                xjk = Xs[i, j] * Xs[i, k]
+                for el in range(k, p):
+                    Z[i, t] = xjk * Xs[i, el]
+                    t += 1
+
+
+@njit(cache=True, error_model="numpy")
 def prepare(
     X: np.ndarray,
     start: np.ndarray,
@@ -236,19 +254,15 @@ def prepare_into(  # noqa: C901 (one pass per row)
         for j in range(p):
             v = X[r, j] - means[j]
             Xs[i, j] = v
-            Z[i, j] = v
             sd[j] += v * v
-        t = p
-        for j in range(p):
-            for k in range(j, p):
-                Z[i, t] = Xs[i, j] * Xs[i, k]
-                t += 1
-        for j in range(p):
-            for k in range(j, p):
-                xjk = Xs[i, j] * Xs[i, k]
-                for el in range(k, p):
-                    Z[i, t] = xjk * Xs[i, el]
-                    t += 1
+    if p == 1:  # literal p: the product loops are unrolled
+        _products(Xs, Z, 1)
+    elif p == 2:
+        _products(Xs, Z, 2)
+    elif p == 3:
+        _products(Xs, Z, 3)
+    else:
+        _products(Xs, Z, p)
     for j in range(p):
         sd[j] = np.sqrt(sd[j] / (m - 1.0)) if m > 1 else 0.0
     if has_start:
