@@ -112,11 +112,12 @@ def run(n: int, R: int, R_profile: int, repeat: int) -> list[list[object]]:
     prof = cox_firth_batch(X[sub], time[sub], event[sub], profile=True, ties="breslow")
     t_prof = cpu_time(
         lambda: cox_firth_batch(X[sub], time[sub], event[sub], profile=True, ties="breslow"),
-        repeat=2,
+        repeat=max(2, repeat - 2),
     )
     _, _, fm_ci = firthmodels_fits(X[sub], time[sub], event[sub], tight=True, profile=True)
     t_fm_prof = cpu_time(
-        lambda: firthmodels_fits(X[sub], time[sub], event[sub], tight=False, profile=True), repeat=2
+        lambda: firthmodels_fits(X[sub], time[sub], event[sub], tight=False, profile=True),
+        repeat=max(2, repeat - 2),
     )
     ours_ci = np.stack([prof.lower, prof.upper], axis=2)
 
@@ -149,7 +150,7 @@ def main() -> None:
     for n in sizes:
         r = R if n <= 200 else max(R // 5, 10)
         rows += run(
-            n, r, R_profile=min(r, 20 if args.quick else 100), repeat=2 if args.quick else 3
+            n, r, R_profile=min(r, 20 if args.quick else 100), repeat=2 if args.quick else 5
         )
     header = [
         "n", "R", "ppprog batched fits/s", "ppprog single fits/s", "firthmodels fits/s",
