@@ -4,7 +4,8 @@ Used by both Firth front ends (:func:`~ppprog.models.firth.cox_firth` and
 :func:`~ppprog.models.firth_batch.cox_firth_batch`); the fits themselves run
 in :mod:`ppprog.models._kernels.firth` on the
 :class:`~ppprog.models._kernels.design.CoxDesign` that the ordinary Newton
-fit also uses.
+fit also uses, and the profile bounds in :mod:`ppprog.models._kernels.firth_pl`
+(compiled, one replicate or a batch, optionally over threads).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ppprog.models._kernels.design import CoxDesign
 from ppprog.models.status import FitStatus
 
 __all__ = ["PENALTY", "CAP_SD", "XTOL", "FirthOptions", "FirthReplicate", "fit_design",
-           "inverse", "lr_tests", "profile_cis", "profile_design"]  # fmt: skip
+           "lr_tests", "profile_cis", "profile_design"]  # fmt: skip
 
 #: Weight of the Firth penalty ``w log|I(b)|`` (Firth 1993: 1/2).
 PENALTY = 0.5
@@ -120,24 +121,6 @@ class FirthReplicate:
             self.data, self.sd, beta0, free, self.efron, self.penalty, *self.options.args()
         )
         return float(lpen), beta, int(code)
-
-
-def inverse(info: FloatArray) -> FloatArray:
-    """Inverse of a positive-definite information matrix (NaN when it is not).
-
-    Parameters
-    ----------
-    info : ndarray, shape (p, p)
-
-    Returns
-    -------
-    ndarray, shape (p, p)
-    """
-    try:
-        np.linalg.cholesky(info)
-        return np.asarray(np.linalg.inv(info), dtype=np.float64)
-    except np.linalg.LinAlgError:
-        return np.full_like(info, np.nan)
 
 
 def lr_tests(rep: FirthReplicate, beta: FloatArray, lpen: float, vcov: FloatArray) -> FloatArray:
