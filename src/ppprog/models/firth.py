@@ -39,7 +39,6 @@ from ppprog.models.firth_profile import (
     FirthOptions,
     FirthReplicate,
     fit_design,
-    inverse,
     lr_tests,
     profile_cis,
 )
@@ -159,7 +158,7 @@ def cox_firth(
     ev = event_of_interest(d, cause, event or "event")
     design = cox_design(d, ev)
     options = FirthOptions(max_iter=max_iter, tol=tol)
-    beta, lpen, lnull, info, n_iter, status = fit_design(design, efron, options)
+    beta, lpen, lnull, info, n_iter, status, kvcov = fit_design(design, efron, options)
     rep = FirthReplicate.build(design, 0, efron, options)
     code = FitStatus(int(status[0]))
     names = list(d.names)
@@ -167,11 +166,10 @@ def cox_firth(
     outcome = fit_outcome(code, int(n_iter[0]), names, ~(rep.sd > 0), np.zeros(p, np.int8),
                           penalized=True)  # fmt: skip
     b = beta[0]
-    vcov = inverse(info[0]) if code.ok else np.full((p, p), np.nan)
-    se = np.sqrt(np.diag(vcov))
+    vcov = kvcov[0]
     notes = _notes(efron, d, ev[0])
     lr_tester = functools.partial(lr_tests, rep, b, float(lpen[0]), vcov)
-    profiler = functools.partial(_profile_table, rep, names, b, float(lpen[0]), se)
+    profiler = functools.partial(_profile_table, rep, names, b, float(lpen[0]), vcov)
     prof = None
     if profile and code.ok:
         prof = profiler(alpha)
@@ -189,8 +187,8 @@ def cox_firth(
 
 
 def _profile_table(rep: FirthReplicate, names: Sequence[str], beta: FloatArray, lpen: float,
-                   se: FloatArray, alpha: float) -> ProfileTable:  # fmt: skip
-    return ProfileTable.build(names, *profile_cis(rep, beta, lpen, se, alpha))
+                   vcov: FloatArray, alpha: float) -> ProfileTable:  # fmt: skip
+    return ProfileTable.build(names, *profile_cis(rep, beta, lpen, vcov, alpha))
 
 
 def _notes(efron: bool, d: SurvivalData, ev: np.ndarray) -> list[str]:

@@ -15,13 +15,7 @@ import numpy as np
 
 from ppprog.models.batch_result import wald_bounds
 from ppprog.models.cox_batch import replicate_design
-from ppprog.models.firth_profile import (
-    FirthOptions,
-    FirthReplicate,
-    fit_design,
-    inverse,
-    profile_cis,
-)
+from ppprog.models.firth_profile import FirthOptions, fit_design, profile_design
 from ppprog.models.firth_result import FirthBatchResult
 from ppprog.models.frontend import check_alpha, check_ties
 from ppprog.models.status import FitStatus
@@ -52,6 +46,7 @@ def cox_firth_batch(
     cause: int | None = None,
     max_iter: int = 100,
     tol: float = 1e-10,
+    parallel: bool = False,
 ) -> FirthBatchResult:
     """Fit the Firth-penalized Cox model to ``R`` replicate data sets.
 
@@ -86,6 +81,9 @@ def cox_firth_batch(
         Newton-Raphson iterations allowed.
     tol : float, optional
         Convergence tolerance on the coefficients' Newton steps.
+    parallel : bool, optional
+        Spread the replicates over threads (numba); results are identical
+        to the serial run's, replicate by replicate.
 
     Returns
     -------
@@ -110,21 +108,22 @@ def cox_firth_batch(
     sd, ev, design = replicate_design(X, time, event, start=start, mask=mask, strata=strata,
                                       names=names, cause=cause)  # fmt: skip
     options = FirthOptions(max_iter=max_iter, tol=tol)
-    beta, lpen, lnull, info, n_iter, status = fit_design(design, efron, options)
+    beta, lpen, lnull, info, n_iter, status, vcov = fit_design(design, efron, options, parallel)
     R, p = beta.shape
     ok = status == FitStatus.CONVERGED
-    vcov = np.full((R, p, p), np.nan)
-    for r in np.flatnonzero(ok):
-        vcov[r] = inverse(info[r])
     se = np.sqrt(np.diagonal(vcov, axis1=1, axis2=2))
     lower, upper = wald_bounds(beta, se, alpha)
     bound_status = np.zeros((R, p, 2), dtype=np.int8)
     if profile:
-        for r in np.flatnonzero(ok):
-            rep = FirthReplicate.build(design, int(r), efron, options)
-            bounds, bound_status[r] = profile_cis(rep, beta[r], float(lpen[r]), se[r], alpha)
-            lower[r], upper[r] = bounds[:, 0], bounds[:, 1]
-    flagged = _constant_columns(sd.X, sd.mask) & (status == FitStatus.SINGULAR_INFORMATION)[:, None]
+        which = np.flatnonzero(ok)
+        bounds, codes = profile_design(design, which, beta, lpen, vcov, efron, options, alpha,
+                                       parallel)  # fmt: skip
+        lower[which], upper[which] = bounds[which, :, 0], bounds[which, :, 1]
+        bound_status[which] = codes[which]
+    flagged = np.zeros((R, p), dtype=np.bool_)
+    singular = np.flatnonzero(status == FitStatus.SINGULAR_INFORMATION)
+    if singular.size:  # only there (a pass over X costs as much as a fit at large n)
+        flagged[singular] = _constant_columns(sd.X[singular], sd.mask[singular])
     return FirthBatchResult(
         names=sd.names, params=beta, se=se, vcov=vcov, loglik=lpen, loglik_null=lnull,
         n_iter=n_iter, status=status, flagged=flagged, direction=np.zeros((R, p), np.int8),

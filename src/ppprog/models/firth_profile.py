@@ -4,29 +4,32 @@ Used by both Firth front ends (:func:`~ppprog.models.firth.cox_firth` and
 :func:`~ppprog.models.firth_batch.cox_firth_batch`); the fits themselves run
 in :mod:`ppprog.models._kernels.firth` on the
 :class:`~ppprog.models._kernels.design.CoxDesign` that the ordinary Newton
-fit also uses.
+fit also uses, and the profile bounds in :mod:`ppprog.models._kernels.firth_pl`
+(compiled, one replicate or a batch, optionally over threads).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ppprog._core.typing import FloatArray
 from ppprog.models._kernels import firth as firth_kernel
+from ppprog.models._kernels import firth_pl, firth_prep
 from ppprog.models._kernels.design import CoxDesign
-from ppprog.models._kernels.profile import profile_interval
 from ppprog.models.status import FitStatus
 
-__all__ = ["PENALTY", "FirthOptions", "FirthReplicate", "fit_design", "inverse", "lr_tests",
-           "profile_cis"]  # fmt: skip
+__all__ = ["PENALTY", "CAP_SD", "XTOL", "FirthOptions", "FirthReplicate", "fit_design",
+           "lr_tests", "profile_cis", "profile_design"]  # fmt: skip
 
 #: Weight of the Firth penalty ``w log|I(b)|`` (Firth 1993: 1/2).
 PENALTY = 0.5
+#: Profile search cap, in units of ``1 / sd`` of the covariate.
+CAP_SD = 64.0
+#: Absolute tolerance of the profile bounds.
+XTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def _starts(d: CoxDesign) -> FloatArray:
     return d.start if d.has_start else np.full(d.stop.shape, -np.inf)
 
 
-def fit_design(d: CoxDesign, efron: bool, options: FirthOptions) -> tuple[Any, ...]:
+def fit_design(d: CoxDesign, efron: bool, options: FirthOptions,
+               parallel: bool = False) -> tuple[Any, ...]:  # fmt: skip
     """Fit every replicate of ``d`` from beta = 0.
 
     Parameters
@@ -76,15 +80,18 @@ def fit_design(d: CoxDesign, efron: bool, options: FirthOptions) -> tuple[Any, .
         Efron (else Breslow) ties.
     options : FirthOptions
         Iteration controls.
+    parallel : bool, optional
+        Spread the replicates over threads (same results).
 
     Returns
     -------
     tuple
-        ``(beta, lpen, lpen_null, info, n_iter, status)`` of
+        ``(beta, lpen, lpen_null, info, n_iter, status, vcov)`` of
         :func:`ppprog.models._kernels.firth.fit_batch`.
     """
-    return firth_kernel.fit_batch(d.X, _starts(d), d.stop, d.event, d.strata, d.mask, efron,
-                                  PENALTY, *options.args())  # fmt: skip
+    kernel = firth_kernel.fit_batch_parallel if parallel else firth_kernel.fit_batch
+    return kernel(d.X, _starts(d), d.stop, d.event, d.strata, d.mask, efron, PENALTY,
+                  *options.args())  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,24 +123,6 @@ class FirthReplicate:
         return float(lpen), beta, int(code)
 
 
-def inverse(info: FloatArray) -> FloatArray:
-    """Inverse of a positive-definite information matrix (NaN when it is not).
-
-    Parameters
-    ----------
-    info : ndarray, shape (p, p)
-
-    Returns
-    -------
-    ndarray, shape (p, p)
-    """
-    try:
-        np.linalg.cholesky(info)
-        return np.asarray(np.linalg.inv(info), dtype=np.float64)
-    except np.linalg.LinAlgError:
-        return np.full_like(info, np.nan)
-
-
 def lr_tests(rep: FirthReplicate, beta: FloatArray, lpen: float, vcov: FloatArray) -> FloatArray:
     """Penalized LR chi-square of ``b_j = 0`` for each j (NaN if a refit fails).
 
@@ -163,7 +152,13 @@ def lr_tests(rep: FirthReplicate, beta: FloatArray, lpen: float, vcov: FloatArra
     return out
 
 
-def profile_cis(rep: FirthReplicate, beta: FloatArray, lpen: float, se: FloatArray,
+def _crit(alpha: float) -> float:
+    from scipy import stats  # on first use: scipy.stats is a heavy import
+
+    return float(stats.chi2.ppf(1.0 - alpha, 1))
+
+
+def profile_cis(rep: FirthReplicate, beta: FloatArray, lpen: float, vcov: FloatArray,
                 alpha: float) -> tuple[FloatArray, np.ndarray]:  # fmt: skip
     """Profile penalized-likelihood bounds and their statuses for every coefficient.
 
@@ -175,8 +170,8 @@ def profile_cis(rep: FirthReplicate, beta: FloatArray, lpen: float, se: FloatArr
         Firth estimate.
     lpen : float
         Penalized log-likelihood at ``beta``.
-    se : ndarray, shape (p,)
-        Wald standard errors (first bracket width).
+    vcov : ndarray, shape (p, p)
+        Inverse information at ``beta`` (first step and ridge direction).
     alpha : float
         1 - confidence level.
 
@@ -185,13 +180,45 @@ def profile_cis(rep: FirthReplicate, beta: FloatArray, lpen: float, se: FloatArr
     bounds : ndarray, shape (p, 2)
     codes : ndarray of int8, shape (p, 2)
     """
-    crit = float(stats.chi2.ppf(1.0 - alpha, 1))
     p = beta.size
-    bounds = np.full((p, 2), np.nan)
-    codes = np.zeros((p, 2), dtype=np.int8)
-    for j in range(p):
-        lo, hi = profile_interval(functools.partial(rep.constrained, j), j, beta, lpen,
-                                  se=float(se[j]), sd=float(rep.sd[j]), crit=crit)  # fmt: skip
-        bounds[j] = lo.value, hi.value
-        codes[j] = int(lo.status), int(hi.status)
+    bounds, codes, _ = firth_pl.profile_replicate(
+        rep.data, rep.sd, np.asarray(beta, np.float64), float(lpen),
+        np.ascontiguousarray(vcov, np.float64), rep.efron, rep.penalty, rep.options.args(),
+        _crit(alpha), CAP_SD, XTOL, firth_prep.workspace(rep.data[1].shape[0], p),
+        firth_kernel.points(p),
+    )  # fmt: skip
     return bounds, codes
+
+
+def profile_design(d: CoxDesign, which: np.ndarray, beta: FloatArray, lpen: FloatArray,
+                   vcov: FloatArray, efron: bool, options: FirthOptions, alpha: float,
+                   parallel: bool = False) -> tuple[FloatArray, np.ndarray]:  # fmt: skip
+    """Profile bounds of the replicates ``which`` of ``d`` (compiled, batched).
+
+    Parameters
+    ----------
+    d : CoxDesign
+        The shared design.
+    which : ndarray of int
+        Replicates to profile (converged fits).
+    beta, lpen, vcov : ndarray
+        Firth estimates ``(R, p)``, penalized logliks ``(R,)`` and inverse
+        information ``(R, p, p)``.
+    efron : bool
+        Efron (else Breslow) ties.
+    options : FirthOptions
+        Iteration controls of the constrained fits.
+    alpha : float
+        1 - confidence level.
+    parallel : bool, optional
+        Spread the replicates over threads (same results).
+
+    Returns
+    -------
+    bounds : ndarray, shape (R, p, 2)
+    codes : ndarray of int8, shape (R, p, 2)
+    """
+    kernel = firth_pl.profile_batch_parallel if parallel else firth_pl.profile_batch
+    return kernel(d.X, _starts(d), d.stop, d.event, d.strata, d.mask,
+                  np.asarray(which, np.int64), beta, lpen, vcov, efron, PENALTY,
+                  options.args(), _crit(alpha), CAP_SD, XTOL)  # fmt: skip

@@ -1,14 +1,18 @@
-"""Firth-penalized Cox partial likelihood on the shared Cox design and sweep.
+"""Firth-penalized Cox partial likelihood in one backward sweep.
 
 The penalized log partial likelihood is ``l*(b) = l(b) + w log|I(b)|`` with
 ``w = 1/2`` (Firth 1993; Heinze & Schemper 2001), and its gradient is the
 modified score ``U*_r = U_r + w tr(I^{-1} dI/db_r)``.
 
-There is no Firth-specific data preparation or likelihood pass: a replicate is
-sorted and centred by :func:`~ppprog.models._kernels.design.sort_replicate`
-(the same step as the ordinary Newton fit), and ``l``, ``U``, ``I`` and the
-penalty derivative all come from one backward sweep of
-:func:`~ppprog.models._kernels.cox_lik.eval_work` over the same risk-set sums.
+One evaluation is one sweep over a replicate prepared by
+:func:`~ppprog.models._kernels.firth_prep.prepare` (rows sorted by (stratum,
+stop), walked backwards in time; with entry times rows leave the risk set once
+``t <= start``), followed by a ``p x p`` Cholesky factorization. The sweep
+accumulates, over every weighted risk set, ``l``, ``U``, ``I`` *and* the
+summed third central moments ``M3_rst = dI_st/db_r``; the penalty's
+derivative is then the contraction ``tr(A dI/db_r) = sum_st A_st M3_rst``
+with ``A = I^{-1}``, so loglik, modified score and information need one pass
+(the third moments do not depend on ``A``).
 
 Derivative used for the penalty
 -------------------------------
@@ -19,17 +23,16 @@ times; Efron uses d risk sets k = 0..d-1 with weights ``c_ik exp(eta_i)``,
 ``c_ik = 1 - k/d`` for i in D and 1 otherwise. In both cases each term of ``I``
 is the weighted covariance ``V`` of x over such a set, and since the weights
 ``c_ik`` do not depend on b, ``dV_st/db_r`` is exactly the weighted third
-central moment ``E[(x_s-m_s)(x_t-m_t)(x_r-m_r)]``. Contracting it with
-``A = I^{-1}`` gives, per set, with ``q_i = x_i' A x_i``,
-``E[q x_r] - E[q] m_r - 2 (V A m)_r``. The sweep obtains ``E[q]`` and
-``E[q x]`` by summing ``1 + p`` extra columns ``[q, q x]`` of the design's
-row products ``Z`` over the same risk sets.
+central moment ``E[(x_s-m_s)(x_t-m_t)(x_r-m_r)]``, obtained per set from the
+raw moments as ``E[x_r x_s x_t] - m_r E[x_s x_t] - m_s E[x_r x_t] - m_t E[x_r x_s]
++ 2 m_r m_s m_t``.
 
-Data are per replicate: rows with ``mask`` False are left out; a row is at
-risk at t iff ``start < t <= stop`` within its stratum (R survival's
-convention). Covariates are centred per replicate (the partial likelihood,
-information and penalty are invariant to the shift); coefficients stay on the
-original scale.
+Numerical safeguards: risk scores are ``exp(eta - max(eta))``; covariates are
+centred per replicate (the partial likelihood, information and penalty are
+invariant to the shift; coefficients stay on the original scale); a
+non-finite log-likelihood is reported as such; with entry times the running
+sums are recomputed from scratch when removals have cancelled most of their
+magnitude (relative size below 1e-4).
 
 References
 ----------
@@ -47,75 +50,231 @@ import numpy as np
 from numba import njit
 
 from ppprog.models._kernels.codes import CONVERGED, NOT_FINITE, SINGULAR
-from ppprog.models._kernels.cox_lik import build_z, eval_work
-from ppprog.models._kernels.design import sort_replicate
-from ppprog.models._kernels.linalg import chol_inv
+from ppprog.models._kernels.firth_prep import prepare, workspace
 
-__all__ = ["prepare", "evaluate", "penalized", "modified_score", "penalized_score", "chol_inv"]
+__all__ = ["PIVOT_TOL", "prepare", "sweep", "evaluate", "penalized_score", "chol_inv"]
 
-
-@njit(cache=True, error_model="numpy")
-def _flags(start: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> tuple[bool, bool]:
-    """Whether the valid rows have finite entry times, and more than one stratum."""
-    has_start = False
-    has_strata = False
-    first = -1
-    for i in range(mask.shape[0]):
-        if mask[i]:
-            has_start = has_start or np.isfinite(start[i])
-            if first < 0:
-                first = strata[i]
-            elif strata[i] != first:
-                has_strata = True
-    return has_start, has_strata
+#: Relative pivot tolerance of the Cholesky factorizations (as the Cox kernels).
+PIVOT_TOL = 1e-10
+_CANCEL = 1e-4
 
 
 @njit(cache=True, error_model="numpy")
-def prepare(
-    X: np.ndarray,
-    start: np.ndarray,
-    stop: np.ndarray,
-    event: np.ndarray,
-    stratum: np.ndarray,
-    mask: np.ndarray,
-) -> tuple[Any, ...]:
-    """Sort, centre and expand one replicate with the shared design step.
+def _recompute(
+    Z: np.ndarray, w: np.ndarray, inrisk: np.ndarray, lo: int, hi: int, S: np.ndarray
+) -> float:
+    """Risk-set sums from scratch over rows ``lo..hi`` still at risk."""
+    S[:] = 0.0
+    s0 = 0.0
+    for r in range(lo, hi + 1):
+        if inrisk[r]:
+            s0 += w[r]
+            for j in range(Z.shape[1]):
+                S[j] += w[r] * Z[r, j]
+    return s0
 
-    Parameters
-    ----------
-    X : ndarray, shape (n, p)
-    start, stop : ndarray, shape (n,)
-        Interval ends; ``start = -inf`` (or any value below every stop) for
-        rows at risk from the origin.
-    event, mask : ndarray of bool, shape (n,)
-    stratum : ndarray of int64, shape (n,)
 
-    Returns
-    -------
-    tuple
-        ``(Xs, Z, stop_s, event_s, strata_s, start_s, sidx, sd, n_events)``:
-        the first seven items are the data tuple of the other kernels
-        (:func:`~ppprog.models._kernels.design.sort_replicate`'s sorted rows,
-        with ``Z`` the row products of :func:`~ppprog.models._kernels.cox_lik.build_z`
-        plus ``1 + p`` columns for the penalty); ``sd`` is each column's sample
-        standard deviation (step scaling) and ``n_events`` the event count.
+@njit(cache=True, error_model="numpy", inline="always")
+def _terms(
+    S: np.ndarray, inv: float, mult: float, p: int, third: bool, mv: np.ndarray,
+    e2: np.ndarray, T: np.ndarray, pair: np.ndarray, tri: np.ndarray, U: np.ndarray,
+    info: np.ndarray,
+) -> None:  # fmt: skip
+    """Add one weighted set (sums ``S``, ``1/S0 = inv``, counted ``mult`` times) to U, I, M3."""
+    for j in range(p):
+        mv[j] = S[j] * inv
+        U[j] -= mult * mv[j]
+    t = p
+    for j in range(p):
+        for k in range(j, p):
+            e = S[t] * inv
+            e2[t - p] = e
+            info[j, k] += mult * (e - mv[j] * mv[k])
+            t += 1
+    if third:  # summed third central moments (dI/db)
+        base = p + e2.shape[0]
+        for u in range(T.shape[0]):
+            j, k, el = tri[u, 0], tri[u, 1], tri[u, 2]
+            mj, mk, ml = mv[j], mv[k], mv[el]
+            T[u] += mult * (
+                S[base + u] * inv - mj * e2[pair[k, el]] - mk * e2[pair[j, el]]
+                - ml * e2[pair[j, k]] + 2.0 * mj * mk * ml
+            )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def sweep(  # noqa: C901
+    data: tuple[Any, ...],
+    beta: np.ndarray,
+    efron: bool,
+    third: bool,
+    ws: tuple[Any, ...],
+    U: np.ndarray,
+    info: np.ndarray,
+    p: int,
+) -> float:
+    """One backward sweep: return ``l(beta)``; fill ``U``, ``info`` and (if ``third``) M3.
+
+    ``ws`` is a :func:`~ppprog.models._kernels.firth_prep.workspace`; the
+    summed third central moments land in ``ws[6]`` (triple columns order).
+    The pass is one function on purpose: a helper call per row would cost
+    more than its arithmetic. ``p`` is the number of covariates: called with
+    a literal constant (see :func:`evaluate`) it is compiled in, so that the
+    loops over covariates and products are unrolled (about 30% faster).
     """
-    has_start, has_strata = _flags(start, stratum, mask)
-    Xs, sp, ev, sg, st, sidx, _, sd_pop = sort_replicate(
-        X, stop, start, event, stratum, mask, has_start, has_strata
-    )
-    m, p = Xs.shape
-    base = build_z(Xs)
-    qb = base.shape[1]
-    Z = np.zeros((m, qb + 1 + p))
-    Z[:, :qb] = base
-    sd = np.zeros(p)
-    if m > 1:
-        sd = sd_pop * np.sqrt(m / (m - 1.0))
-    n_ev = 0
-    for i in range(m):
-        n_ev += ev[i]
-    return Xs, Z, sp, ev, sg, st, sidx, sd, n_ev
+    _, Z, stop, event, strata, start, sidx = data
+    eta, w, inrisk, SD, mv, e2, T, _, pair, tri, _ = ws
+    m = Z.shape[0]
+    has_start = start.shape[0] > 0
+    q = p + p * (p + 1) // 2
+    if third:
+        q += p * (p + 1) * (p + 2) // 6
+    U[:] = 0.0
+    info[:, :] = 0.0
+    T[:] = 0.0
+    if m == 0:
+        return 0.0
+    c = -np.inf
+    for r in range(m):
+        acc = 0.0
+        for j in range(p):
+            acc += Z[r, j] * beta[j]
+        eta[r] = acc
+        c = max(c, acc)
+    S = SD[0]
+    D = SD[1]
+    G = SD[2]
+    D[:] = 0.0
+    ll = 0.0
+    i = m - 1
+    while i >= 0:
+        hi = i
+        b = i
+        while b > 0 and strata[b - 1] == strata[i]:
+            b -= 1
+        S0 = 0.0
+        S[:] = 0.0
+        total = 0.0
+        jr = hi
+        while i >= b:
+            t = stop[i]
+            k = i
+            while k > b and stop[k - 1] == t:
+                k -= 1
+            d = 0
+            for r in range(k, i + 1):
+                d += event[r]
+            tied = efron and d > 1
+            D0 = 0.0
+            for r in range(k, i + 1):
+                wr = np.exp(eta[r] - c)
+                w[r] = wr
+                S0 += wr
+                for j in range(q):
+                    S[j] += wr * Z[r, j]
+                if has_start:
+                    inrisk[r] = True
+                    total += wr
+                ev = 1.0 if event[r] else 0.0  # branch-free: events are unpredictable
+                ll += ev * (eta[r] - c)
+                D0 += ev * wr
+                for j in range(p):
+                    U[j] += ev * Z[r, j]
+            if tied:  # a separate loop keeps the one above simple (and fast)
+                for r in range(k, i + 1):
+                    if event[r]:
+                        for j in range(q):
+                            D[j] += w[r] * Z[r, j]
+            if has_start:
+                removed = False
+                while jr >= b and start[sidx[jr]] >= t:
+                    r = sidx[jr]
+                    S0 -= w[r]
+                    for j in range(q):
+                        S[j] -= w[r] * Z[r, j]
+                    inrisk[r] = False
+                    total += w[r]
+                    jr -= 1
+                    removed = True
+                if removed and S0 < _CANCEL * total:
+                    S0 = _recompute(Z[:, :q], w, inrisk, k, hi, S[:q])
+                    total = S0
+            if d > 0:
+                # Breslow (or one death): one set counted d times. Efron: the
+                # l-th of d tied deaths sees the dying rows down-weighted by l/d.
+                if tied:
+                    for el in range(d):
+                        f = el / d
+                        den = S0 - f * D0
+                        ll -= np.log(den)
+                        for j in range(q):
+                            G[j] = S[j] - f * D[j]
+                        _terms(G, 1.0 / den, 1.0, p, third, mv, e2, T, pair, tri, U, info)
+                else:
+                    ll -= d * np.log(S0)
+                    _terms(S, 1.0 / S0, float(d), p, third, mv, e2, T, pair, tri, U, info)
+                if tied:
+                    D[:] = 0.0
+            i = k - 1
+    for j in range(p):
+        for k in range(j):
+            info[j, k] = info[k, j]
+    return ll if np.isfinite(ll) else np.nan
+
+
+@njit(cache=True, error_model="numpy")
+def _chol(M: np.ndarray, L: np.ndarray, scale: np.ndarray) -> bool:
+    """Cholesky ``M = L L'``; False when pivot ``j`` is not above ``PIVOT_TOL * scale[j]``."""
+    p = M.shape[0]
+    for j in range(p):
+        s = M[j, j]
+        for k in range(j):
+            s -= L[j, k] * L[j, k]
+        if not (s > PIVOT_TOL * scale[j]) or not (M[j, j] > 0.0) or not np.isfinite(s):
+            return False
+        L[j, j] = np.sqrt(s)
+        for i in range(j + 1, p):
+            t = M[i, j]
+            for k in range(j):
+                t -= L[i, k] * L[j, k]
+            L[i, j] = t / L[j, j]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _chol_inverse(L: np.ndarray, out: np.ndarray) -> float:
+    """``(L L')^{-1}`` into ``out``; return ``log|L L'|``."""
+    p = L.shape[0]
+    logdet = 0.0
+    for j in range(p):
+        logdet += 2.0 * np.log(L[j, j])
+    for j in range(p):  # column j: solve L L' x = e_j
+        for i in range(p):
+            s = 1.0 if i == j else 0.0
+            for k in range(i):
+                s -= L[i, k] * out[k, j]
+            out[i, j] = s / L[i, i]
+        for i in range(p - 1, -1, -1):
+            s = out[i, j]
+            for k in range(i + 1, p):
+                s -= L[k, i] * out[k, j]
+            out[i, j] = s / L[i, i]
+    return logdet
+
+
+@njit(cache=True, error_model="numpy")
+def chol_inv(M: np.ndarray, scale: np.ndarray) -> tuple[bool, float, np.ndarray]:
+    """Log-determinant and inverse of a symmetric positive-definite matrix.
+
+    Returns ``(ok, logdet, inverse)``; ``ok`` is False (``logdet = -inf``,
+    inverse zero) when a pivot fails.
+    """
+    p = M.shape[0]
+    L = np.zeros((p, p))
+    out = np.zeros((p, p))
+    if not _chol(M, L, scale):
+        return False, -np.inf, out
+    return True, _chol_inverse(L, out), out
 
 
 @njit(cache=True, error_model="numpy")
@@ -123,75 +282,48 @@ def evaluate(
     data: tuple[Any, ...],
     beta: np.ndarray,
     efron: bool,
-    A: np.ndarray,
-    corr: bool,
-    U: np.ndarray,
-    info: np.ndarray,
-    C: np.ndarray,
-) -> float:
-    """One sweep: return the log partial likelihood; fill ``U``, ``info`` (and ``C``).
-
-    ``C`` receives ``tr(A dI/db_r)`` when ``corr`` (``A`` must then be
-    ``info(beta)^{-1}``).
-    """
-    Xs, Z, sp, ev, sg, st, sidx = data
-    m, p = Xs.shape
-    qb = p + p * (p + 1) // 2
-    q = qb
-    if corr:
-        q = qb + 1 + p
-        for i in range(m):
-            acc = 0.0
-            for a in range(p):
-                for b in range(p):
-                    acc += Xs[i, a] * A[a, b] * Xs[i, b]
-            Z[i, qb] = acc
-            for a in range(p):
-                Z[i, qb + 1 + a] = acc * Xs[i, a]
-    return eval_work(
-        Z, p, q, sp, ev, sg, st, sidx, st.shape[0] > 0, efron, beta, True, U, info,
-        np.empty(m), np.empty(m), np.empty(m, np.bool_), np.empty((2, Z.shape[1])), np.empty(p),
-        corr, A, C, np.empty((p, p)), np.empty(p),
-    )  # fmt: skip
-
-
-@njit(cache=True, error_model="numpy")
-def penalized(
-    data: tuple[Any, ...],
-    beta: np.ndarray,
-    efron: bool,
     pen: float,
-    U: np.ndarray,
-    info: np.ndarray,
-    C: np.ndarray,
     scale: np.ndarray,
-) -> tuple[int, float, np.ndarray]:
-    """Penalized loglik at beta; fills U, info. Returns ``(status, lpen, A)``."""
-    ll = evaluate(data, beta, efron, np.empty((0, 0)), False, U, info, C)
-    if not np.isfinite(ll):
-        return NOT_FINITE, -np.inf, np.zeros(info.shape)
-    ok, logdet, A = chol_inv(info, scale)
-    if not ok:
-        return SINGULAR, -np.inf, A
-    return CONVERGED, ll + pen * logdet, A
-
-
-@njit(cache=True, error_model="numpy")
-def modified_score(
-    data: tuple[Any, ...],
-    beta: np.ndarray,
-    efron: bool,
-    pen: float,
-    A: np.ndarray,
+    ws: tuple[Any, ...],
     U: np.ndarray,
     info: np.ndarray,
-    C: np.ndarray,
-) -> np.ndarray:
-    """``U* = U + pen * tr(A dI/db)`` at beta (``A = info(beta)^{-1}``)."""
-    if pen == 0.0:
-        return U.copy()
-    evaluate(data, beta, efron, A, True, U, info, C)
-    return U + pen * C
+    A: np.ndarray,
+    ustar: np.ndarray,
+) -> tuple[int, float]:
+    """Penalized loglik, modified score, information and its inverse at ``beta``.
+
+    Fills ``U`` (score), ``info``, ``A = info^{-1}`` and ``ustar`` (modified
+    score); returns ``(status, lpen)``, status ``NOT_FINITE`` or ``SINGULAR``
+    (then ``lpen = -inf``) when the loglik is not finite or a Cholesky pivot
+    of ``info`` fails (relative to ``scale``).
+    """
+    third = pen != 0.0
+    p = beta.shape[0]
+    if p == 1:  # literal p: one compiled sweep per small p
+        ll = sweep(data, beta, efron, third, ws, U, info, 1)
+    elif p == 2:
+        ll = sweep(data, beta, efron, third, ws, U, info, 2)
+    elif p == 3:
+        ll = sweep(data, beta, efron, third, ws, U, info, 3)
+    else:
+        ll = sweep(data, beta, efron, third, ws, U, info, p)
+    if not np.isfinite(ll):
+        return NOT_FINITE, -np.inf
+    L = ws[7]
+    if not _chol(info, L, scale):
+        return SINGULAR, -np.inf
+    logdet = _chol_inverse(L, A)
+    if not third:
+        ustar[:] = U
+        return CONVERGED, ll
+    T, full = ws[6], ws[10]
+    for r in range(p):
+        acc = 0.0
+        for s in range(p):
+            for t in range(p):
+                acc += A[s, t] * T[full[r, s, t]]
+        ustar[r] = U[r] + pen * acc
+    return CONVERGED, ll + pen * logdet
 
 
 @njit(cache=True, error_model="numpy")
@@ -201,16 +333,19 @@ def penalized_score(
     """Penalized loglik, modified score and information at ``beta``.
 
     Returns ``(status, lpen, ustar, info)``; ``status`` is non-zero when the
-    information is singular or the loglik is not finite.
+    information is singular or the loglik is not finite (``ustar`` is then
+    the unpenalized score).
     """
     p = beta.size
     n_ev = 0
     for e in data[3]:
         n_ev += e
+    ws = workspace(data[1].shape[0], p)
     U = np.zeros(p)
     info = np.zeros((p, p))
-    C = np.zeros(p)
-    status, lpen, A = penalized(data, beta, efron, pen, U, info, C, sd**2 * max(n_ev, 1))
+    A = np.zeros((p, p))
+    ustar = np.zeros(p)
+    status, lpen = evaluate(data, beta, efron, pen, sd**2 * max(n_ev, 1), ws, U, info, A, ustar)
     if status != CONVERGED:
         return status, lpen, U, info
-    return status, lpen, modified_score(data, beta, efron, pen, A, U, info, C), info
+    return status, lpen, ustar, info

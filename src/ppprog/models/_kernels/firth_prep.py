@@ -1,0 +1,291 @@
+"""Per-replicate preparation for the Firth-penalized Cox kernels.
+
+One replicate is prepared once, whatever the number of likelihood
+evaluations that follow (Newton iterations, constrained refits of profile
+bounds): its valid rows are ordered by (stratum, stop), its covariates centred
+at their mean, and each row's products up to third order are stored as
+the row-products matrix ``Z = [x, x x' (upper triangle), x x x (j <= k <= l)]``,
+so that one evaluation accumulates the risk-set sums of the first, second and
+third moments with one contiguous multiply-add loop per row (see
+:mod:`ppprog.models._kernels.firth_eval`).
+
+The ordering is a stable LSD radix sort on the IEEE bit pattern of the stop
+times (8-bit digits; digits on which all rows agree are skipped) for larger
+replicates, and numba's ``argsort`` below :data:`RADIX_MIN` rows; strata are
+then grouped by a stable counting sort. Rows with equal stop keep their input
+order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+__all__ = ["RADIX_MIN", "prepare", "prepare_into", "moment_maps", "workspace", "n_columns"]
+
+#: Below this many rows numba's argsort is faster than the radix sort.
+RADIX_MIN = 96
+
+
+@njit(cache=True, error_model="numpy")
+def n_columns(p: int) -> tuple[int, int, int]:
+    """Numbers of pair and triple columns, and all columns of ``Z``."""
+    q2 = p * (p + 1) // 2
+    q3 = p * (p + 1) * (p + 2) // 6
+    return q2, q3, p + q2 + q3
+
+
+@njit(cache=True, error_model="numpy")
+def _sortable_bits(key: np.ndarray) -> np.ndarray:
+    """Unsigned integers in the order of the float64 keys (no NaN)."""
+    bits = key.view(np.uint64)
+    u = np.empty(key.shape[0], np.uint64)
+    top = np.uint64(1) << np.uint64(63)
+    for i in range(key.shape[0]):
+        b = bits[i]
+        if b == top:  # -0.0 ties with +0.0, as in a comparison sort
+            b = np.uint64(0)
+        u[i] = ~b if b & top else b | top
+    return u
+
+
+@njit(cache=True, error_model="numpy")
+def _radix_argsort(key: np.ndarray) -> np.ndarray:
+    """Stable argsort of float64 keys without NaN (LSD radix on the bit pattern)."""
+    n = key.shape[0]
+    u = _sortable_bits(key)
+    hist = np.zeros((8, 256), np.int64)
+    for i in range(n):
+        v = u[i]
+        for d in range(8):
+            hist[d, (v >> np.uint64(8 * d)) & np.uint64(255)] += 1
+    order = np.arange(n)
+    tmp = np.empty(n, np.int64)
+    pos = np.empty(256, np.int64)
+    for d in range(8):
+        h = hist[d]
+        trivial = False
+        for b in range(256):
+            if h[b] == n:
+                trivial = True
+                break
+        if trivial:
+            continue
+        acc = 0
+        for b in range(256):
+            pos[b] = acc
+            acc += h[b]
+        shift = np.uint64(8 * d)
+        for i in range(n):
+            o = order[i]
+            b = (u[o] >> shift) & np.uint64(255)
+            tmp[pos[b]] = o
+            pos[b] += 1
+        order, tmp = tmp, order
+    return order
+
+
+@njit(cache=True, error_model="numpy")
+def _order(stop: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> np.ndarray:  # noqa: C901
+    """Indices of the valid rows ordered by (stratum, stop)."""
+    n = stop.shape[0]
+    m = 0
+    for i in range(n):
+        m += mask[i]
+    idx = np.empty(m, np.int64)
+    k = 0
+    for i in range(n):
+        if mask[i]:
+            idx[k] = i
+            k += 1
+    key = np.empty(m)
+    for i in range(m):
+        key[i] = stop[idx[i]]
+    o = _radix_argsort(key) if m >= RADIX_MIN else np.argsort(key, kind="mergesort")
+    rows = idx[o]
+    if m == 0:
+        return rows
+    lo = strata[rows[0]]
+    hi = lo
+    for i in range(m):
+        s = strata[rows[i]]
+        lo = min(lo, s)
+        hi = max(hi, s)
+    if lo == hi:
+        return rows
+    count = np.zeros(hi - lo + 2, np.int64)
+    for i in range(m):
+        count[strata[rows[i]] - lo + 1] += 1
+    for b in range(1, count.shape[0]):
+        count[b] += count[b - 1]
+    out = np.empty(m, np.int64)
+    for i in range(m):
+        b = strata[rows[i]] - lo
+        out[count[b]] = rows[i]
+        count[b] += 1
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def moment_maps(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column maps of the pair and triple blocks of ``Z``.
+
+    Returns ``(pair, tri, full)``: ``pair[j, k]`` is the pair column (within
+    the pair block) of ``x_j x_k``; ``tri[u] = (j, k, l)`` lists the triples
+    ``j <= k <= l`` in column order; ``full[r, s, t]`` is the triple column of
+    ``x_r x_s x_t`` for any order of the indices.
+    """
+    q2, q3, _ = n_columns(p)
+    pair = np.empty((p, p), np.int64)
+    t = 0
+    for j in range(p):
+        for k in range(j, p):
+            pair[j, k] = t
+            pair[k, j] = t
+            t += 1
+    tri = np.empty((q3, 3), np.int64)
+    full = np.empty((p, p, p), np.int64)
+    u = 0
+    for j in range(p):
+        for k in range(j, p):
+            for el in range(k, p):
+                tri[u, 0], tri[u, 1], tri[u, 2] = j, k, el
+                for a, b, c in ((j, k, el), (j, el, k), (k, j, el), (k, el, j), (el, j, k),
+                                (el, k, j)):  # fmt: skip
+                    full[a, b, c] = u
+                u += 1
+    return pair, tri, full
+
+
+@njit(cache=True, error_model="numpy")
+def _products(Xs: np.ndarray, Z: np.ndarray, p: int) -> None:
+    """Row products ``[x, x x' (j <= k), x x x (j <= k <= l)]`` of ``Xs`` into ``Z``."""
+    for i in range(Xs.shape[0]):
+        t = p
+        for j in range(p):
+            Z[i, j] = Xs[i, j]
+            for k in range(j, p):
+                Z[i, t] = Xs[i, j] * Xs[i, k]
+                t += 1
+        for j in range(p):
+            for k in range(j, p):
+                xjk = Xs[i, j] * Xs[i, k]
+                for el in range(k, p):
+                    Z[i, t] = xjk * Xs[i, el]
+                    t += 1
+
+
+@njit(cache=True, error_model="numpy")
+def prepare(
+    X: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    stratum: np.ndarray,
+    mask: np.ndarray,
+) -> tuple[Any, ...]:
+    """Sort, centre and expand one replicate (see :func:`prepare_into`)."""
+    return prepare_into(X, start, stop, event, stratum, mask,
+                        np.empty((0, n_columns(X.shape[1])[2])))  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def prepare_into(  # noqa: C901 (one pass per row)
+    X: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    event: np.ndarray,
+    stratum: np.ndarray,
+    mask: np.ndarray,
+    zbuf: np.ndarray,
+) -> tuple[Any, ...]:
+    """Sort, centre and expand one replicate.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+    start, stop : ndarray, shape (n,)
+        Interval ends; ``start = -inf`` (or any value below every stop) for
+        rows at risk from the origin.
+    event, mask : ndarray of bool, shape (n,)
+    stratum : ndarray of int64, shape (n,)
+    zbuf : ndarray, shape (>= m, q)
+        Storage reused for ``Z`` when it has room for the valid rows (one
+        buffer per batch spares an allocation per replicate); otherwise
+        ``Z`` is allocated.
+
+    Returns
+    -------
+    tuple
+        ``(Xs, Z, stop_s, event_s, strata_s, start_s, sidx, sd, n_events)``:
+        the first seven items are the data tuple of the other kernels (rows
+        sorted by (stratum, stop), centred covariates ``Xs``, their products
+        ``Z``; ``start_s`` and ``sidx``, the sorted rows ordered by (stratum,
+        start), are empty without finite entry times); ``sd`` is each column's
+        sample standard deviation (step scaling) and ``n_events`` the event count.
+    """
+    rows = _order(stop, stratum, mask)
+    m = rows.shape[0]
+    p = X.shape[1]
+    q2, q3, q = n_columns(p)
+    means = np.zeros(p)
+    for i in range(m):
+        for j in range(p):
+            means[j] += X[rows[i], j]
+    for j in range(p):
+        means[j] /= max(m, 1)
+    Xs = np.empty((m, p))
+    Z = zbuf[:m] if zbuf.shape[0] >= m else np.empty((m, q))
+    sd = np.zeros(p)
+    sp = np.empty(m)
+    ev = np.empty(m, np.bool_)
+    sg = np.empty(m, np.int64)
+    has_start = False
+    n_ev = 0
+    for i in range(m):
+        r = rows[i]
+        sp[i] = stop[r]
+        ev[i] = event[r]
+        n_ev += event[r]
+        sg[i] = stratum[r]
+        has_start = has_start or np.isfinite(start[r])
+        for j in range(p):
+            v = X[r, j] - means[j]
+            Xs[i, j] = v
+            sd[j] += v * v
+    if p == 1:  # literal p: the product loops are unrolled
+        _products(Xs, Z, 1)
+    elif p == 2:
+        _products(Xs, Z, 2)
+    elif p == 3:
+        _products(Xs, Z, 3)
+    else:
+        _products(Xs, Z, p)
+    for j in range(p):
+        sd[j] = np.sqrt(sd[j] / (m - 1.0)) if m > 1 else 0.0
+    if has_start:
+        st = np.empty(m)
+        for i in range(m):
+            st[i] = start[rows[i]]
+        sidx = _order(st, sg, np.ones(m, np.bool_))
+    else:
+        st = np.empty(0)
+        sidx = np.empty(0, np.int64)
+    return Xs, Z, sp, ev, sg, st, sidx, sd, n_ev
+
+
+@njit(cache=True, error_model="numpy")
+def workspace(n: int, p: int) -> tuple[Any, ...]:
+    """Work arrays for evaluations on up to ``n`` rows with ``p`` covariates.
+
+    Allocated once per replicate (or per batch) and reused by every
+    evaluation; the layout is private to :mod:`ppprog.models._kernels.firth_eval`.
+    """
+    q2, q3, q = n_columns(p)
+    pair, tri, full = moment_maps(p)
+    return (
+        np.empty(n), np.empty(n), np.empty(n, np.bool_), np.empty((3, q)), np.empty(p),
+        np.empty(q2), np.empty(q3), np.empty((p, p)), pair, tri, full,
+    )  # fmt: skip
