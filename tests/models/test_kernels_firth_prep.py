@@ -21,9 +21,12 @@ def _keys(seed, n):
 
 
 @pytest.mark.parametrize("n", [1, 7, 95, 96, 500, 3000])
-def test_radix_argsort_is_the_stable_sort(n):
+def test_order_is_the_stable_sort(n):
+    # -inf entry times, +-0.0, 1e300 and -1e-300 keys: the shared radix sort's
+    # float32 pre-pass collapses or overflows them, and its exact pass must fix it
     key = _keys(n, n)
-    np.testing.assert_array_equal(P._radix_argsort(key), np.argsort(key, kind="stable"))
+    rows = P._order(key, np.zeros(n, np.int64), np.ones(n, np.bool_))
+    np.testing.assert_array_equal(rows, np.argsort(key, kind="stable"))
 
 
 @pytest.mark.parametrize("n", [40, 300])
@@ -59,9 +62,8 @@ def test_products_centring_and_moment_maps():
 
 
 def test_large_replicate_uses_the_radix_order_and_matches_the_oracle():
-    """n = 150 > RADIX_MIN with ties, entry times and strata: l and I as the oracle's."""
+    """n = 150 with ties, entry times and strata: l and I as the oracle's."""
     X, stop, event, start, sg = make_data(42, 150, ties=True, entry=True, strata=True)
-    assert stop.size >= P.RADIX_MIN
     prep = K.prepare(X, start, stop, event.astype(bool), sg.astype(np.int64), np.ones(150, bool))
     beta = np.array([0.2, -0.1, 0.4])
     for efron in (False, True):

@@ -9,11 +9,9 @@ so that one evaluation accumulates the risk-set sums of the first, second and
 third moments with one contiguous multiply-add loop per row (see
 :mod:`ppprog.models._kernels.firth_eval`).
 
-The ordering is a stable LSD radix sort on the IEEE bit pattern of the stop
-times (8-bit digits; digits on which all rows agree are skipped) for larger
-replicates, and numba's ``argsort`` below :data:`RADIX_MIN` rows; strata are
-then grouped by a stable counting sort. Rows with equal stop keep their input
-order.
+The ordering is the Cox kernels' stable radix sort by (stratum, stop)
+(:mod:`ppprog.models._kernels.cox_sort`): rows with equal stop keep their
+input order.
 """
 
 from __future__ import annotations
@@ -23,11 +21,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-__all__ = ["RADIX_MIN", "prepare", "prepare_into", "moment_maps", "workspace", "n_columns"]
+from ppprog.models._kernels.cox_sort import sort_order_into
 
-#: Below this many rows numba's argsort is faster than the radix sort.
-RADIX_MIN = 96
-
+__all__ = ["prepare", "prepare_into", "moment_maps", "workspace", "n_columns"]
 
 @njit(cache=True, error_model="numpy")
 def n_columns(p: int) -> tuple[int, int, int]:
@@ -38,94 +34,27 @@ def n_columns(p: int) -> tuple[int, int, int]:
 
 
 @njit(cache=True, error_model="numpy")
-def _sortable_bits(key: np.ndarray) -> np.ndarray:
-    """Unsigned integers in the order of the float64 keys (no NaN)."""
-    bits = key.view(np.uint64)
-    u = np.empty(key.shape[0], np.uint64)
-    top = np.uint64(1) << np.uint64(63)
-    for i in range(key.shape[0]):
-        b = bits[i]
-        if b == top:  # -0.0 ties with +0.0, as in a comparison sort
-            b = np.uint64(0)
-        u[i] = ~b if b & top else b | top
-    return u
+def _order(stop: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Indices of the valid rows ordered by (stratum, stop), stable.
 
-
-@njit(cache=True, error_model="numpy")
-def _radix_argsort(key: np.ndarray) -> np.ndarray:
-    """Stable argsort of float64 keys without NaN (LSD radix on the bit pattern)."""
-    n = key.shape[0]
-    u = _sortable_bits(key)
-    hist = np.zeros((8, 256), np.int64)
-    for i in range(n):
-        v = u[i]
-        for d in range(8):
-            hist[d, (v >> np.uint64(8 * d)) & np.uint64(255)] += 1
-    order = np.arange(n)
-    tmp = np.empty(n, np.int64)
-    pos = np.empty(256, np.int64)
-    for d in range(8):
-        h = hist[d]
-        trivial = False
-        for b in range(256):
-            if h[b] == n:
-                trivial = True
-                break
-        if trivial:
-            continue
-        acc = 0
-        for b in range(256):
-            pos[b] = acc
-            acc += h[b]
-        shift = np.uint64(8 * d)
-        for i in range(n):
-            o = order[i]
-            b = (u[o] >> shift) & np.uint64(255)
-            tmp[pos[b]] = o
-            pos[b] += 1
-        order, tmp = tmp, order
-    return order
-
-
-@njit(cache=True, error_model="numpy")
-def _order(stop: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> np.ndarray:  # noqa: C901
-    """Indices of the valid rows ordered by (stratum, stop)."""
+    The Cox kernels' per-replicate sort (:func:`~ppprog.models._kernels.cox_sort.sort_order_into`),
+    so Newton, Firth and the profile fits order a replicate the same way.
+    """
     n = stop.shape[0]
-    m = 0
-    for i in range(n):
-        m += mask[i]
-    idx = np.empty(m, np.int64)
-    k = 0
+    has_strata = False
+    first = True
+    s0 = 0
     for i in range(n):
         if mask[i]:
-            idx[k] = i
-            k += 1
-    key = np.empty(m)
-    for i in range(m):
-        key[i] = stop[idx[i]]
-    o = _radix_argsort(key) if m >= RADIX_MIN else np.argsort(key, kind="mergesort")
-    rows = idx[o]
-    if m == 0:
-        return rows
-    lo = strata[rows[0]]
-    hi = lo
-    for i in range(m):
-        s = strata[rows[i]]
-        lo = min(lo, s)
-        hi = max(hi, s)
-    if lo == hi:
-        return rows
-    count = np.zeros(hi - lo + 2, np.int64)
-    for i in range(m):
-        count[strata[rows[i]] - lo + 1] += 1
-    for b in range(1, count.shape[0]):
-        count[b] += count[b - 1]
-    out = np.empty(m, np.int64)
-    for i in range(m):
-        b = strata[rows[i]] - lo
-        out[count[b]] = rows[i]
-        count[b] += 1
-    return out
+            if first:
+                s0 = strata[i]
+                first = False
+            elif strata[i] != s0:
+                has_strata = True
+                break
+    out = np.empty(n, np.int64)
+    m = sort_order_into(stop, strata, mask, has_strata, out)
+    return out[:m].copy()
 
 
 @njit(cache=True, error_model="numpy")
