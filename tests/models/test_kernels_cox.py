@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tests.models._oracles_cox import oracle_cox, oracle_newton
 
-from ppprog.models._kernels.cox_lik import cox_loglik
+from ppprog.models._kernels.cox_pass import cox_loglik
 from ppprog.models._kernels.design import CoxDesign
 from ppprog.models._kernels.newton import STATUS_CODES, newton_fit
 from ppprog.models.status import FitStatus

@@ -24,7 +24,7 @@ from ppprog.models import (
     logrank_test,
     logrank_test_batch,
 )
-from ppprog.models._kernels.cox_lik import cox_loglik
+from ppprog.models._kernels.cox_pass import cox_loglik
 from ppprog.tables.data import SurvivalData
 from ppprog.tables.frame import as_survival_data
 

@@ -18,7 +18,9 @@ down-weighted by ``l/d``. Risk scores are ``exp(eta - max(eta))`` (the
 likelihood is invariant to the shift); a non-finite log-likelihood is
 returned as NaN. With entry times the running sums are recomputed from
 scratch when removals cancel most of their magnitude (below 1e-4 of the
-removed total), as in :mod:`ppprog.models._kernels.cox_lik`.
+removed total).
+
+:func:`cox_loglik` evaluates a batch at given coefficients (checks and tests).
 
 :func:`chol2` and :func:`chsolve2` are R ``survival``'s ``cholesky2`` and
 ``chsolve2`` (a generalized LDL' factorization: a pivot below ``toler`` times
@@ -32,10 +34,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ppprog.models._kernels.design import gather_replicate, sort_order_into
+from ppprog._core.typing import BoolArray, FloatArray, IntArray
+from ppprog.models._kernels.design import CoxDesign, gather_replicate, sort_order_into
 from ppprog.models._kernels.vecmath import CONTRACT, exp_into, log_into
 
-__all__ = ["CHOL_TOL", "chol2", "chsolve2", "efron_pass", "loglik_at"]
+__all__ = ["CHOL_TOL", "chol2", "chsolve2", "cox_loglik", "efron_pass", "loglik_at"]
 
 #: R's ``coxph.control()$toler.chol`` (``.Machine$double.eps^0.75``).
 CHOL_TOL = float(np.finfo(np.float64).eps ** 0.75)
@@ -335,3 +338,50 @@ def loglik_at(
         ll[r] = efron_pass(Z, m, nb, ev, blocks, times, start_s, sidx, summ[0], has_start, efron,
                            beta[r], U[r], info[r], w, inrisk, sq, a, fw, ib)  # fmt: skip
     return ll, U, info
+
+
+def cox_loglik(
+    X: FloatArray,
+    time: FloatArray,
+    event: FloatArray | BoolArray,
+    beta: FloatArray,
+    *,
+    start: FloatArray | None = None,
+    strata: IntArray | None = None,
+    mask: BoolArray | None = None,
+    ties: str = "efron",
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Log partial likelihood, score and information at ``beta``, batched.
+
+    Parameters
+    ----------
+    X : array_like, shape (R, n, p)
+        Covariates.
+    time : array_like, shape (R, n)
+        Event/censoring times (interval ends).
+    event : array_like, shape (R, n)
+        Event indicators.
+    beta : array_like, shape (R, p)
+        Coefficients per replicate.
+    start : array_like, shape (R, n), optional
+        Entry times for (start, stop] data.
+    strata : array_like of int, shape (R, n), optional
+        Stratum codes.
+    mask : array_like of bool, shape (R, n), optional
+        Valid rows.
+    ties : {"efron", "breslow"}, optional
+        Tie handling.
+
+    Returns
+    -------
+    loglik : ndarray, shape (R,)
+        NaN where the log-likelihood is not finite.
+    score : ndarray, shape (R, p)
+    information : ndarray, shape (R, p, p)
+    """
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    d = CoxDesign.from_arrays(X, time, event, start=start, strata=strata, mask=mask)
+    b = np.ascontiguousarray(beta, dtype=np.float64).reshape(d.shape[0], d.shape[2])
+    return loglik_at(d.X, d.stop, d.start, d.event, d.strata, d.mask, d.has_start,
+                     d.has_strata, ties == "efron", b)  # fmt: skip

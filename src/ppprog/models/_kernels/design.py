@@ -2,11 +2,8 @@
 
 :class:`CoxDesign` holds the inputs of every Cox kernel with a leading
 replicate axis, always as contiguous ``float64`` / ``int64`` / ``bool`` arrays
-so that numba compiles one signature per kernel. :func:`sort_replicate` is the
-compiled per-replicate step that drops masked rows, sorts by (stratum, stop),
-centres the covariates, and orders rows by (stratum, start) for removal from
-the risk set. It runs once per replicate, never per Newton iteration.
-:func:`sort_orders` computes every replicate's order of valid rows once and
+so that numba compiles one signature per kernel. Each replicate is sorted
+once, never per Newton iteration: :func:`sort_orders` computes every replicate's order of valid rows once and
 :func:`gather_replicate` writes one replicate's sorted, centred rows, its
 tie blocks and its summaries into work arrays the caller allocated once (the
 input of the fused evaluation :func:`~ppprog.models._kernels.cox_pass.efron_pass`).
@@ -27,7 +24,7 @@ from numba import njit
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.cox_sort import sort_order_into, sort_orders
 
-__all__ = ["CoxDesign", "gather_replicate", "sort_order_into", "sort_orders", "sort_replicate"]
+__all__ = ["CoxDesign", "gather_replicate", "sort_order_into", "sort_orders"]
 
 
 @dataclass(frozen=True)
@@ -139,88 +136,6 @@ def _stable_order(key: FloatArray, strata: IntArray, has_strata: bool) -> IntArr
         o2 = np.argsort(strata[order], kind="mergesort")
         order = order[o2]
     return order
-
-
-@njit(cache=True, error_model="numpy")
-def _sorted_valid_rows(
-    stop: FloatArray, strata: IntArray, mask: BoolArray, has_strata: bool
-) -> IntArray:
-    """Indices of the valid rows, ordered by (stratum, stop)."""
-    n = stop.shape[0]
-    m = 0
-    for i in range(n):
-        if mask[i]:
-            m += 1
-    if m == n:
-        return _stable_order(stop, strata, has_strata)
-    idx = np.empty(m, np.int64)
-    k = 0
-    for i in range(n):
-        if mask[i]:
-            idx[k] = i
-            k += 1
-    return idx[_stable_order(stop[idx], strata[idx], has_strata)]
-
-
-@njit(cache=True, error_model="numpy")
-def sort_replicate(
-    X: np.ndarray,
-    stop: np.ndarray,
-    start: np.ndarray,
-    event: np.ndarray,
-    strata: np.ndarray,
-    mask: np.ndarray,
-    has_start: bool,
-    has_strata: bool,
-) -> tuple[np.ndarray, ...]:
-    """Sort and centre one replicate's valid rows.
-
-    Parameters
-    ----------
-    X : ndarray, shape (n, p)
-    stop, start : ndarray, shape (n,)
-    event, mask : ndarray of bool, shape (n,)
-    strata : ndarray of int64, shape (n,)
-    has_start, has_strata : bool
-
-    Returns
-    -------
-    tuple
-        ``(Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd)``: rows
-        sorted by (stratum, stop) with covariates centred at their mean over
-        valid rows; ``sidx`` orders the sorted rows by (stratum, start)
-        (``start_s`` and ``sidx`` are empty without entry times);
-        ``rows`` maps sorted rows to input rows; ``sd`` is each column's
-        standard deviation (for step scaling).
-    """
-    p = X.shape[1]
-    rows = _sorted_valid_rows(stop, strata, mask, has_strata)
-    m = rows.shape[0]
-    means = np.zeros(p)
-    for i in range(m):
-        for j in range(p):
-            means[j] += X[rows[i], j]
-    for j in range(p):
-        means[j] = means[j] / max(m, 1)
-    Xs = np.empty((m, p))
-    sd = np.zeros(p)
-    for i in range(m):
-        for j in range(p):
-            v = X[rows[i], j] - means[j]
-            Xs[i, j] = v
-            sd[j] += v * v
-    for j in range(p):
-        sd[j] = np.sqrt(sd[j] / max(m, 1))
-    stop_s = stop[rows]
-    event_s = event[rows]
-    strata_s = strata[rows]
-    if has_start:
-        start_s = start[rows]
-        sidx = _stable_order(start_s, strata_s, has_strata)
-    else:  # unused without entry times
-        start_s = np.empty(0)
-        sidx = np.empty(0, np.int64)
-    return Xs, stop_s, event_s, strata_s, start_s, sidx, rows, sd
 
 
 @njit(cache=True, error_model="numpy")
