@@ -149,26 +149,55 @@ def _iter_serial(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator[Ch
         yield run_chunk(t)
 
 
-def _iter_processes(tasks: Sequence[ChunkTask], workers: int | None) -> Iterator[ChunkOutput]:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
+class _ProcessRun:
+    """Chunks on a local process pool, started (and warmed up) when this is created.
 
-    n = workers or os.cpu_count() or 1
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"))
-    finished = False
-    try:
-        pending = {pool.submit(run_chunk, t) for t in tasks}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: f.result().key):
-                yield fut.result()
-        finished = True
-    except BrokenProcessPool as exc:
-        raise SpecError(f"a worker process died ({exc}); if this ran from a script, {GUARD_HINT}") from exc
-    finally:
-        # on an error or an interruption, drop queued chunks and do not wait for them
-        pool.shutdown(wait=finished, cancel_futures=not finished)
+    The pool starts before the progress bar and the run loop, so that forking
+    happens while this process runs no other thread; :meth:`close` stops it.
+    """
+
+    def __init__(self, tasks: Sequence[ChunkTask], workers: int) -> None:
+        from ppprog.studies.workers import make_pool
+
+        self.pool, self.method = make_pool(workers, run_chunk, tasks[0] if tasks else None)
+        self._finished = False
+        try:
+            self._pending = {self.pool.submit(run_chunk, t) for t in tasks}
+        except BaseException:
+            self.close()
+            raise
+        self._gen = self._results()
+
+    def _results(self) -> Iterator[ChunkOutput]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            while self._pending:
+                done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: f.result().key):
+                    yield fut.result()
+            self._finished = True
+        except BrokenProcessPool as exc:
+            raise SpecError(
+                f"a worker process died ({exc}); if this ran from a script, {GUARD_HINT}"
+            ) from exc
+
+    def __iter__(self) -> Iterator[ChunkOutput]:
+        return self
+
+    def __next__(self) -> ChunkOutput:
+        return next(self._gen)
+
+    def close(self) -> None:
+        """Stop the pool; on an error or an interruption, drop queued chunks without waiting."""
+        self._gen_close()
+        self.pool.shutdown(wait=self._finished, cancel_futures=not self._finished)
+
+    def _gen_close(self) -> None:
+        gen = getattr(self, "_gen", None)
+        if gen is not None:
+            gen.close()
 
 
 def _iter_dask(tasks: Sequence[ChunkTask], client: Any) -> Iterator[ChunkOutput]:
@@ -196,7 +225,7 @@ def _backend_iter(
     if backend == "processes":
         check_main_guard()
         n = workers or os.cpu_count() or 1
-        return (lambda ts: _iter_processes(ts, n)), {"backend": "processes", "workers": n}
+        return (lambda ts: _ProcessRun(ts, n)), {"backend": "processes", "workers": n}
     if isinstance(backend, str) or type(backend).__name__ == "Client":
         where = backend if isinstance(backend, str) else getattr(backend, "scheduler", None)
         info = {"backend": "dask", "scheduler": str(where)}
@@ -284,16 +313,17 @@ def _drive(
 
     total = len(study.scenarios) * study.replicates
     todo = sum(k.count for k in plan)
-    bar = tqdm(
-        total=total,
-        initial=total - todo,
-        unit="rep",
-        desc=study.name,
-        disable=None if progress else True,
-        smoothing=0.1,
-    )
     n_run = 0
+    bar = None
     try:
+        bar = tqdm(
+            total=total,
+            initial=total - todo,
+            unit="rep",
+            desc=study.name,
+            disable=None if progress else True,
+            smoothing=0.1,
+        )
         for i, out in enumerate(outputs, start=1):
             store.put(out.key, out.frame, out.timing)
             n_run += out.key.count
@@ -301,7 +331,8 @@ def _drive(
             if on_chunk is not None:
                 on_chunk(out.key, i)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if hasattr(outputs, "close"):
             outputs.close()
     return n_run
