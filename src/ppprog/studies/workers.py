@@ -1,19 +1,20 @@
 """Worker processes of ``backend="processes"``: start method, warm-up and allocator tuning.
 
 A study on local processes is start-up bound below a few seconds of work:
-each spawned worker re-imports numpy, pandas and ppprog and loads the
-compiled kernels from numba's cache before its first chunk. When it is safe,
-the pool therefore forks: the parent runs one replicate of the first chunk
-(a warm-up whose result is discarded), so the workers start with every module
-imported and every kernel loaded. Forking is safe on POSIX systems other than
-macOS when no other Python thread runs and numba's threading layer has not
-been started (its threads would not exist in the child). Otherwise the pool
-spawns and each worker runs the warm-up itself in its initializer, so the
-first timed chunk does not pay the kernel loading.
+each spawned worker re-imports numpy, pandas and ppprog before its first
+chunk. When it is safe, the pool therefore forks, and the workers start with
+every module the parent has imported. Forking is safe on POSIX systems other
+than macOS when no other Python thread runs (tqdm's sleeping monitor thread
+aside) and numba's threading layer has not been started (its threads, and
+GNU OpenMP's state, would not be usable in the child). Otherwise the pool
+spawns. Either way each worker runs one replicate of the first chunk in its
+initializer (a warm-up whose result is discarded) so that the compiled
+kernels are loaded from numba's cache, in parallel, before real chunks.
 
 Neither choice changes a result: replicate ``r`` of scenario ``s`` draws from
 its own stream and the warm-up's output is thrown away. The environment
-variable ``PPPROG_START_METHOD`` (``fork`` or ``spawn``) overrides the choice.
+variable ``PPPROG_START_METHOD`` (``fork`` or ``spawn``) overrides the choice
+(forcing ``fork`` where it is unsafe is at the user's risk).
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def fork_safe() -> bool:
         return False
     if "fork" not in mp.get_all_start_methods():
         return False
-    if threading.active_count() > 1:
+    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+    # tqdm's monitor only sleeps on its own event; a child never touches it
+    if any(t.name != "tqdm_monitor" for t in others):
         return False
     par = sys.modules.get("numba.np.ufunc.parallel")
     return not getattr(par, "_is_initialized", False)
@@ -127,8 +130,7 @@ def worker_init(run_chunk: Callable[[Any], Any] | None, task: Any) -> None:
     Parameters
     ----------
     run_chunk : callable or None
-        The chunk runner; None skips the warm-up (a forked worker inherits
-        the parent's warm state).
+        The chunk runner; None skips the warm-up.
     task : ChunkTask or None
         The chunk whose first replicate warms the worker up.
     """
@@ -157,15 +159,10 @@ def make_pool(
         The pool, all of its processes started, and the start method used.
     """
     method = start_method()
-    if method == "fork" and first is not None:
-        warm_up(run_chunk, first)
-        if ENV_START not in os.environ and not fork_safe():  # the warm-up started threads
-            method = "spawn"
-    init_args = (None, None) if method == "fork" else (run_chunk, first)
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=mp.get_context(method),
         initializer=worker_init,
-        initargs=init_args,
+        initargs=(run_chunk, first),
     )
     return pool, method
