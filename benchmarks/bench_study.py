@@ -204,6 +204,7 @@ def main() -> None:
     ap.add_argument("--scale-replicates", type=int, default=10000)
     ap.add_argument("--chunk", type=int, default=125)
     ap.add_argument("--skip-scaling", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -220,7 +221,8 @@ def main() -> None:
     part_speed(args.replicates, args.n, args.lifelines)
     if not args.skip_scaling:
         part_scaling(args.scale_replicates, args.n, args.chunk, configs)
-    part_memory(args.n, memory)
+    if not args.skip_memory:
+        part_memory(args.n, memory)
 
 
 if __name__ == "__main__":

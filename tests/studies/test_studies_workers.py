@@ -95,3 +95,76 @@ def test_warm_up_runs_the_first_replicate_only_and_never_raises() -> None:
         raise RuntimeError("warm-up failure is reported by the real chunk, not here")
 
     wk.warm_up(broken, task)  # does not raise
+
+
+# The generation loops a study spends its time in, against their plain numpy definitions
+# (bit for bit: the cohorts of a seed must not change with the implementation).
+
+
+def _categorical_reference(probs, u):  # noqa: ANN001, ANN202
+    cum = np.cumsum(np.asarray(list(probs.values()), dtype=np.float64))
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1).astype(np.int8)
+
+
+def _management_reference(m, u_gap, u_choice):  # noqa: ANN001, ANN202
+    from ppprog.simulate.spec import STRATEGIES
+
+    kmax = u_gap.shape[-1]
+    cum = np.zeros((len(STRATEGIES), len(STRATEGIES)))
+    for i, frm in enumerate(STRATEGIES):
+        row = m.transitions.get(frm, {})
+        cum[i] = np.cumsum([row.get(s, 0.0) for s in STRATEGIES])
+    strategy = np.zeros(u_gap.shape[:-1] + (kmax + 1,), dtype=np.int8)
+    for k in range(kmax):
+        rows = cum[strategy[..., k]]
+        code = np.sum(rows <= u_choice[..., k, None], axis=-1)
+        strategy[..., k + 1] = np.minimum(code, len(STRATEGIES) - 1)
+    return strategy
+
+
+@pytest.mark.parametrize("seed", [1, 7, 20261205])
+def test_categorical_codes_equal_the_searchsorted_definition(seed: int) -> None:
+    from ppprog.simulate.processes import categorical
+
+    rng = np.random.default_rng(seed)
+    u = rng.random((30, 77))
+    # hit the category edges exactly, and u = 0
+    u[0, :4] = [0.0, 0.2, 0.5, 0.7]
+    for probs in ({"a": 0.2, "b": 0.3, "c": 0.5}, {"a": 1.0}, {"a": 0.0, "b": 0.7, "c": 0.3}):
+        got = categorical(probs, u)
+        assert got.dtype == np.int8
+        np.testing.assert_array_equal(got, _categorical_reference(probs, u))
+        np.testing.assert_array_equal(
+            categorical(probs, u[:, 5]), _categorical_reference(probs, u[:, 5])
+        )
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_management_strategies_equal_the_fancy_index_definition(seed: int) -> None:
+    from ppprog.simulate.processes import draw_management
+    from ppprog.studies.cohorts import cohort_spec
+
+    spec = cohort_spec("resolution", {"n": 10})
+    m = spec.model.management
+    rng = np.random.default_rng(seed)
+    k = max(m.max_changes, 2)
+    u_gap, u_choice = rng.random((20, 50, k)), rng.random((20, 50, k))
+    breaks, strategy = draw_management(m, u_gap, u_choice)
+    assert strategy.dtype == np.int8
+    np.testing.assert_array_equal(strategy, _management_reference(m, u_gap, u_choice))
+    assert len(np.unique(strategy)) > 1  # the choices moved away from "continue"
+
+
+@pytest.mark.parametrize("endpoint", ["onset", "resolution"])
+def test_generated_cohorts_do_not_depend_on_the_chunking(endpoint: str) -> None:
+    from ppprog.studies import cohorts
+
+    gen = getattr(cohorts, f"{endpoint}_cohorts")
+    whole = gen({"n": 40}, replicates=9, seed=5, scenario=1, first_replicate=2)
+    parts = [
+        gen({"n": 40}, replicates=c, seed=5, scenario=1, first_replicate=f)
+        for f, c in ((2, 4), (6, 5))
+    ]
+    for name in ("time", "event", "status", "latent_time"):
+        joined = np.concatenate([getattr(p, name) for p in parts])
+        assert getattr(whole, name).tobytes() == joined.tobytes()

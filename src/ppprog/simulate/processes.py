@@ -59,8 +59,12 @@ def categorical(probs: Mapping[Any, float], u: FloatArray) -> np.ndarray:
     ndarray of int8
     """
     cum = np.cumsum(np.asarray(list(probs.values()), dtype=np.float64))
-    codes = np.searchsorted(cum, u, side="right")
-    return np.minimum(codes, len(cum) - 1).astype(np.int8)
+    # the number of cumulative probabilities <= u (``searchsorted(cum, u, "right")`` as
+    # probabilities are >= 0), counted with one pass per category: few categories
+    codes = np.zeros(np.shape(u), dtype=np.int8)
+    for c in cum:
+        codes += u >= c
+    return np.minimum(codes, len(cum) - 1, out=codes)
 
 
 def exponential(u: FloatArray, rate: float | FloatArray) -> FloatArray:
@@ -232,9 +236,13 @@ def draw_management(
         row = m.transitions.get(frm, {})
         cum[i] = np.cumsum([row.get(s, 0.0) for s in STRATEGIES])
     strategy = np.zeros(u_gap.shape[:-1] + (kmax + 1,), dtype=np.int8)
+    code = np.empty(u_gap.shape[:-1], dtype=np.int8)
     for k in range(kmax):
-        rows = cum[strategy[..., k]]  # (..., S)
-        code = np.sum(rows <= u_choice[..., k, None], axis=-1)
+        # the number of cumulative transition probabilities <= u from the current strategy
+        cur, uc = strategy[..., k], u_choice[..., k]
+        code[...] = 0
+        for s in range(len(STRATEGIES)):
+            code += np.take(cum[:, s], cur) <= uc
         strategy[..., k + 1] = np.minimum(code, len(STRATEGIES) - 1)
     return breaks, strategy
 
