@@ -56,7 +56,9 @@ def _uniforms(
     u = np.empty((len(reps), len(names), n))
     for i, r in enumerate(reps):
         stream(seed, scenario, int(r)).random(out=u[i])
-    return {name: u[:, j, :] for j, name in enumerate(names)}
+    # one contiguous (replicates, n) block per slot: the transforms run on unstrided arrays
+    ut = np.ascontiguousarray(u.transpose(1, 0, 2))
+    return {name: ut[j] for j, name in enumerate(names)}
 
 
 def draw_cohort(
