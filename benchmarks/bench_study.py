@@ -19,7 +19,8 @@ Reports, in one run (Markdown tables, nothing asserted):
    spawned worker pays its own); the import and run times reported by the
    child, the steady-state rate (between the first and the last finished
    chunk), the wall-time ratio to serial, and whether the per-replicate table
-   is bit-identical to the serial one;
+   is bit-identical to the serial one, and the CPU time of the configuration
+   (the child and its workers, start-up included);
 3. peak traced memory (tracemalloc, serial backend) for several numbers of
    replicates at a fixed chunk size, and for several chunk sizes: memory
    follows the chunk size, not the number of replicates.
@@ -151,6 +152,14 @@ def bit_identical(a, b) -> bool:  # noqa: ANN001
     return True
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (workers included)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def part_scaling(replicates: int, n: int, chunk: int, configs: list[tuple[str, int]]) -> None:
     import pandas as pd
 
@@ -163,24 +172,26 @@ def part_scaling(replicates: int, n: int, chunk: int, configs: list[tuple[str, i
             out = os.path.join(tmp, f"{backend}{w}.pkl")
             cmd = [sys.executable, __file__, "--child", f"{backend}:{w}", "--out", out, "--n",
                    str(n), "--scale-replicates", str(replicates), "--chunk", str(chunk)]  # fmt: skip
+            cpu0 = _children_cpu()
             proc, wall = _timed(lambda cmd=cmd: subprocess.run(cmd, capture_output=True, text=True,
                                                                check=True))  # fmt: skip
+            cpu = _children_cpu() - cpu0
             info = json.loads(proc.stdout.strip().splitlines()[-1])
             tables[(backend, w)] = pd.read_pickle(out)
             base = base or wall
             same = bit_identical(tables[(backend, w)], tables[configs[0]])
             name = "serial" if backend == "serial" else f"{w} worker process" + "es" * (w > 1)
-            rows.append([name, wall, replicates / wall, info["import_s"], info["run_s"],
+            rows.append([name, wall, cpu, replicates / wall, info["import_s"], info["run_s"],
                          info["first_s"], info["steady"], base / wall, same])  # fmt: skip
-    header = ["configuration", "wall s", "rep/s (wall)", "import s", "run s",
+    header = ["configuration", "wall s", "CPU s (all processes)", "rep/s (wall)", "import s", "run s",
               "run start to first chunk s", "steady rep/s",
               "speed-up vs serial (wall)", "bit-identical to serial"]  # fmt: skip
     print(table(header, rows))
     print(f"\n{load_line()} (after)")
     two = [r for r in rows if r[0] == "2 worker processes"]
     if two:
-        print(f"\n2 workers vs serial, wall: {two[0][7]:.2f}x; per-replicate tables "
-              f"bit-identical: {two[0][8]}")  # fmt: skip
+        print(f"\n2 workers vs serial, wall: {two[0][8]:.2f}x; per-replicate tables "
+              f"bit-identical: {two[0][9]}")  # fmt: skip
 
 
 def part_memory(n: int, configs: list[tuple[int, int]]) -> None:
