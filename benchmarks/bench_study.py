@@ -16,7 +16,7 @@ Reports, in one run (Markdown tables, nothing asserted):
    worker processes (``backend="processes"``), each configuration in a fresh
    interpreter started with ``subprocess`` so that its wall time includes the
    interpreter start-up and ``import ppprog`` as a user pays them (and each
-   spawned worker pays its own); the import and run times reported by the
+   worker its own start-up and warm-up); the import and run times reported by the
    child, the steady-state rate (between the first and the last finished
    chunk), the wall-time ratio to serial, and whether the per-replicate table
    is bit-identical to the serial one, and the CPU time of the configuration

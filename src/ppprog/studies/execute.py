@@ -252,8 +252,9 @@ def run(
     study : Study
         The design.
     backend : {"serial", "processes"}, distributed.Client or str, optional
-        Where chunks run: in this process; in a spawn-safe
-        ``ProcessPoolExecutor``; or on a Dask cluster, given as a ``Client``
+        Where chunks run: in this process; in a ``ProcessPoolExecutor``
+        (forked when safe, else spawned, each worker warmed up on one
+        replicate: :mod:`ppprog.studies.workers`); or on a Dask cluster, given as a ``Client``
         or a scheduler address such as ``"tcp://10.0.0.5:8786"``. Strings
         other than ``"serial"``/``"processes"`` are scheduler addresses.
     workers : int, optional
