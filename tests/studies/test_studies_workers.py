@@ -168,3 +168,18 @@ def test_generated_cohorts_do_not_depend_on_the_chunking(endpoint: str) -> None:
     for name in ("time", "event", "status", "latent_time"):
         joined = np.concatenate([getattr(p, name) for p in parts])
         assert getattr(whole, name).tobytes() == joined.tobytes()
+
+
+def test_a_tiny_management_rate_gives_changes_at_infinity_without_overflow_warnings() -> None:
+    import warnings
+
+    from ppprog.studies.cohorts import resolution_cohorts
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow in the gaps' sum or in days was an error here
+        b = resolution_cohorts(
+            {"n": 4, "resolution.management.rate": 1.1125369292536007e-308},
+            replicates=2, seed=0, scenario=0, first_replicate=0,
+        )  # fmt: skip
+        b.counting()
+    assert np.isinf(b.breaks).any() and (b.breaks > 1e300).all()

@@ -117,11 +117,13 @@ def cohort_histories(batch: CohortBatch, *, table: bool = False) -> SubjectHisto
         cols, levels = _table_columns(batch)
         baseline.update(cols)
     exit_days = batch.time * DAYS_PER_MONTH
+    with np.errstate(over="ignore"):  # change times near the largest float: never, inf
+        changes = batch.breaks * DAYS_PER_MONTH
     return SubjectHistories.from_arrays(
         exit_days,
         batch.status.astype(np.int64),
         baseline=baseline,
-        changes=batch.breaks * DAYS_PER_MONTH,
+        changes=changes,
         varying={c: batch.segments[c] for c in tv_names},
         ids=tuple(f"s{i}" for i in range(batch.n)),
         levels=levels,

@@ -226,11 +226,12 @@ def draw_management(
         ``continue``.
     """
     kmax = u_gap.shape[-1]
-    breaks = (
-        np.cumsum(exponential(u_gap, m.rate), axis=-1)
-        if m.rate > 0
-        else np.full(u_gap.shape, np.inf)
-    )
+    with np.errstate(over="ignore"):  # a tiny rate: gaps near the largest float add up to inf
+        breaks = (
+            np.cumsum(exponential(u_gap, m.rate), axis=-1)
+            if m.rate > 0
+            else np.full(u_gap.shape, np.inf)
+        )
     cum = np.zeros((len(STRATEGIES), len(STRATEGIES)))
     for i, frm in enumerate(STRATEGIES):
         row = m.transitions.get(frm, {})
