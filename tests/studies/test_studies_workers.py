@@ -182,4 +182,5 @@ def test_a_tiny_management_rate_gives_changes_at_infinity_without_overflow_warni
             replicates=2, seed=0, scenario=0, first_replicate=0,
         )  # fmt: skip
         b.counting()
-    assert np.isinf(b.breaks).any() and (b.breaks > 1e300).all()
+    assert np.isinf(b.breaks).any()
+    assert (b.breaks > 1e300).all()
