@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
 
 from ppprog._core.fmt import fmt_num, text_table
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
@@ -129,7 +129,7 @@ class BatchFitResult:
             "replicate": np.repeat(np.arange(R), p),
             "covariate": pd.Categorical(np.tile(np.array(self.names, dtype=object), R),
                                         categories=list(self.names)),
-            "coef": coef, "se": se, "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
+            "coef": coef, "se": se, "z": z, "p": 2 * special.ndtr(-np.abs(z)),
             "lower": self.lower.ravel(), "upper": self.upper.ravel(),
             "status": pd.Categorical(np.repeat(labels[self.status.astype(int)], p),
                                      categories=list(labels)),
@@ -166,6 +166,6 @@ def wald_bounds(params: FloatArray, se: FloatArray, alpha: float) -> tuple[Float
     -------
     lower, upper : ndarray, shape (R, p)
     """
-    q = -special.ndtri(alpha / 2)  # stats.norm.isf, without its per-call overhead
+    q = -special.ndtri(alpha / 2)  # scipy.stats.norm.isf's kernel
     with np.errstate(invalid="ignore"):
         return params - q * se, params + q * se

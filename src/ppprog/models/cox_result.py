@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
 
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
@@ -111,14 +111,14 @@ class CoxResult:
         exp(lower), exp(upper)``; z, p and the CI use the robust SE when present.
         """
         se = self.robust_se if self.robust_se is not None else self.se
-        q = stats.norm.isf(self.alpha / 2)
+        q = -special.ndtri(self.alpha / 2)
         z = self.params / se
         out = pd.DataFrame({"coef": self.params, "exp(coef)": np.exp(self.params),
                             "se(coef)": self.se})  # fmt: skip
         if self.robust_se is not None:
             out["robust se"] = self.robust_se
         out["z"] = z
-        out["p"] = 2 * stats.norm.sf(np.abs(z))
+        out["p"] = 2 * special.ndtr(-np.abs(z))
         out["lower"] = self.params - q * se
         out["upper"] = self.params + q * se
         out["exp(lower)"] = np.exp(out["lower"])
@@ -143,7 +143,7 @@ class CoxResult:
             stat = np.full(3, math.nan)  # nothing was estimated: no test either
         k = self.df
         return pd.DataFrame(
-            {"statistic": stat, "df": [k] * 3, "p": stats.chi2.sf(stat, k)},
+            {"statistic": stat, "df": [k] * 3, "p": special.chdtrc(k, np.maximum(stat, 0.0))},
             index=pd.Index(["likelihood_ratio", "wald", "score"], name="test"),
         )
 
@@ -190,7 +190,7 @@ class CoxResult:
         chisq = np.append(z.chisq, z.global_chisq)
         df = np.append(np.asarray(z.df, dtype=float), float(z.global_df))
         return pd.DataFrame(
-            {"chisq": chisq, "df": df, "p": stats.chi2.sf(chisq, df)},
+            {"chisq": chisq, "df": df, "p": special.chdtrc(df, np.maximum(chisq, 0.0))},
             index=pd.Index([*self.names, "GLOBAL"], name="covariate"),
         )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
 
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
 from ppprog._core.typing import FloatArray
@@ -190,7 +190,7 @@ class FirthResult:
 
         a = self.alpha if alpha is None else alpha
         if method == "wald":
-            z = stats.norm.ppf(1.0 - a / 2.0)
+            z = special.ndtri(1.0 - a / 2.0)
             se = np.sqrt(np.diag(self.vcov_array))
             b = np.column_stack([self.beta - z * se, self.beta + z * se])
         elif method == "profile":
@@ -234,7 +234,7 @@ class FirthResult:
         chisq = np.append(self.lr_chisq, glob)
         df = np.append(np.ones(p, dtype=np.int64), p)
         return pd.DataFrame(
-            {"chisq": chisq, "df": df, "p": stats.chi2.sf(chisq, df)},
+            {"chisq": chisq, "df": df, "p": special.chdtrc(df, np.maximum(chisq, 0.0))},
             index=[*self.names, "GLOBAL"],
         )
 
@@ -252,9 +252,9 @@ class FirthResult:
         ci = self.conf_int(self.ci_method)
         se = np.sqrt(np.diag(self.vcov_array))
         if self.profile is not None:
-            p = stats.chi2.sf(self.lr_chisq, 1)
+            p = special.chdtrc(1, np.maximum(self.lr_chisq, 0.0))
         else:
-            p = 2.0 * stats.norm.sf(np.abs(self.beta / se))
+            p = 2.0 * special.ndtr(-np.abs(self.beta / se))
         lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
         with np.errstate(over="ignore"):  # a huge log-HR is an infinite HR, not an error
             hr, hr_lo, hr_hi = np.exp(self.beta), np.exp(lo), np.exp(hi)

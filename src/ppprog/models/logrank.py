@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import chi2
+from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
 
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
@@ -184,7 +184,7 @@ def logrank_test(
     if singular[0]:
         raise ModelError("the log-rank variance matrix is singular")
     chisq, df = float(chi[0]), int(dfs[0])
-    p = float(chi2.sf(chisq, df)) if df > 0 else float("nan")
+    p = float(special.chdtrc(df, max(chisq, 0.0))) if df > 0 else float("nan")
     status = FitStatus.CONVERGED if df > 0 else FitStatus.SINGULAR_INFORMATION
     if not e.any():
         status = FitStatus.NO_EVENTS
