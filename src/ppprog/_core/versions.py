@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 from importlib import metadata
@@ -17,12 +18,18 @@ def versions() -> dict[str, str]:
     Returns
     -------
     dict of str to str
-        ``"not installed"`` for packages that are missing.
+        ``"not installed"`` for packages that are missing (a new dict on
+        every call; the package metadata is read once per process).
     """
+    return dict(_read_versions())
+
+
+@functools.cache
+def _read_versions() -> tuple[tuple[str, str], ...]:
     out = {"python": sys.version.split()[0], "platform": platform.platform()}
     for name in _PACKAGES:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return tuple(out.items())
