@@ -33,8 +33,14 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+# One BLAS thread for every method timed here (all of them run on one core):
+# after a call, idle OpenBLAS threads spin for a while, and their CPU time was
+# charged to whatever ran next (ppprog's single-threaded kernels, 1.7x at n = 20).
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_time, load_line, max_rss_mb, table, traced_peak, versions  # noqa: E402

@@ -17,7 +17,7 @@ from _oracles_firth import make_data, penalized_loglik
 from scipy import optimize, stats
 
 from ppprog.models._kernels import firth as K
-from ppprog.models._kernels import firth_pl, firth_prep
+from ppprog.models._kernels import firth_pl, firth_prep, firth_vm
 from ppprog.models.firth import cox_firth_batch
 from ppprog.models.status import FitStatus
 
@@ -83,9 +83,9 @@ def test_compiled_bounds_equal_an_independent_brentq_search(seed, n, ties, entry
     X, stop, event, start, sg = make_data(seed, n, ties=ties, entry=entry, strata=strata)
     data, sd = _prepared(X, stop, event, start, sg)
     beta, lpen, vcov = _fit(data, sd, efron)
-    bounds, codes, n_fits = _compiled(data, sd, beta, lpen, vcov, efron)
+    bounds, codes, n_work = _compiled(data, sd, beta, lpen, vcov, efron)
     assert (codes == FitStatus.CONVERGED).all()
-    assert n_fits < 6 * 2 * 3  # warm-started Newton needs few constrained fits per bound
+    assert n_work <= 8 * 2 * 3  # Venzon-Moolgavkar: a few evaluations of l* per bound
     for j in range(3):
         ref = _brentq_bounds(data, sd, beta, lpen, vcov, efron, j)
         np.testing.assert_allclose(bounds[j], ref, rtol=0, atol=1e-9)
@@ -154,3 +154,44 @@ def test_bound_beyond_the_search_cap_is_not_closed():
         assert code == FitStatus.PROFILE_NOT_CLOSED
         assert value == side * math.inf
         assert n_fits >= 2
+
+
+@pytest.mark.parametrize(("seed", "n", "ties", "entry", "strata", "efron"), CASES)
+def test_venzon_moolgavkar_bounds_equal_the_bracketing_search(seed, n, ties, entry, strata, efron):
+    """Both routes to a bound (the VM iteration, else the bracketing search) give the same bound."""
+    X, stop, event, start, sg = make_data(seed, n, ties=ties, entry=entry, strata=strata)
+    data, sd = _prepared(X, stop, event, start, sg)
+    beta, lpen, vcov = _fit(data, sd, efron)
+    p = sd.size
+    fast, fast_codes, _ = _compiled(data, sd, beta, lpen, vcov, efron)
+    slow, slow_codes, _ = firth_pl.profile_replicate(
+        data, sd, beta, lpen, vcov, efron, 0.5, OPTS, CRIT, 64.0, 1e-10,
+        firth_prep.workspace(data[1].shape[0], p), K.points(p), False,
+    )  # fmt: skip
+    assert (fast_codes == 0).all()
+    assert (slow_codes == 0).all()
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=2e-9)
+    for j in range(p):
+        for s, side in enumerate((-1, 1)):
+            ok, value, n_eval = firth_vm.vm_bound(
+                data, sd, j, side, beta, lpen, vcov, CRIT, 64.0 / sd[j], efron, 0.5, 2.0, 1e-10,
+                firth_prep.workspace(data[1].shape[0], p), K.points(p),
+            )  # fmt: skip
+            assert ok, (j, side)
+            assert side * (value - beta[j]) > 0
+            assert value == fast[j, s]
+            assert 2 <= n_eval <= 30
+
+
+def test_venzon_moolgavkar_declines_a_profile_that_does_not_close():
+    """Beyond the search cap the iteration gives up and the search reports PROFILE_NOT_CLOSED."""
+    X, stop, event, _, _ = make_data(31, 20)
+    data, sd = _prepared(X, stop, event)
+    beta, lpen, vcov = _fit(data, sd, False)
+    p = sd.size
+    se = math.sqrt(vcov[0, 0])
+    ok, _, _ = firth_vm.vm_bound(
+        data, sd, 0, 1, beta, lpen, vcov, CRIT, 0.5 * se, False, 0.5, 2.0, 1e-10,
+        firth_prep.workspace(data[1].shape[0], p), K.points(p),
+    )  # fmt: skip
+    assert not ok
