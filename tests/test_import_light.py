@@ -13,15 +13,21 @@ HEAVY = ("pandas", "scipy", "numba", "matplotlib", "dask", "distributed", "lifel
          "statsmodels", "pyarrow", "formulaic", "openpyxl")  # fmt: skip
 
 
-def _loaded(code: str) -> list[str]:
+def _modules(code: str, prefix: str = "") -> list[str]:
+    """Modules whose name starts with ``prefix`` loaded after running ``code`` in a fresh process."""
     probe = code + (
         "\nimport sys, json\n"
-        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefix!r}))))"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         env=env, timeout=120, check=True)  # fmt: skip
+                         env=env, timeout=300, check=True)  # fmt: skip
     return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _loaded(code: str) -> list[str]:
+    """The HEAVY packages loaded after running ``code`` in a fresh process."""
+    return sorted({m.split(".")[0] for m in _modules(code)} & set(HEAVY))
 
 
 def test_import_ppprog_loads_no_heavy_module() -> None:
@@ -63,16 +69,6 @@ def test_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         ppprog.nope  # noqa: B018
 
-
-def _modules(code: str, prefix: str) -> list[str]:
-    probe = code + (
-        "\nimport sys, json\n"
-        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefix!r}))))"
-    )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         env=env, timeout=300, check=True)  # fmt: skip
-    return list(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def test_a_cox_study_never_imports_scipy_stats() -> None:

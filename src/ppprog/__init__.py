@@ -24,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ppprog._version import __version__
+from ppprog.models import EXPORTS as MODEL_EXPORTS  # a light module: names only
 
 # Public names and the module that defines each: imported on first use (PEP 562), so
 # `import ppprog` and `ppprog --help` load no numerics; tests/test_import_light.py checks it.
@@ -36,39 +37,7 @@ _EXPORTS: dict[str, str] = {
     "ProblemReport": "ppprog._core.errors",
     "SpecError": "ppprog._core.errors",
     "ValidationError": "ppprog._core.errors",
-    "AftIntervalResult": "ppprog.models.aft_interval",
-    "aft_interval": "ppprog.models.aft_interval",
-    "AJResult": "ppprog.models.competing",
-    "GrayResult": "ppprog.models.competing",
-    "aalen_johansen": "ppprog.models.competing",
-    "gray_test": "ppprog.models.competing",
-    "cox_ph": "ppprog.models.cox",
-    "CoxBatchResult": "ppprog.models.cox_batch",
-    "cox_ph_batch": "ppprog.models.cox_batch",
-    "CoxResult": "ppprog.models.cox_result",
-    "cure_model": "ppprog.models.cure",
-    "cure_model_batch": "ppprog.models.cure_batch",
-    "CureBatchResult": "ppprog.models.cure_result",
-    "CureResult": "ppprog.models.cure_result",
-    "FineGrayResult": "ppprog.models.fine_gray",
-    "fine_gray": "ppprog.models.fine_gray",
-    "cox_firth": "ppprog.models.firth",
-    "cox_firth_batch": "ppprog.models.firth",
-    "Imputations": "ppprog.models.imputation",
-    "impute_times": "ppprog.models.imputation",
-    "multiple_imputation": "ppprog.models.imputation",
-    "TurnbullResult": "ppprog.models.interval",
-    "turnbull": "ppprog.models.interval",
-    "KMResult": "ppprog.models.km",
-    "kaplan_meier": "ppprog.models.km",
-    "LogRankResult": "ppprog.models.logrank",
-    "logrank_test": "ppprog.models.logrank",
-    "LogRankBatchResult": "ppprog.models.logrank_batch",
-    "logrank_test_batch": "ppprog.models.logrank_batch",
-    "PooledResult": "ppprog.models.pooling",
-    "rubin_pool": "ppprog.models.pooling",
-    "FitOutcome": "ppprog.models.status",
-    "FitStatus": "ppprog.models.status",
+    **MODEL_EXPORTS,
     "AnaMeasurement": "ppprog.records",
     "Case": "ppprog.records",
     "LabValue": "ppprog.records",

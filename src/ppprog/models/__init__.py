@@ -17,9 +17,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Public names and the module that defines each, imported on first use (PEP 562):
+# Public names and the module that defines each (also the model names of the top-level
+# package), imported on first use (PEP 562):
 # `import ppprog.models.status` (as every study does) loads no estimator it does not use.
-_EXPORTS: dict[str, str] = {
+EXPORTS: dict[str, str] = {
     "AftIntervalResult": "ppprog.models.aft_interval",
     "aft_interval": "ppprog.models.aft_interval",
     "BatchFitResult": "ppprog.models.batch_result",
@@ -106,9 +107,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Import a public name's module on first use and cache the name here."""
-    if name not in _EXPORTS:
+    if name not in EXPORTS:
         raise AttributeError(f"module 'ppprog.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    value = getattr(importlib.import_module(EXPORTS[name]), name)
     globals()[name] = value
     return value
 

@@ -45,6 +45,7 @@ from numba import njit
 from ppprog.models._kernels.codes import CONVERGED
 from ppprog.models._kernels.firth_eval import evaluate
 from ppprog.models._kernels.firth_step import sr1
+from ppprog.models._kernels.linalg import bilinear_form, quad_form
 
 __all__ = ["vm_bound"]
 
@@ -96,17 +97,6 @@ def _solve2(G: np.ndarray, F: np.ndarray, j: int, v: np.ndarray, g: np.ndarray) 
         v[a] = s1 / M[a, a]
         g[a] = s2 / M[a, a]
     return True
-
-
-@njit(cache=True, error_model="numpy")
-def _quad(D: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-    """``x' D y``."""
-    p = x.shape[0]
-    acc = 0.0
-    for a in range(p):
-        for b in range(p):
-            acc += x[a] * D[a, b] * y[b]
-    return acc
 
 
 @njit(cache=True, error_model="numpy")
@@ -163,9 +153,9 @@ def vm_bound(  # noqa: C901 (one compiled loop: no call per iteration)
         F[j] = lp - target
         if not _solve2(G, F, j, v, g):
             return False, np.nan, n_eval
-        qa = _quad(D, g, g)
-        qb = 2.0 * _quad(D, v, g) - 2.0
-        qc = _quad(D, v, v)
+        qa = quad_form(D, g)
+        qb = 2.0 * bilinear_form(D, v, g) - 2.0
+        qc = quad_form(D, v)
         disc = qb * qb - 4.0 * qa * qc
         if abs(qa) > 1e-12 * (abs(qb) + abs(qc) + 1e-300):
             if disc < 0.0:

@@ -21,6 +21,7 @@ __all__ = [
     "chol_logdet",
     "chol_inv",
     "quad_form",
+    "bilinear_form",
 ]
 
 #: Relative pivot tolerance of every Cholesky factorization in the Cox kernels.
@@ -111,11 +112,17 @@ def chol_rel(A: np.ndarray, L: np.ndarray, dg: np.ndarray) -> int:
 
 
 @njit(cache=True, error_model="numpy")
-def quad_form(A: np.ndarray, v: np.ndarray) -> float:
-    """``v' A v``."""
-    p = v.shape[0]
+def bilinear_form(A: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    """``x' A y``."""
+    p = x.shape[0]
     s = 0.0
     for i in range(p):
         for j in range(p):
-            s += v[i] * A[i, j] * v[j]
+            s += x[i] * A[i, j] * y[j]
     return s
+
+
+@njit(cache=True, error_model="numpy")
+def quad_form(A: np.ndarray, v: np.ndarray) -> float:
+    """``v' A v``."""
+    return bilinear_form(A, v, v)
