@@ -43,13 +43,13 @@ from ppprog.models._kernels.codes import (
     SINGULAR,
 )
 from ppprog.models._kernels.firth_eval import (
-    chol_inv,
     evaluate,
     penalized_score,
     prepare,
 )
 from ppprog.models._kernels.firth_prep import n_columns, prepare_into, workspace
 from ppprog.models._kernels.firth_step import direction, sr1
+from ppprog.models._kernels.linalg import chol_inv
 
 __all__ = ["prepare", "penalized_score", "newton", "newton_ws", "points", "fit_batch",
            "fit_batch_parallel", "chol_inv"]  # fmt: skip

@@ -51,11 +51,10 @@ from numba import njit
 
 from ppprog.models._kernels.codes import CONVERGED, NOT_FINITE, SINGULAR
 from ppprog.models._kernels.firth_prep import prepare, workspace
+from ppprog.models._kernels.linalg import chol, chol_inverse, chol_logdet
 
-__all__ = ["PIVOT_TOL", "prepare", "sweep", "evaluate", "penalized_score", "chol_inv"]
+__all__ = ["prepare", "sweep", "evaluate", "penalized_score"]
 
-#: Relative pivot tolerance of the Cholesky factorizations (as the Cox kernels).
-PIVOT_TOL = 1e-10
 _CANCEL = 1e-4
 
 
@@ -223,61 +222,6 @@ def sweep(  # noqa: C901
 
 
 @njit(cache=True, error_model="numpy")
-def _chol(M: np.ndarray, L: np.ndarray, scale: np.ndarray) -> bool:
-    """Cholesky ``M = L L'``; False when pivot ``j`` is not above ``PIVOT_TOL * scale[j]``."""
-    p = M.shape[0]
-    for j in range(p):
-        s = M[j, j]
-        for k in range(j):
-            s -= L[j, k] * L[j, k]
-        if not (s > PIVOT_TOL * scale[j]) or not (M[j, j] > 0.0) or not np.isfinite(s):
-            return False
-        L[j, j] = np.sqrt(s)
-        for i in range(j + 1, p):
-            t = M[i, j]
-            for k in range(j):
-                t -= L[i, k] * L[j, k]
-            L[i, j] = t / L[j, j]
-    return True
-
-
-@njit(cache=True, error_model="numpy")
-def _chol_inverse(L: np.ndarray, out: np.ndarray) -> float:
-    """``(L L')^{-1}`` into ``out``; return ``log|L L'|``."""
-    p = L.shape[0]
-    logdet = 0.0
-    for j in range(p):
-        logdet += 2.0 * np.log(L[j, j])
-    for j in range(p):  # column j: solve L L' x = e_j
-        for i in range(p):
-            s = 1.0 if i == j else 0.0
-            for k in range(i):
-                s -= L[i, k] * out[k, j]
-            out[i, j] = s / L[i, i]
-        for i in range(p - 1, -1, -1):
-            s = out[i, j]
-            for k in range(i + 1, p):
-                s -= L[k, i] * out[k, j]
-            out[i, j] = s / L[i, i]
-    return logdet
-
-
-@njit(cache=True, error_model="numpy")
-def chol_inv(M: np.ndarray, scale: np.ndarray) -> tuple[bool, float, np.ndarray]:
-    """Log-determinant and inverse of a symmetric positive-definite matrix.
-
-    Returns ``(ok, logdet, inverse)``; ``ok`` is False (``logdet = -inf``,
-    inverse zero) when a pivot fails.
-    """
-    p = M.shape[0]
-    L = np.zeros((p, p))
-    out = np.zeros((p, p))
-    if not _chol(M, L, scale):
-        return False, -np.inf, out
-    return True, _chol_inverse(L, out), out
-
-
-@njit(cache=True, error_model="numpy")
 def evaluate(
     data: tuple[Any, ...],
     beta: np.ndarray,
@@ -310,9 +254,10 @@ def evaluate(
     if not np.isfinite(ll):
         return NOT_FINITE, -np.inf
     L = ws[7]
-    if not _chol(info, L, scale):
+    if chol(info, L, scale) >= 0:
         return SINGULAR, -np.inf
-    logdet = _chol_inverse(L, A)
+    chol_inverse(L, A)
+    logdet = chol_logdet(L)
     if not third:
         ustar[:] = U
         return CONVERGED, ll

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ppprog.models._kernels.firth_eval import PIVOT_TOL
+from ppprog.models._kernels.linalg import PIVOT_TOL
 
 __all__ = ["direction", "sr1"]
 

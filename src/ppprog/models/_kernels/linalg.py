@@ -66,16 +66,22 @@ def chol_solve(L: np.ndarray, b: np.ndarray, x: np.ndarray) -> None:
 
 @njit(cache=True, error_model="numpy")
 def chol_inverse(L: np.ndarray, out: np.ndarray) -> None:
-    """``(L L^T)^{-1}`` into ``out``, column by column."""
+    """``(L L^T)^{-1}`` into ``out``, column by column (:func:`chol_solve` on ``e_j``, in place).
+
+    Allocates nothing: the Firth kernels call it on every evaluation.
+    """
     p = L.shape[0]
-    e = np.zeros(p)
-    col = np.zeros(p)
     for j in range(p):
-        e[:] = 0.0
-        e[j] = 1.0
-        chol_solve(L, e, col)
         for i in range(p):
-            out[i, j] = col[i]
+            s = 1.0 if i == j else 0.0
+            for k in range(i):
+                s -= L[i, k] * out[k, j]
+            out[i, j] = s / L[i, i]
+        for i in range(p - 1, -1, -1):
+            s = out[i, j]
+            for k in range(i + 1, p):
+                s -= L[k, i] * out[k, j]
+            out[i, j] = s / L[i, i]
 
 
 @njit(cache=True, error_model="numpy")
