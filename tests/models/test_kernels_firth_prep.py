@@ -61,6 +61,15 @@ def test_products_centring_and_moment_maps():
                 )
 
 
+@pytest.mark.parametrize("p", [1, 2, 3, 4, 6])
+def test_pair_column_is_the_pair_map(p):
+    """The evaluation's index arithmetic addresses the same columns as the maps."""
+    pair = P.moment_maps(p)[0]
+    for j in range(p):
+        for k in range(j, p):
+            assert P.pair_column(j, k, p) == pair[j, k] == pair[k, j]
+
+
 def test_large_replicate_uses_the_radix_order_and_matches_the_oracle():
     """n = 150 with ties, entry times and strata: l and I as the oracle's."""
     X, stop, event, start, sg = make_data(42, 150, ties=True, entry=True, strata=True)

@@ -129,3 +129,55 @@ def test_batch_shape_and_infinite_target():
                 tgt[i, j][None], br[i, j][None], lm[i, j][None], h.cumhaz, h.inverse
             )
             assert one[0] == t[i, j]
+
+
+def _array_inversion(target, breaks, log_mult, cumhaz, inverse):
+    """The inversion as whole-array numpy expressions (the pre-compiled formulation)."""
+    cap = 1e250
+    shape = breaks.shape[:-1] + (1,)
+    h_inf = min(float(cumhaz(np.array([np.inf]))[0]), cap)
+    h_edges = np.concatenate(
+        [np.zeros(shape), np.minimum(cumhaz(breaks), cap), np.full(shape, h_inf)], axis=-1
+    )
+    mult = np.exp(log_mult)
+    after = np.cumsum(mult * np.diff(h_edges, axis=-1), axis=-1)
+    before = np.concatenate([np.zeros(shape), after[..., :-1]], axis=-1)
+    nseg = after.shape[-1]
+    k = np.sum(after < target[..., None], axis=-1)
+    never = (k >= nseg) | ~(target < cap)
+    kk = np.minimum(k, nseg - 1)[..., None]
+
+    def pick(a):
+        return np.take_along_axis(a, kk, axis=-1)[..., 0]
+
+    mk = np.where(never, 1.0, pick(mult))
+    with np.errstate(all="ignore"):
+        arg = np.where(never, 0.0, pick(h_edges[..., :-1]) + (np.where(never, 0.0, target)
+                                                               - pick(before)) / mk)
+    t = inverse(arg)
+    nb = breaks.shape[-1]
+    if nb:
+        lo = np.where(kk[..., 0] > 0, np.take_along_axis(breaks, np.maximum(kk - 1, 0), -1)[..., 0], 0.0)
+        hi = np.where(kk[..., 0] < nb, np.take_along_axis(breaks, np.minimum(kk, nb - 1), -1)[..., 0],
+                      np.inf)
+        t = np.minimum(np.maximum(t, lo), hi)
+    return np.where(never, np.inf, t)
+
+
+@pytest.mark.parametrize("nb", [0, 1, 2, 4])
+@pytest.mark.parametrize("h", HAZARDS + [Gompertz(-0.5, 0.4)], ids=lambda h: h.kind + str(h.to_dict()))
+def test_compiled_inversion_equals_the_array_formulation_bit_for_bit(h, nb):
+    """Infinite and zero targets, inf-padded breaks and zero multipliers included."""
+    rng = np.random.default_rng(nb)
+    R, n = 3, 200
+    target = -np.log1p(-rng.random((R, n)))
+    target[:, :4], target[:, 4:6], target[:, 6:8] = np.inf, 0.0, 1e300
+    breaks = np.sort(rng.exponential(4.0, (R, n, nb)), axis=-1)
+    if nb:
+        breaks[:, ::3, -1] = np.inf
+    log_mult = rng.normal(0.0, 1.0, (R, n, nb + 1))
+    log_mult[:, ::7, -1] = -np.inf
+    log_mult[:, ::11, 0] = -np.inf
+    want = _array_inversion(target, breaks, log_mult, h.cumhaz, h.inverse)
+    got = invert_piecewise(target, breaks, log_mult, h.cumhaz, h.inverse)
+    np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))

@@ -105,32 +105,79 @@ def invert_piecewise(
     ndarray, shape (...)
         Event times; ``inf`` where the total cumulative hazard never reaches
         the target (a zero final multiplier or a bounded ``H0``).
+
+    Notes
+    -----
+    ``H0``, its inverse and ``exp`` run once each over the whole batch (numpy);
+    the bookkeeping between them (segment sums, the segment of each target,
+    clamping to it) is one compiled loop per subject, with the same operations
+    in the same order as the array expressions of :func:`segment_cumhaz`, so
+    the times are those of the array version to the last bit.
     """
     target = np.asarray(target, dtype=np.float64)
-    h_left, mult, before, after = segment_cumhaz(breaks, log_mult, cumhaz)
-    nseg = after.shape[-1]
-    k = np.sum(after < target[..., None], axis=-1)
-    never = (k >= nseg) | ~(target < _CAP)
-    kk = np.minimum(k, nseg - 1)[..., None]
-    hl = np.take_along_axis(h_left, kk, axis=-1)[..., 0]
-    bef = np.take_along_axis(before, kk, axis=-1)[..., 0]
-    mk = np.where(never, 1.0, np.take_along_axis(mult, kk, axis=-1)[..., 0])
-    arg = np.where(never, 0.0, hl + (np.where(never, 0.0, target) - bef) / mk)
-    t = inverse(arg)
+    shape = target.shape
     nb = breaks.shape[-1]
-    if nb:
-        k0 = kk[..., 0]
-        lo = np.where(
-            k0 > 0, np.take_along_axis(breaks, np.maximum(kk - 1, 0), axis=-1)[..., 0], 0.0
-        )
-        hi = np.where(
-            k0 < nb, np.take_along_axis(breaks, np.minimum(kk, nb - 1), axis=-1)[..., 0], np.inf
-        )
-    else:
-        lo, hi = np.zeros(t.shape), np.full(t.shape, np.inf)
-    # rounding can put H0^{-1}(H0(b_k) + x) a few ulps outside its segment
-    t = np.minimum(np.maximum(t, lo), hi)
-    return np.where(never, np.inf, t)
+    size = int(np.prod(breaks.shape[:-1]))
+    b2 = np.ascontiguousarray(breaks, dtype=np.float64).reshape(size, nb)
+    h_inf = min(float(cumhaz(np.array([np.inf]))[0]), _CAP)
+    h_b = np.ascontiguousarray(np.minimum(cumhaz(b2), _CAP))
+    log_mult = np.broadcast_to(log_mult, breaks.shape[:-1] + (nb + 1,))
+    mult = np.ascontiguousarray(np.exp(log_mult), dtype=np.float64).reshape(size, nb + 1)
+    arg, seg = _segment_arguments(np.ascontiguousarray(target).reshape(size), h_b, h_inf, mult)
+    t = np.asarray(inverse(arg), dtype=np.float64)
+    return _clamp_to_segment(np.ascontiguousarray(t), b2, seg).reshape(shape)
+
+
+@njit(cache=True, error_model="numpy")
+def _segment_arguments(
+    target: Array, h_b: Array, h_inf: float, mult: Array
+) -> tuple[Array, NDArray[np.int64]]:
+    """Per subject: the ``H0`` argument of its target and its segment (-1: never reached)."""
+    s, nseg = mult.shape
+    arg = np.empty(s)
+    seg = np.empty(s, np.int64)
+    h_left = np.empty(nseg)
+    before = np.empty(nseg)
+    for i in range(s):
+        after = 0.0
+        count = 0
+        x = target[i]
+        for k in range(nseg):
+            lo = 0.0 if k == 0 else h_b[i, k - 1]
+            hi = h_inf if k == nseg - 1 else h_b[i, k]
+            h_left[k] = lo
+            before[k] = after
+            after = after + mult[i, k] * (hi - lo)
+            if after < x:
+                count += 1
+        if count >= nseg or not x < _CAP:
+            arg[i] = 0.0
+            seg[i] = -1
+        else:
+            arg[i] = h_left[count] + (x - before[count]) / mult[i, count]
+            seg[i] = count
+    return arg, seg
+
+
+@njit(cache=True, error_model="numpy")
+def _clamp_to_segment(t: Array, breaks: Array, seg: NDArray[np.int64]) -> Array:
+    """Clamp each time to its segment (rounding can put it a few ulps outside); ``inf`` if never."""
+    nb = breaks.shape[1]
+    out = np.empty(t.shape[0])
+    for i in range(t.shape[0]):
+        k = seg[i]
+        if k < 0:
+            out[i] = np.inf
+            continue
+        lo = breaks[i, k - 1] if k > 0 else 0.0
+        hi = breaks[i, k] if k < nb else np.inf
+        v = t[i]  # comparisons, so that NaN stays NaN as with np.maximum / np.minimum
+        if v < lo:
+            v = lo
+        if v > hi:
+            v = hi
+        out[i] = v
+    return out
 
 
 def cumhaz_piecewise(t: Array, breaks: Array, log_mult: Array, cumhaz: CumHaz) -> Array:

@@ -265,7 +265,8 @@ def estimates_frame(
     codes = np.zeros(est.shape, dtype=np.int64) if status is None else np.asarray(status)
     codes = np.broadcast_to(codes.reshape(r, -1), est.shape)
     ev = np.full(r, np.nan) if n_events is None else np.asarray(n_events, dtype=np.float64)
-    names = {int(c): status_name(int(c)) for c in np.unique(codes)}
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    names = np.array([status_name(int(c)) for c in uniq], dtype=object)
     return pd.DataFrame(
         {
             "replicate": np.repeat(np.arange(r, dtype=np.int64), k),
@@ -275,7 +276,7 @@ def estimates_frame(
             "lower": lo.ravel(),
             "upper": hi.ravel(),
             "p": pv.ravel(),
-            "status": [names[int(c)] for c in codes.ravel()],
+            "status": names[inverse.ravel()],
             "n_events": np.repeat(ev, k),
         }
     )
@@ -301,17 +302,18 @@ def normalize_estimates(frame: pd.DataFrame, *, where: str = "method") -> pd.Dat
     missing = [c for c in METHOD_COLUMNS if c not in frame.columns]
     if missing:
         raise SpecError(f"{where} output lacks columns {missing}")
-    out = pd.DataFrame(
-        {
-            "replicate": frame["replicate"].to_numpy(dtype=np.int64),
-            "estimand": frame["estimand"].astype(str).to_numpy(dtype=object),
-        }
-    )
+    replicate = frame["replicate"].to_numpy(dtype=np.int64)
+    estimand = frame["estimand"].astype(str).to_numpy(dtype=object)
+    cols: dict[str, Any] = {"replicate": replicate, "estimand": estimand}
     for c in ("estimate", "se", "lower", "upper", "p"):
-        out[c] = frame[c].to_numpy(dtype=np.float64)
-    out["status"] = [status_name(s) for s in frame["status"]]
+        cols[c] = frame[c].to_numpy(dtype=np.float64)
+    codes, uniques = pd.factorize(frame["status"], use_na_sentinel=False)
+    names = np.array([status_name(s) for s in uniques], dtype=object)  # each value checked once
+    cols["status"] = names[codes]
     n_ev = frame["n_events"] if "n_events" in frame.columns else np.nan
-    out["n_events"] = np.asarray(n_ev, dtype=np.float64) * np.ones(len(out))
-    if out.duplicated(["replicate", "estimand"]).any():
+    cols["n_events"] = np.asarray(n_ev, dtype=np.float64) * np.ones(len(frame))
+    est_codes, est_names = pd.factorize(estimand)
+    pairs = replicate * max(len(est_names), 1) + est_codes
+    if np.unique(pairs).size != pairs.size:
         raise SpecError(f"{where} returned duplicate (replicate, estimand) rows")
-    return out
+    return pd.DataFrame(cols)

@@ -28,31 +28,34 @@ def _radix_sort(b: np.ndarray, ix: IntArray, m: int, digits: int) -> None:
     on the exact times with an insertion sort (nearly sorted: about one
     comparison per row).
     """
-    cnt = np.empty(256, np.int64)
+    cnt = np.zeros((digits, 256), np.int64)
     mask = np.uint64(255)
+    for i in range(m):  # every digit's histogram in one read of the keys
+        v = b[i]
+        for d in range(digits):
+            cnt[d, (v >> np.uint64(8 * d)) & mask] += 1
     b2 = np.empty(m, np.uint64)
     i2 = np.empty(m, np.int64)
     flip = False
     for d in range(digits):
         sh = np.uint64(8 * d)
+        if cnt[d, (b[0] >> sh) & mask] == m:  # every key agrees on this digit
+            continue
         sb, si = (b2, i2) if flip else (b, ix)
         db, di = (b, ix) if flip else (b2, i2)
-        cnt[:] = 0
-        for i in range(m):
-            cnt[(sb[i] >> sh) & mask] += 1
-        if cnt[(sb[0] >> sh) & mask] == m:
-            continue
+        pos = cnt[d]
         acc = 0
         for c in range(256):
-            k = cnt[c]
-            cnt[c] = acc
+            k = pos[c]
+            pos[c] = acc
             acc += k
         for i in range(m):
-            c = (sb[i] >> sh) & mask
-            pos = cnt[c]
-            db[pos] = sb[i]
-            di[pos] = si[i]
-            cnt[c] = pos + 1
+            v = sb[i]
+            c = (v >> sh) & mask
+            at = pos[c]
+            db[at] = v
+            di[at] = si[i]
+            pos[c] = at + 1
         flip = not flip
     if flip:
         ix[:m] = i2

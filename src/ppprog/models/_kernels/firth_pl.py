@@ -48,7 +48,7 @@ from numba import njit, prange
 
 from ppprog.models._kernels.codes import CONVERGED, NOT_FINITE
 from ppprog.models._kernels.firth import newton_ws, points
-from ppprog.models._kernels.firth_prep import prepare, workspace
+from ppprog.models._kernels.firth_prep import n_columns, prepare_into, workspace
 from ppprog.models._kernels.firth_vm import vm_bound
 
 __all__ = ["NOT_CLOSED", "profile_replicate", "profile_batch", "profile_batch_parallel"]
@@ -246,13 +246,13 @@ def _profile_one(
     X: np.ndarray, start: np.ndarray, stop: np.ndarray, event: np.ndarray, stratum: np.ndarray,
     mask: np.ndarray, beta_hat: np.ndarray, lhat: float, vcov: np.ndarray, efron: bool,
     pen: float, opts: tuple[int, float, float, float, int], crit: float, cap_sd: float,
-    xtol: float, bounds: np.ndarray, codes: np.ndarray,
+    xtol: float, bounds: np.ndarray, codes: np.ndarray, zbuf: np.ndarray, ws: tuple[Any, ...],
+    pts: tuple[Any, ...],
 ) -> None:  # fmt: skip
-    Xs, Z, sp, ev, sg, st, sidx, sd, _ = prepare(X, start, stop, event, stratum, mask)
-    p = X.shape[1]
+    """Prepare one replicate into ``zbuf`` and profile it with work arrays ``ws``, ``pts``."""
+    Xs, Z, sp, ev, sg, st, sidx, sd, _ = prepare_into(X, start, stop, event, stratum, mask, zbuf)
     b, c, _ = profile_replicate((Xs, Z, sp, ev, sg, st, sidx), sd, beta_hat, lhat, vcov, efron,
-                                pen, opts, crit, cap_sd, xtol, workspace(Z.shape[0], p),
-                                points(p))  # fmt: skip
+                                pen, opts, crit, cap_sd, xtol, ws, pts)  # fmt: skip
     bounds[:] = b
     codes[:] = c
 
@@ -269,14 +269,17 @@ def profile_batch(
     Returns ``(bounds (R, p, 2), codes (R, p, 2) int8)``; rows not in
     ``which`` are NaN with code 0.
     """
-    R, _, p = X.shape
+    R, n, p = X.shape
     bounds = np.full((R, p, 2), np.nan)
     codes = np.zeros((R, p, 2), np.int8)
+    zbuf = np.empty((n, n_columns(p)[2]))  # one set of work arrays for the batch
+    ws = workspace(n, p)
+    pts = points(p)
     for i in range(which.shape[0]):
         r = which[i]
         _profile_one(X[r], start[r], stop[r], event[r], stratum[r], mask[r], beta_hat[r],
                      lhat[r], vcov[r], efron, pen, opts, crit, cap_sd, xtol, bounds[r],
-                     codes[r])  # fmt: skip
+                     codes[r], zbuf, ws, pts)  # fmt: skip
     return bounds, codes
 
 
@@ -288,12 +291,13 @@ def profile_batch_parallel(
     crit: float, cap_sd: float, xtol: float,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """:func:`profile_batch` with the replicate loop over threads (identical results)."""
-    R, _, p = X.shape
+    R, n, p = X.shape
     bounds = np.full((R, p, 2), np.nan)
     codes = np.zeros((R, p, 2), np.int8)
-    for i in prange(which.shape[0]):
+    for i in prange(which.shape[0]):  # work arrays per replicate: threads share nothing
         r = which[i]
         _profile_one(X[r], start[r], stop[r], event[r], stratum[r], mask[r], beta_hat[r],
                      lhat[r], vcov[r], efron, pen, opts, crit, cap_sd, xtol, bounds[r],
-                     codes[r])  # fmt: skip
+                     codes[r], np.empty((n, n_columns(p)[2])), workspace(n, p),
+                     points(p))  # fmt: skip
     return bounds, codes

@@ -23,7 +23,7 @@ from numba import njit
 
 from ppprog.models._kernels.cox_sort import sort_order_into
 
-__all__ = ["prepare", "prepare_into", "moment_maps", "workspace", "n_columns"]
+__all__ = ["prepare", "prepare_into", "moment_maps", "pair_column", "workspace", "n_columns"]
 
 @njit(cache=True, error_model="numpy")
 def n_columns(p: int) -> tuple[int, int, int]:
@@ -55,6 +55,16 @@ def _order(stop: np.ndarray, strata: np.ndarray, mask: np.ndarray) -> np.ndarray
     out = np.empty(n, np.int64)
     m = sort_order_into(stop, strata, mask, has_strata, out)
     return out[:m].copy()
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def pair_column(j: int, k: int, p: int) -> int:
+    """Column of ``x_j x_k`` (``j <= k``) within the pair block: ``moment_maps(p)[0][j, k]``.
+
+    Arithmetic on the indices, so that loops over ``j <= k`` with a
+    compile-time ``p`` unroll into straight-line code with constant offsets.
+    """
+    return j * p - j * (j - 1) // 2 + k - j
 
 
 @njit(cache=True, error_model="numpy")
@@ -213,8 +223,9 @@ def workspace(n: int, p: int) -> tuple[Any, ...]:
     evaluation; the layout is private to :mod:`ppprog.models._kernels.firth_eval`.
     """
     q2, q3, q = n_columns(p)
-    pair, tri, full = moment_maps(p)
+    full = moment_maps(p)[2]
     return (
         np.empty(n), np.empty(n), np.empty(n, np.bool_), np.empty((3, q)), np.empty(p),
-        np.empty(q2), np.empty(q3), np.empty((p, p)), pair, tri, full,
+        np.empty(q2), np.empty(q3), np.empty((p, p)), full, np.empty(n, np.int64),
+        np.empty(n), np.empty(n), np.empty(n),
     )  # fmt: skip
