@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from numba import njit
 from scipy.special import expit, ndtr, ndtri
 
 from ppprog._core.typing import FloatArray
@@ -236,16 +237,34 @@ def draw_management(
     for i, frm in enumerate(STRATEGIES):
         row = m.transitions.get(frm, {})
         cum[i] = np.cumsum([row.get(s, 0.0) for s in STRATEGIES])
-    strategy = np.zeros(u_gap.shape[:-1] + (kmax + 1,), dtype=np.int8)
-    code = np.empty(u_gap.shape[:-1], dtype=np.int8)
-    for k in range(kmax):
-        # the number of cumulative transition probabilities <= u from the current strategy
-        cur, uc = strategy[..., k], u_choice[..., k]
-        code[...] = 0
-        for s in range(len(STRATEGIES)):
-            code += np.take(cum[:, s], cur) <= uc
-        strategy[..., k + 1] = np.minimum(code, len(STRATEGIES) - 1)
+    size = int(np.prod(u_gap.shape[:-1]))
+    uc = np.ascontiguousarray(u_choice, dtype=np.float64).reshape(size, kmax)
+    strategy = _strategy_chain(cum, uc).reshape(u_gap.shape[:-1] + (kmax + 1,))
     return breaks, strategy
+
+
+@njit(cache=True)
+def _strategy_chain(cum: FloatArray, u_choice: FloatArray) -> np.ndarray:
+    """Strategy codes ``(S, K + 1)`` from choice uniforms ``(S, K)`` (segment 0: code 0).
+
+    The next code is the number of the current strategy's cumulative transition
+    probabilities at or below the uniform (capped at the last code): inversion
+    of the transition row, one compiled loop instead of K x strategies array passes.
+    """
+    size, kmax = u_choice.shape
+    ns = cum.shape[1]
+    out = np.zeros((size, kmax + 1), dtype=np.int8)
+    for i in range(size):
+        cur = 0
+        for k in range(kmax):
+            u = u_choice[i, k]
+            code = 0
+            for s in range(ns):
+                if cum[cur, s] <= u:
+                    code += 1
+            cur = min(code, ns - 1)
+            out[i, k + 1] = cur
+    return out
 
 
 def draw_censoring(
