@@ -179,10 +179,13 @@ class SurvivalData:
         start2 = np.zeros((R, m)) if start is None else _as2d(start, np.float64, "start")
         mask2 = np.ones((R, m), bool) if mask is None else _as2d(mask, bool, "mask")
         default_subject = np.broadcast_to(np.arange(m, dtype=np.int64), (R, m))
-        subj2 = default_subject if subject is None else _as2d(subject, np.int64, "subject")
+        subj2 = np.ascontiguousarray(
+            default_subject if subject is None else _as2d(subject, np.int64, "subject")
+        )
         strata2 = (
             np.zeros((R, m), np.int64) if strata is None else _as2d(strata, np.int64, "strata")
         )
+        # one cluster per subject: the subject array itself (never written in place)
         cluster2 = subj2 if cluster is None else _as2d(cluster, np.int64, "cluster")
         out = cls(
             start=start2,
@@ -191,7 +194,7 @@ class SurvivalData:
             X=X3,
             names=nm,
             mask=mask2,
-            subject=np.ascontiguousarray(subj2),
+            subject=subj2,
             strata=strata2,
             cluster=np.ascontiguousarray(cluster2),
             has_entry=start is not None,
