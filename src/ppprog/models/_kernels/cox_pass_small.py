@@ -52,8 +52,6 @@ def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
             S0 += wr
             s0 += wr * Z[r, 0]
             s1 += wr * Z[r, 1]
-        if d == 0:
-            continue
         if efron and d > 1:
             D0 = d0 = d1 = 0.0
             for r in range(lo, hi + 1):
@@ -76,13 +74,15 @@ def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
                 a0 = t0 * inv
                 g1 += a0 * a0
         else:
+            # branch-free on d = 0 (a censored block adds exact zeros and its den
+            # slot is overwritten): the CPU cannot predict which rows are events
             mult = float(d)
-            den = S0
+            den = S0 if d > 0 else 1.0
             inv = 1.0 / den
             ci = mult * inv
             dens[nt] = den
             mults[nt] = mult
-            nt += 1
+            nt += d > 0
             v0 += ci * s0
             v1 += ci * s1
             a0 = s0 * inv
@@ -138,8 +138,6 @@ def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
             s2 += wr * Z[r, 2]
             s3 += wr * Z[r, 3]
             s4 += wr * Z[r, 4]
-        if d == 0:
-            continue
         if efron and d > 1:
             D0 = d0 = d1 = d2 = d3 = d4 = 0.0
             for r in range(lo, hi + 1):
@@ -174,13 +172,15 @@ def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
                 g3 += a0 * a1
                 g4 += a1 * a1
         else:
+            # branch-free on d = 0 (a censored block adds exact zeros and its den
+            # slot is overwritten): the CPU cannot predict which rows are events
             mult = float(d)
-            den = S0
+            den = S0 if d > 0 else 1.0
             inv = 1.0 / den
             ci = mult * inv
             dens[nt] = den
             mults[nt] = mult
-            nt += 1
+            nt += d > 0
             v0 += ci * s0
             v1 += ci * s1
             v2 += ci * s2
@@ -253,8 +253,6 @@ def pass_p3(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
             s6 += wr * Z[r, 6]
             s7 += wr * Z[r, 7]
             s8 += wr * Z[r, 8]
-        if d == 0:
-            continue
         if efron and d > 1:
             D0 = d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = d8 = 0.0
             for r in range(lo, hi + 1):
@@ -305,13 +303,15 @@ def pass_p3(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
                 g7 += a1 * a2
                 g8 += a2 * a2
         else:
+            # branch-free on d = 0 (a censored block adds exact zeros and its den
+            # slot is overwritten): the CPU cannot predict which rows are events
             mult = float(d)
-            den = S0
+            den = S0 if d > 0 else 1.0
             inv = 1.0 / den
             ci = mult * inv
             dens[nt] = den
             mults[nt] = mult
-            nt += 1
+            nt += d > 0
             v0 += ci * s0
             v1 += ci * s1
             v2 += ci * s2
