@@ -136,6 +136,7 @@ def test_specialized_passes_equal_the_general_pass(p, ties, tied, strata):
     times, start_s, sidx, summ = np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty((3, p))
     nb, _ = gather_replicate(X, stop, np.zeros(n), event != 0, s, order, m, False, strata, Z, ev,
                              blocks, times, start_s, sidx, summ)  # fmt: skip
+    assert (nb == m) is (not tied)  # untied data take the passes' row path, tied the block path
     beta = np.linspace(0.4, -0.3, p)
     out = []
     for general in (True, False):

@@ -10,8 +10,11 @@ then loads and stores them. For ``p <= 3`` covariates (most simulation
 studies) the generated passes name each sum as a local variable, so the
 compiler keeps them in registers: the same arithmetic, in the same order, at
 a fraction of the cost. They cover right-censored data (with or without
-strata, Efron or Breslow); entry times use the general pass. A test checks
-that the committed module is this generator's output.
+strata, Efron or Breslow); entry times use the general pass. Two shapes of
+the same arithmetic: without tied times (every tie block one row, the usual
+case for continuous times) a loop over rows, branch-free (a censored row adds
+exact zeros); otherwise the loop over tie blocks. A test checks that the
+committed module is this generator's output.
 """
 
 from __future__ import annotations
@@ -87,7 +90,28 @@ def render_one(p: int) -> str:
         "    nt = 0",
         f"    S0 = {zero(svars)}",
         f"    {zero([f'v{t}' for t in range(q)] + [f'g{t}' for t, _, _ in pairs])}",
-        "    for b in range(nb - 1, -1, -1):",
+        "    # no tied times (one row per block: row b is block b): the same arithmetic",
+        "    # without the block bookkeeping",
+        "    rows = m if nb == m else 0",
+        "    for r in range(rows - 1, -1, -1):",
+        "        if r == blocks[r, 4]:",
+        f"            S0 = {zero(svars)}",
+        "        wr = w[r]",
+        "        S0 += wr",
+        *(f"        s{t} += wr * Z[r, {t}]" for t in range(q)),
+        "        d = 1 if ev[r] else 0",
+        "        mult = float(d)",
+        "        den = S0 if d > 0 else 1.0",
+        "        inv = 1.0 / den",
+        "        ci = mult * inv",
+        "        dens[nt] = den",
+        "        mults[nt] = mult",
+        "        nt += d",
+        *(f"        v{t} += ci * s{t}" for t in range(q)),
+        *(f"        a{j} = s{j} * inv" for j in range(p)),
+        *(f"        m{j} = mult * a{j}" for j in range(p)),
+        *(f"        g{t} += m{j} * a{k}" for t, j, k in pairs),
+        "    for b in range(nb - 1 if rows == 0 else -1, -1, -1):",
         "        lo = blocks[b, 0]",
         "        hi = blocks[b, 1]",
         "        d = blocks[b, 2]",

@@ -41,7 +41,30 @@ def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
     nt = 0
     S0 = s0 = s1 = 0.0
     v0 = v1 = g1 = 0.0
-    for b in range(nb - 1, -1, -1):
+    # no tied times (one row per block: row b is block b): the same arithmetic
+    # without the block bookkeeping
+    rows = m if nb == m else 0
+    for r in range(rows - 1, -1, -1):
+        if r == blocks[r, 4]:
+            S0 = s0 = s1 = 0.0
+        wr = w[r]
+        S0 += wr
+        s0 += wr * Z[r, 0]
+        s1 += wr * Z[r, 1]
+        d = 1 if ev[r] else 0
+        mult = float(d)
+        den = S0 if d > 0 else 1.0
+        inv = 1.0 / den
+        ci = mult * inv
+        dens[nt] = den
+        mults[nt] = mult
+        nt += d
+        v0 += ci * s0
+        v1 += ci * s1
+        a0 = s0 * inv
+        m0 = mult * a0
+        g1 += m0 * a0
+    for b in range(nb - 1 if rows == 0 else -1, -1, -1):
         lo = blocks[b, 0]
         hi = blocks[b, 1]
         d = blocks[b, 2]
@@ -124,7 +147,40 @@ def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
     nt = 0
     S0 = s0 = s1 = s2 = s3 = s4 = 0.0
     v0 = v1 = v2 = v3 = v4 = g2 = g3 = g4 = 0.0
-    for b in range(nb - 1, -1, -1):
+    # no tied times (one row per block: row b is block b): the same arithmetic
+    # without the block bookkeeping
+    rows = m if nb == m else 0
+    for r in range(rows - 1, -1, -1):
+        if r == blocks[r, 4]:
+            S0 = s0 = s1 = s2 = s3 = s4 = 0.0
+        wr = w[r]
+        S0 += wr
+        s0 += wr * Z[r, 0]
+        s1 += wr * Z[r, 1]
+        s2 += wr * Z[r, 2]
+        s3 += wr * Z[r, 3]
+        s4 += wr * Z[r, 4]
+        d = 1 if ev[r] else 0
+        mult = float(d)
+        den = S0 if d > 0 else 1.0
+        inv = 1.0 / den
+        ci = mult * inv
+        dens[nt] = den
+        mults[nt] = mult
+        nt += d
+        v0 += ci * s0
+        v1 += ci * s1
+        v2 += ci * s2
+        v3 += ci * s3
+        v4 += ci * s4
+        a0 = s0 * inv
+        a1 = s1 * inv
+        m0 = mult * a0
+        m1 = mult * a1
+        g2 += m0 * a0
+        g3 += m0 * a1
+        g4 += m1 * a1
+    for b in range(nb - 1 if rows == 0 else -1, -1, -1):
         lo = blocks[b, 0]
         hi = blocks[b, 1]
         d = blocks[b, 2]
@@ -235,7 +291,53 @@ def pass_p3(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
     nt = 0
     S0 = s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = 0.0
     v0 = v1 = v2 = v3 = v4 = v5 = v6 = v7 = v8 = g3 = g4 = g5 = g6 = g7 = g8 = 0.0
-    for b in range(nb - 1, -1, -1):
+    # no tied times (one row per block: row b is block b): the same arithmetic
+    # without the block bookkeeping
+    rows = m if nb == m else 0
+    for r in range(rows - 1, -1, -1):
+        if r == blocks[r, 4]:
+            S0 = s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = 0.0
+        wr = w[r]
+        S0 += wr
+        s0 += wr * Z[r, 0]
+        s1 += wr * Z[r, 1]
+        s2 += wr * Z[r, 2]
+        s3 += wr * Z[r, 3]
+        s4 += wr * Z[r, 4]
+        s5 += wr * Z[r, 5]
+        s6 += wr * Z[r, 6]
+        s7 += wr * Z[r, 7]
+        s8 += wr * Z[r, 8]
+        d = 1 if ev[r] else 0
+        mult = float(d)
+        den = S0 if d > 0 else 1.0
+        inv = 1.0 / den
+        ci = mult * inv
+        dens[nt] = den
+        mults[nt] = mult
+        nt += d
+        v0 += ci * s0
+        v1 += ci * s1
+        v2 += ci * s2
+        v3 += ci * s3
+        v4 += ci * s4
+        v5 += ci * s5
+        v6 += ci * s6
+        v7 += ci * s7
+        v8 += ci * s8
+        a0 = s0 * inv
+        a1 = s1 * inv
+        a2 = s2 * inv
+        m0 = mult * a0
+        m1 = mult * a1
+        m2 = mult * a2
+        g3 += m0 * a0
+        g4 += m0 * a1
+        g5 += m0 * a2
+        g6 += m1 * a1
+        g7 += m1 * a2
+        g8 += m2 * a2
+    for b in range(nb - 1 if rows == 0 else -1, -1, -1):
         lo = blocks[b, 0]
         hi = blocks[b, 1]
         d = blocks[b, 2]
