@@ -301,8 +301,10 @@ def cox_design(sd: SurvivalData, event: np.ndarray) -> CoxDesign:
     -------
     CoxDesign
     """
+    # the SurvivalData's own start and strata arrays (zeros when absent: unused then,
+    # and not allocated a second time)
     stratified = is_stratified(sd)
     return CoxDesign.from_arrays(
-        sd.X, sd.stop, event, start=sd.start if sd.has_entry else None,
-        strata=sd.strata if stratified else None, mask=sd.mask,
+        sd.X, sd.stop, event, start=sd.start, strata=sd.strata, mask=sd.mask,
+        has_start=sd.has_entry, has_strata=None if stratified else False,
     )  # fmt: skip

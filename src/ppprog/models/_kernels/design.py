@@ -38,7 +38,7 @@ class CoxDesign:
     stop : ndarray of float64, shape (R, n)
         Event or censoring times (interval ends).
     start : ndarray of float64, shape (R, n)
-        Entry times (zeros when ``has_start`` is False; then unused).
+        Entry times (unused when ``has_start`` is False).
     event : ndarray of bool, shape (R, n)
         Event indicators.
     strata : ndarray of int64, shape (R, n)
@@ -76,6 +76,8 @@ class CoxDesign:
         start: FloatArray | None = None,
         strata: IntArray | None = None,
         mask: BoolArray | None = None,
+        has_start: bool | None = None,
+        has_strata: bool | None = None,
     ) -> CoxDesign:
         """Normalize batched arrays (shapes, dtypes, contiguity).
 
@@ -93,6 +95,12 @@ class CoxDesign:
             Stratum codes.
         mask : array_like of bool, shape (R, n), optional
             Valid rows (default: all).
+        has_start, has_strata : bool, optional
+            Whether ``start`` holds entry times and ``strata`` more than one
+            code, when the caller knows (then a given ``start`` or ``strata``
+            is used as it is, e.g. the zeros a SurvivalData already holds,
+            instead of new zeros or a scan); by default ``start`` given means
+            entry times and ``strata`` is scanned.
 
         Returns
         -------
@@ -116,14 +124,15 @@ class CoxDesign:
 
         stop_a = vec(stop, "time", np.float64)
         event_a = vec(np.asarray(event) != 0, "event", np.bool_)
-        has_start = start is not None
-        start_a = vec(start, "start", np.float64) if has_start else np.zeros((r, n))
+        entry = start is not None if has_start is None else bool(has_start)
+        start_a = vec(start, "start", np.float64) if start is not None else np.zeros((r, n))
         strata_a = (
             vec(strata, "strata", np.int64) if strata is not None else np.zeros((r, n), np.int64)
         )
         mask_a = vec(mask, "mask", np.bool_) if mask is not None else np.ones((r, n), np.bool_)
-        has_strata = bool(strata is not None and np.any(strata_a != strata_a[:, :1]))
-        return cls(X, stop_a, start_a, event_a, strata_a, mask_a, has_start, has_strata)
+        if has_strata is None:
+            has_strata = bool(strata is not None and np.any(strata_a != strata_a[:, :1]))
+        return cls(X, stop_a, start_a, event_a, strata_a, mask_a, entry, bool(has_strata))
 
 
 @njit(cache=True, error_model="numpy")
