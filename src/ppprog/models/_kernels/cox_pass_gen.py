@@ -64,6 +64,26 @@ def render_one(p: int) -> str:
     dvars = [f"d{t}" for t in range(q)]
     zero = lambda names: f"{' = '.join(names)} = 0.0"  # noqa: E731
     eta = " + ".join(f"Z[r, {j}] * b{j}" for j in range(p))
+
+    def single(depth: int) -> list[str]:
+        """One risk set counted ``d`` (0 or more) times: Breslow, or one death."""
+        pad = " " * depth
+        return [
+            f"{pad}# branch-free on d = 0 (a censored block adds exact zeros and its den",
+            f"{pad}# slot is overwritten): the CPU cannot predict which rows are events",
+            f"{pad}mult = float(d)",
+            f"{pad}den = S0 if d > 0 else 1.0",
+            f"{pad}inv = 1.0 / den",
+            f"{pad}ci = mult * inv",
+            f"{pad}dens[nt] = den",
+            f"{pad}mults[nt] = mult",
+            f"{pad}nt += d > 0",
+            *(f"{pad}v{t} += ci * s{t}" for t in range(q)),
+            *(f"{pad}a{j} = s{j} * inv" for j in range(p)),
+            *(f"{pad}m{j} = mult * a{j}" for j in range(p)),
+            *(f"{pad}g{t} += m{j} * a{k}" for t, j, k in pairs),
+        ]
+
     body = [
         f"def pass_p{p}(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray,  # noqa: C901",
         "            xev: np.ndarray, efron: bool, beta: np.ndarray, U: np.ndarray,",
@@ -100,17 +120,7 @@ def render_one(p: int) -> str:
         "        S0 += wr",
         *(f"        s{t} += wr * Z[r, {t}]" for t in range(q)),
         "        d = 1 if ev[r] else 0",
-        "        mult = float(d)",
-        "        den = S0 if d > 0 else 1.0",
-        "        inv = 1.0 / den",
-        "        ci = mult * inv",
-        "        dens[nt] = den",
-        "        mults[nt] = mult",
-        "        nt += d",
-        *(f"        v{t} += ci * s{t}" for t in range(q)),
-        *(f"        a{j} = s{j} * inv" for j in range(p)),
-        *(f"        m{j} = mult * a{j}" for j in range(p)),
-        *(f"        g{t} += m{j} * a{k}" for t, j, k in pairs),
+        *single(8),
         "    for b in range(nb - 1 if rows == 0 else -1, -1, -1):",
         "        lo = blocks[b, 0]",
         "        hi = blocks[b, 1]",
@@ -140,19 +150,7 @@ def render_one(p: int) -> str:
         *(f"                a{j} = t{j} * inv" for j in range(p)),
         *(f"                g{t} += a{j} * a{k}" for t, j, k in pairs),
         "        else:",
-        "            # branch-free on d = 0 (a censored block adds exact zeros and its den",
-        "            # slot is overwritten): the CPU cannot predict which rows are events",
-        "            mult = float(d)",
-        "            den = S0 if d > 0 else 1.0",
-        "            inv = 1.0 / den",
-        "            ci = mult * inv",
-        "            dens[nt] = den",
-        "            mults[nt] = mult",
-        "            nt += d > 0",
-        *(f"            v{t} += ci * s{t}" for t in range(q)),
-        *(f"            a{j} = s{j} * inv" for j in range(p)),
-        *(f"            m{j} = mult * a{j}" for j in range(p)),
-        *(f"            g{t} += m{j} * a{k}" for t, j, k in pairs),
+        *single(12),
         *(f"    U[{j}] = xev[{j}] - v{j}" for j in range(p)),
     ]
     for t, j, k in pairs:

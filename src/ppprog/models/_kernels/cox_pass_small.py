@@ -52,13 +52,15 @@ def pass_p1(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
         s0 += wr * Z[r, 0]
         s1 += wr * Z[r, 1]
         d = 1 if ev[r] else 0
+        # branch-free on d = 0 (a censored block adds exact zeros and its den
+        # slot is overwritten): the CPU cannot predict which rows are events
         mult = float(d)
         den = S0 if d > 0 else 1.0
         inv = 1.0 / den
         ci = mult * inv
         dens[nt] = den
         mults[nt] = mult
-        nt += d
+        nt += d > 0
         v0 += ci * s0
         v1 += ci * s1
         a0 = s0 * inv
@@ -161,13 +163,15 @@ def pass_p2(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
         s3 += wr * Z[r, 3]
         s4 += wr * Z[r, 4]
         d = 1 if ev[r] else 0
+        # branch-free on d = 0 (a censored block adds exact zeros and its den
+        # slot is overwritten): the CPU cannot predict which rows are events
         mult = float(d)
         den = S0 if d > 0 else 1.0
         inv = 1.0 / den
         ci = mult * inv
         dens[nt] = den
         mults[nt] = mult
-        nt += d
+        nt += d > 0
         v0 += ci * s0
         v1 += ci * s1
         v2 += ci * s2
@@ -309,13 +313,15 @@ def pass_p3(Z: np.ndarray, m: int, nb: int, ev: np.ndarray, blocks: np.ndarray, 
         s7 += wr * Z[r, 7]
         s8 += wr * Z[r, 8]
         d = 1 if ev[r] else 0
+        # branch-free on d = 0 (a censored block adds exact zeros and its den
+        # slot is overwritten): the CPU cannot predict which rows are events
         mult = float(d)
         den = S0 if d > 0 else 1.0
         inv = 1.0 / den
         ci = mult * inv
         dens[nt] = den
         mults[nt] = mult
-        nt += d
+        nt += d > 0
         v0 += ci * s0
         v1 += ci * s1
         v2 += ci * s2
