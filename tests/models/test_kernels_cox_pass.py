@@ -113,8 +113,9 @@ def test_generated_passes_are_up_to_date():
 
     from ppprog.models._kernels import cox_pass_gen
 
-    path = Path(cox_pass_gen.__file__).with_name("cox_pass_small.py")
-    assert path.read_text() == cox_pass_gen.render()
+    for p in cox_pass_gen.SIZES:
+        path = Path(cox_pass_gen.__file__).with_name(cox_pass_gen.module_name(p))
+        assert path.read_text() == cox_pass_gen.render(p)
 
 
 @pytest.mark.parametrize("p", [1, 2, 3])
@@ -123,7 +124,9 @@ def test_generated_passes_are_up_to_date():
 def test_specialized_passes_equal_the_general_pass(p, ties, tied, strata):
     # the same operations in the same order; fused multiply-adds may round differently
     from ppprog.models._kernels.cox_pass import efron_pass
-    from ppprog.models._kernels.cox_pass_small import pass_p1, pass_p2, pass_p3
+    from ppprog.models._kernels.cox_pass_p1 import pass_p1
+    from ppprog.models._kernels.cox_pass_p2 import pass_p2
+    from ppprog.models._kernels.cox_pass_p3 import pass_p3
     from ppprog.models._kernels.design import gather_replicate, sort_order_into
 
     special = {1: pass_p1, 2: pass_p2, 3: pass_p3}[p]

@@ -4,7 +4,7 @@ Each replicate is sorted once (:func:`~ppprog.models._kernels.design.sort_order_
 gathered into work arrays allocated once per chunk of replicates
 (:func:`~ppprog.models._kernels.design.gather_replicate`) and fitted on its
 own by the fused evaluation (:func:`~ppprog.models._kernels.newton_steps.evaluate`:
-the passes of :mod:`~ppprog.models._kernels.cox_pass_small` for right-censored
+the passes of :mod:`~ppprog.models._kernels.cox_pass_gen` for right-censored
 data with up to 3 covariates, else :func:`~ppprog.models._kernels.cox_pass.efron_pass`);
 the Newton loop allocates nothing. Replicates never share arithmetic, so a
 replicate's result is bit-identical whether it is fitted alone or in a batch,

@@ -19,7 +19,9 @@ import numpy as np
 from numba import njit
 
 from ppprog.models._kernels.cox_pass import CHOL_TOL, chol2, chsolve2, efron_pass
-from ppprog.models._kernels.cox_pass_small import pass_p1, pass_p2, pass_p3
+from ppprog.models._kernels.cox_pass_p1 import pass_p1
+from ppprog.models._kernels.cox_pass_p2 import pass_p2
+from ppprog.models._kernels.cox_pass_p3 import pass_p3
 from ppprog.models._kernels.linalg import quad_form
 
 __all__ = ["constant_columns", "diverging", "evaluate"]
