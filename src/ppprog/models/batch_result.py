@@ -18,9 +18,10 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
+from scipy import special  # quantiles (ndtri); tail probabilities: ppprog._core.pvalues
 
 from ppprog._core.fmt import fmt_num, text_table
+from ppprog._core.pvalues import normal_two_sided
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models.status import FitOutcome, FitStatus, fit_outcome, status_labels
 
@@ -129,7 +130,7 @@ class BatchFitResult:
             "replicate": np.repeat(np.arange(R), p),
             "covariate": pd.Categorical(np.tile(np.array(self.names, dtype=object), R),
                                         categories=list(self.names)),
-            "coef": coef, "se": se, "z": z, "p": 2 * special.ndtr(-np.abs(z)),
+            "coef": coef, "se": se, "z": z, "p": normal_two_sided(z),
             "lower": self.lower.ravel(), "upper": self.upper.ravel(),
             "status": pd.Categorical(np.repeat(labels[self.status.astype(int)], p),
                                      categories=list(labels)),

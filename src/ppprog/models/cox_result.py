@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
+from scipy import special  # quantiles (ndtri); tail probabilities: ppprog._core.pvalues
 
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
+from ppprog._core.pvalues import chi2_sf, normal_two_sided
 from ppprog._core.typing import BoolArray, FloatArray, IntArray
 from ppprog.models._kernels.baseline import baseline_cumhaz
 from ppprog.models._kernels.concordance import ConcordanceCounts, concordance
@@ -118,7 +119,7 @@ class CoxResult:
         if self.robust_se is not None:
             out["robust se"] = self.robust_se
         out["z"] = z
-        out["p"] = 2 * special.ndtr(-np.abs(z))
+        out["p"] = normal_two_sided(z)
         out["lower"] = self.params - q * se
         out["upper"] = self.params + q * se
         out["exp(lower)"] = np.exp(out["lower"])
@@ -143,7 +144,7 @@ class CoxResult:
             stat = np.full(3, math.nan)  # nothing was estimated: no test either
         k = self.df
         return pd.DataFrame(
-            {"statistic": stat, "df": [k] * 3, "p": special.chdtrc(k, np.maximum(stat, 0.0))},
+            {"statistic": stat, "df": [k] * 3, "p": chi2_sf(stat, k)},
             index=pd.Index(["likelihood_ratio", "wald", "score"], name="test"),
         )
 
@@ -190,7 +191,7 @@ class CoxResult:
         chisq = np.append(z.chisq, z.global_chisq)
         df = np.append(np.asarray(z.df, dtype=float), float(z.global_df))
         return pd.DataFrame(
-            {"chisq": chisq, "df": df, "p": special.chdtrc(df, np.maximum(chisq, 0.0))},
+            {"chisq": chisq, "df": df, "p": chi2_sf(chisq, df)},
             index=pd.Index([*self.names, "GLOBAL"], name="covariate"),
         )
 

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ppprog._core.errors import FitWarning, ModelError
+from ppprog._core.pvalues import normal_two_sided
 from ppprog._core.rng import SeedLike
 from ppprog._core.typing import BoolArray, FloatArray
 from ppprog.models._kernels.cure import LATENCY_FAMILIES, fit_parametric
@@ -148,7 +149,7 @@ def _wald(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     z = special.ndtri(1.0 - alpha / 2.0)
     with np.errstate(all="ignore"):
-        return est - z * se, est + z * se, 2.0 * special.ndtr(-np.abs(est / se))
+        return est - z * se, est + z * se, normal_two_sided(est / se)
 
 
 def _parametric(time: FloatArray, ev: BoolArray, Xi: FloatArray, Xl: FloatArray, opts: dict[str, Any]

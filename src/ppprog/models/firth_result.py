@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
+from scipy import special  # quantiles (ndtri); tail probabilities: ppprog._core.pvalues
 
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
+from ppprog._core.pvalues import chi2_sf, normal_two_sided
 from ppprog._core.typing import FloatArray
 from ppprog.models.batch_result import BatchFitResult
 from ppprog.models.status import FitOutcome, FitStatus
@@ -234,7 +235,7 @@ class FirthResult:
         chisq = np.append(self.lr_chisq, glob)
         df = np.append(np.ones(p, dtype=np.int64), p)
         return pd.DataFrame(
-            {"chisq": chisq, "df": df, "p": special.chdtrc(df, np.maximum(chisq, 0.0))},
+            {"chisq": chisq, "df": df, "p": chi2_sf(chisq, df)},
             index=[*self.names, "GLOBAL"],
         )
 
@@ -252,9 +253,9 @@ class FirthResult:
         ci = self.conf_int(self.ci_method)
         se = np.sqrt(np.diag(self.vcov_array))
         if self.profile is not None:
-            p = special.chdtrc(1, np.maximum(self.lr_chisq, 0.0))
+            p = chi2_sf(self.lr_chisq, 1)
         else:
-            p = 2.0 * special.ndtr(-np.abs(self.beta / se))
+            p = normal_two_sided(self.beta / se)
         lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
         with np.errstate(over="ignore"):  # a huge log-HR is an infinite HR, not an error
             hr, hr_lo, hr_hi = np.exp(self.beta), np.exp(lo), np.exp(hi)

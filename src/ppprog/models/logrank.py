@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
 
 from ppprog._core.errors import ModelError
 from ppprog._core.fmt import fmt_num, fmt_p, text_table
+from ppprog._core.pvalues import chi2_sf
 from ppprog.models._kernels.logrank import logrank_chisq_batch, logrank_sums
 from ppprog.models.status import FitStatus
 from ppprog.models.survival_input import as_labels, check_survival, survival_input
@@ -184,7 +184,7 @@ def logrank_test(
     if singular[0]:
         raise ModelError("the log-rank variance matrix is singular")
     chisq, df = float(chi[0]), int(dfs[0])
-    p = float(special.chdtrc(df, max(chisq, 0.0))) if df > 0 else float("nan")
+    p = float(chi2_sf(chisq, df)) if df > 0 else float("nan")
     status = FitStatus.CONVERGED if df > 0 else FitStatus.SINGULAR_INFORMATION
     if not e.any():
         status = FitStatus.NO_EVENTS

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats (slow import): chi2.sf = chdtrc, norm.sf(x) = ndtr(-x)
 
 from ppprog._core.errors import ModelError
+from ppprog._core.pvalues import chi2_sf
 from ppprog._core.typing import FloatArray, IntArray
 from ppprog.models._kernels.km import QUANTILE_TOL, merge_near_ties
 from ppprog.models._kernels.logrank import logrank_batch_sums, logrank_chisq_batch
@@ -297,6 +297,6 @@ def logrank_test_batch(
     status = np.where((df > 0) & ~singular, FitStatus.CONVERGED, FitStatus.SINGULAR_INFORMATION)
     status = np.where(n_ev == 0, FitStatus.NO_EVENTS, status).astype(np.int8)
     ok = status == FitStatus.CONVERGED
-    p = np.where(ok, special.chdtrc(np.maximum(df, 1), np.where(ok, np.maximum(chisq, 0.0), 0.0)), np.nan)
+    p = np.where(ok, chi2_sf(np.where(ok, chisq, 0.0), np.maximum(df, 1)), np.nan)
     n = np.stack([((g == j) & mk).sum(axis=1) for j in range(k)], axis=1).astype(np.int64)
     return LogRankBatchResult(group_levels, n, o, x, var, chisq, df, p, status, n_ev, rho_f)

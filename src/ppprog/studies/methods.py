@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import special  # not scipy.stats: keeps the import light
 
 from ppprog._core.errors import SpecError
+from ppprog._core.pvalues import normal_two_sided
 from ppprog.models.status import FitStatus
 
 __all__ = [
@@ -258,7 +259,7 @@ def estimates_frame(
         lo = est - z * s if lower is None else np.asarray(lower, np.float64).reshape(est.shape)
         hi = est + z * s if upper is None else np.asarray(upper, np.float64).reshape(est.shape)
         pv = (
-            2.0 * special.ndtr(-np.abs(est / s))
+            normal_two_sided(est / s)
             if p is None
             else np.asarray(p, dtype=np.float64).reshape(est.shape)
         )
